@@ -1,0 +1,18 @@
+import { IdemConfig, IdemConfigModule } from '@app/config';
+import { PersistenceModule } from '@app/persistence';
+import { QueueModule } from '@app/queue';
+import { Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+
+@Module({
+  imports: [
+    IdemConfigModule,
+    LoggerModule.forRootAsync({
+      inject: [IdemConfig],
+      useFactory: (config: IdemConfig) => ({ pinoHttp: { level: config.logLevel } }),
+    }),
+    PersistenceModule,
+    QueueModule,
+  ],
+})
+export class WorkerModule {}

@@ -1,0 +1,140 @@
+import { parseDuration, parseDurationList } from '@app/core';
+
+/** Everything Idem reads from its environment, parsed and validated once at start-up. */
+export class IdemConfig {
+  databaseUrl: string;
+  redisUrl: string;
+  host: string;
+  port: number;
+  adminToken: string | undefined;
+  queuePrefix: string;
+  retryScheduleMs: number[];
+  deliveryTimeoutMs: number;
+  sweepIntervalMs: number;
+  requeueAfterMs: number;
+  allowPrivateTargets: boolean;
+  idempotencyRetentionMs: number;
+  messageRetentionMs: number;
+  cleanupIntervalMs: number;
+  secretRotationGraceMs: number;
+  workerConcurrency: number;
+  logLevel: string;
+
+  /** How long a worker owns a delivery it is sending: the request timeout plus a margin for recording the outcome. */
+  get deliveryLeaseMs(): number {
+    return this.deliveryTimeoutMs + 5_000;
+  }
+}
+
+export const DEFAULT_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,14h,20h,24h';
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and checks every variable; the first bad one stops start-up with a message naming it. */
+export function loadIdemConfig(env: Env): IdemConfig {
+  const config = new IdemConfig();
+  config.databaseUrl = url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/idem', ['postgres:', 'postgresql:']);
+  config.redisUrl = url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
+  config.host = text(env, 'HOST', '127.0.0.1');
+  config.port = integer(env, 'PORT', 8040, 0, 65535);
+  config.adminToken = optionalToken(env, 'IDEM_ADMIN_TOKEN');
+  config.queuePrefix = matching(env, 'IDEM_QUEUE_PREFIX', 'idem', /^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits, _ . : - (at most 64)');
+  config.retryScheduleMs = durationList(env, 'IDEM_RETRY_SCHEDULE', DEFAULT_RETRY_SCHEDULE);
+  config.deliveryTimeoutMs = duration(env, 'IDEM_DELIVERY_TIMEOUT', '15s', 100);
+  config.sweepIntervalMs = duration(env, 'IDEM_SWEEP_INTERVAL', '5s', 50);
+  config.requeueAfterMs = duration(env, 'IDEM_REQUEUE_AFTER', '30s', 100);
+  config.allowPrivateTargets = boolean(env, 'IDEM_ALLOW_PRIVATE_TARGETS', false);
+  config.idempotencyRetentionMs = duration(env, 'IDEM_IDEMPOTENCY_RETENTION', '7d', 1000);
+  config.messageRetentionMs = duration(env, 'IDEM_MESSAGE_RETENTION', '90d', 1000);
+  config.cleanupIntervalMs = duration(env, 'IDEM_CLEANUP_INTERVAL', '1m', 100);
+  config.secretRotationGraceMs = duration(env, 'IDEM_SECRET_ROTATION_GRACE', '24h', 0);
+  config.workerConcurrency = integer(env, 'IDEM_WORKER_CONCURRENCY', 100, 1, 10_000);
+  config.logLevel = oneOf(env, 'IDEM_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+  return config;
+}
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function text(env: Env, name: string, fallback: string): string {
+  return raw(env, name) ?? fallback;
+}
+
+function url(env: Env, name: string, fallback: string, protocols: string[]): string {
+  const value = text(env, name, fallback);
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(name, `"${value}" is not a URL`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must start with ${protocols.map((p) => p + '//').join(' or ')}`);
+  }
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new ConfigError(name, `"${value}" is not a whole number from ${min} to ${max}`);
+  }
+  return Number(value);
+}
+
+function duration(env: Env, name: string, fallback: string, minMs: number): number {
+  const value = text(env, name, fallback);
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (error) {
+    throw new ConfigError(name, (error as Error).message);
+  }
+  if (ms < minMs) throw new ConfigError(name, `"${value}" is shorter than the minimum of ${minMs} ms`);
+  return ms;
+}
+
+function durationList(env: Env, name: string, fallback: string): number[] {
+  const value = text(env, name, fallback);
+  try {
+    return parseDurationList(value);
+  } catch (error) {
+    throw new ConfigError(name, (error as Error).message);
+  }
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const value = raw(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no'].includes(value)) return false;
+  throw new ConfigError(name, `"${value}" is not true or false`);
+}
+
+function matching(env: Env, name: string, fallback: string, pattern: RegExp, description: string): string {
+  const value = text(env, name, fallback);
+  if (!pattern.test(value)) throw new ConfigError(name, `"${value}" may only contain ${description}`);
+  return value;
+}
+
+function oneOf(env: Env, name: string, fallback: string, allowed: string[]): string {
+  const value = text(env, name, fallback);
+  if (!allowed.includes(value)) throw new ConfigError(name, `"${value}" is not one of ${allowed.join(', ')}`);
+  return value;
+}
+
+function optionalToken(env: Env, name: string): string | undefined {
+  const value = raw(env, name);
+  if (value !== undefined && value.length < 16) throw new ConfigError(name, 'must be at least 16 characters');
+  return value;
+}

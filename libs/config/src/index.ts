@@ -1,0 +1,2 @@
+export * from './idem-config';
+export * from './idem-config.module';

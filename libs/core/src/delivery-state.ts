@@ -1,0 +1,87 @@
+/**
+ * The life of one delivery: one message to one endpoint. Every change of a delivery's status in
+ * the database goes through a transition named here, so adding an outcome (for example "superseded"
+ * when a newer version of an entity makes a message pointless) means adding it here first.
+ *
+ *   pending ──claim──▶ sending ──succeed──▶ succeeded
+ *      ▲                 │ │
+ *      │◀──retry─────────┘ └──exhaust──▶ failed
+ *      │◀──leaseExpire── (worker died while sending)
+ */
+export enum DeliveryStatus {
+  /** Waiting for its next attempt, due at `nextAttemptAt`. */
+  Pending = 'pending',
+  /** Claimed by a worker that holds a lease until `leaseExpiresAt`. */
+  Sending = 'sending',
+  Succeeded = 'succeeded',
+  /** Every scheduled attempt failed. */
+  Failed = 'failed',
+}
+
+export enum DeliveryTransition {
+  Claim = 'claim',
+  Succeed = 'succeed',
+  Retry = 'retry',
+  Exhaust = 'exhaust',
+  LeaseExpire = 'leaseExpire',
+}
+
+export const DELIVERY_TRANSITIONS: Readonly<
+  Record<DeliveryTransition, { from: readonly DeliveryStatus[]; to: DeliveryStatus }>
+> = {
+  [DeliveryTransition.Claim]: { from: [DeliveryStatus.Pending], to: DeliveryStatus.Sending },
+  [DeliveryTransition.Succeed]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Succeeded },
+  [DeliveryTransition.Retry]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Pending },
+  [DeliveryTransition.Exhaust]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Failed },
+  [DeliveryTransition.LeaseExpire]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Pending },
+};
+
+/** Statuses a delivery never leaves. */
+export const FINAL_DELIVERY_STATUSES: readonly DeliveryStatus[] = [DeliveryStatus.Succeeded, DeliveryStatus.Failed];
+
+export enum AttemptOutcome {
+  Succeeded = 'succeeded',
+  Failed = 'failed',
+}
+
+export enum AttemptTrigger {
+  Scheduled = 'scheduled',
+  Manual = 'manual',
+}
+
+/** Svix's numeric `MessageStatus`, used on the wire for attempts and deliveries. */
+export enum SvixMessageStatus {
+  Success = 0,
+  Pending = 1,
+  Fail = 2,
+  Sending = 3,
+}
+
+export function svixStatusOfDelivery(status: DeliveryStatus): SvixMessageStatus {
+  switch (status) {
+    case DeliveryStatus.Pending:
+      return SvixMessageStatus.Pending;
+    case DeliveryStatus.Sending:
+      return SvixMessageStatus.Sending;
+    case DeliveryStatus.Succeeded:
+      return SvixMessageStatus.Success;
+    case DeliveryStatus.Failed:
+      return SvixMessageStatus.Fail;
+  }
+}
+
+export function svixStatusOfAttempt(outcome: AttemptOutcome): SvixMessageStatus {
+  switch (outcome) {
+    case AttemptOutcome.Succeeded:
+      return SvixMessageStatus.Success;
+    case AttemptOutcome.Failed:
+      return SvixMessageStatus.Fail;
+  }
+}
+
+export const SVIX_STATUS_TEXT: Readonly<Record<SvixMessageStatus, string>> = {
+  [SvixMessageStatus.Success]: 'success',
+  [SvixMessageStatus.Pending]: 'pending',
+  [SvixMessageStatus.Fail]: 'fail',
+  [SvixMessageStatus.Sending]: 'sending',
+};

@@ -1,0 +1,34 @@
+/** Every rule a request can break. The API maps each to one HTTP status and Svix's error body, in one place. */
+export enum IdemErrorCode {
+  NotFound = 'not_found',
+  Conflict = 'conflict',
+  Validation = 'validation',
+  BadRequest = 'bad_request',
+  Unauthorized = 'authentication_failed',
+  IdempotencyKeyReused = 'idempotency_key_reused',
+  IdempotencyInFlight = 'idempotency_in_flight',
+  PayloadTooLarge = 'payload_too_large',
+  RateLimited = 'rate_limited',
+}
+
+export class IdemError extends Error {
+  constructor(
+    readonly code: IdemErrorCode,
+    readonly detail: string,
+  ) {
+    super(detail);
+    this.name = 'IdemError';
+  }
+
+  static notFound(what: string): IdemError {
+    return new IdemError(IdemErrorCode.NotFound, `${what} not found`);
+  }
+
+  static conflict(detail: string): IdemError {
+    return new IdemError(IdemErrorCode.Conflict, detail);
+  }
+
+  static validation(detail: string): IdemError {
+    return new IdemError(IdemErrorCode.Validation, detail);
+  }
+}

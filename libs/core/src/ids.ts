@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+
+/** Prefixes follow Svix's, so ids read the same in both products' logs. */
+export const ID_PREFIX = {
+  application: 'app',
+  endpoint: 'ep',
+  message: 'msg',
+  attempt: 'atmpt',
+  delivery: 'dlv',
+  apiToken: 'tok',
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIX;
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+let lastMillis = -1;
+let lastRandom = Buffer.alloc(10);
+
+/**
+ * A ULID: 48 bits of milliseconds then 80 random bits, Crockford base32.
+ * Within one millisecond the random part is incremented, so ids minted by one
+ * process sort in creation order; ids from different processes sort by time.
+ */
+export function newUlid(now: number = Date.now()): string {
+  if (now === lastMillis) {
+    incrementInPlace(lastRandom);
+  } else {
+    lastMillis = now;
+    lastRandom = randomBytes(10);
+  }
+  return encodeTime(now) + encodeRandom(lastRandom);
+}
+
+export function newId(kind: IdKind, now?: number): string {
+  return `${ID_PREFIX[kind]}_${newUlid(now)}`;
+}
+
+export function hasIdPrefix(kind: IdKind, value: string): boolean {
+  return value.startsWith(`${ID_PREFIX[kind]}_`);
+}
+
+function encodeTime(millis: number): string {
+  let out = '';
+  let rest = millis;
+  for (let i = 0; i < 10; i++) {
+    out = CROCKFORD[rest % 32] + out;
+    rest = Math.floor(rest / 32);
+  }
+  return out;
+}
+
+function encodeRandom(bytes: Buffer): string {
+  let bits = 0n;
+  for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);
+  let out = '';
+  for (let i = 0; i < 16; i++) {
+    out = CROCKFORD[Number(bits & 31n)] + out;
+    bits >>= 5n;
+  }
+  return out;
+}
+
+function incrementInPlace(bytes: Buffer): void {
+  for (let i = bytes.length - 1; i >= 0; i--) {
+    if (bytes[i] < 255) {
+      bytes[i]++;
+      return;
+    }
+    bytes[i] = 0;
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * Named unique constraints that Idem's idempotency rests on. Code that turns a violation into a
+ * "duplicate" answer matches on these names, never on message text.
+ */
+export const CONSTRAINT = {
+  applicationUid: 'uq_applications_uid',
+  endpointUid: 'uq_endpoints_app_uid',
+  messageEventId: 'pk_message_event_ids',
+  idempotencyKey: 'pk_idempotency_records',
+  deliveryPerEndpoint: 'uq_deliveries_message_endpoint',
+  scheduledAttemptNumber: 'uq_attempts_delivery_scheduled_number',
+  eventTypeName: 'pk_event_types',
+} as const;
+
+const UNIQUE_VIOLATION = '23505';
+
+/** True when `error` is Postgres refusing a row because of the named unique constraint. */
+export function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const driverError = (error as { driverError?: { code?: string; constraint?: string } })?.driverError ?? error;
+  const { code, constraint: violated } = (driverError ?? {}) as { code?: string; constraint?: string };
+  return code === UNIQUE_VIOLATION && violated === constraint;
+}

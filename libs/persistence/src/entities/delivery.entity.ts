@@ -1,0 +1,59 @@
+import { DeliveryStatus } from '@app/core';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { CONSTRAINT } from '../constraint-names';
+import { EndpointEntity } from './endpoint.entity';
+import { MessageEntity } from './message.entity';
+
+/** One message on its way to one endpoint. Its status only changes through `DELIVERY_TRANSITIONS`. */
+@Entity('deliveries')
+@Index(CONSTRAINT.deliveryPerEndpoint, ['messageId', 'endpointId'], { unique: true })
+@Index('ix_deliveries_due', ['nextAttemptAt'], { where: `status = 'pending'` })
+@Index('ix_deliveries_lease', ['leaseExpiresAt'], { where: `status = 'sending'` })
+@Index('ix_deliveries_endpoint', ['endpointId', 'createdAt'])
+export class DeliveryEntity {
+  @PrimaryColumn({ type: 'varchar', length: 40 })
+  id: string;
+
+  @Column({ name: 'message_id', type: 'varchar', length: 40 })
+  messageId: string;
+
+  @ManyToOne(() => MessageEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'message_id' })
+  message?: MessageEntity;
+
+  @Column({ name: 'endpoint_id', type: 'varchar', length: 40 })
+  endpointId: string;
+
+  @ManyToOne(() => EndpointEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'endpoint_id' })
+  endpoint?: EndpointEntity;
+
+  @Column({ name: 'app_id', type: 'varchar', length: 40 })
+  appId: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: DeliveryStatus;
+
+  /** Scheduled attempts made so far; the next scheduled attempt has number `scheduledAttempts + 1`. */
+  @Column({ name: 'scheduled_attempts', type: 'integer', default: 0 })
+  scheduledAttempts: number;
+
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
+  nextAttemptAt: Date | null;
+
+  @Column({ name: 'lease_expires_at', type: 'timestamptz', nullable: true })
+  leaseExpiresAt: Date | null;
+
+  /** When a job for the next attempt was last put on the queue; the sweeper re-enqueues stale ones. */
+  @Column({ name: 'enqueued_at', type: 'timestamptz', nullable: true })
+  enqueuedAt: Date | null;
+
+  @Column({ name: 'last_attempt_at', type: 'timestamptz', nullable: true })
+  lastAttemptAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

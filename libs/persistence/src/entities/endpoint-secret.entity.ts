@@ -1,0 +1,26 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { EndpointEntity } from './endpoint.entity';
+
+/** A signing secret of an endpoint. The current one has no expiry; a rotated-out one signs until `expiresAt`. */
+@Entity('endpoint_secrets')
+@Index('ix_endpoint_secrets_endpoint_id', ['endpointId'])
+export class EndpointSecretEntity {
+  @PrimaryColumn({ type: 'varchar', length: 40 })
+  id: string;
+
+  @Column({ name: 'endpoint_id', type: 'varchar', length: 40 })
+  endpointId: string;
+
+  @ManyToOne(() => EndpointEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'endpoint_id' })
+  endpoint?: EndpointEntity;
+
+  @Column({ type: 'text' })
+  secret: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt: Date | null;
+}

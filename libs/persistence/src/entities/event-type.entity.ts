@@ -1,0 +1,32 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { CONSTRAINT } from '../constraint-names';
+
+@Entity('event_types')
+export class EventTypeEntity {
+  @PrimaryColumn({ type: 'varchar', length: 256, primaryKeyConstraintName: CONSTRAINT.eventTypeName })
+  name: string;
+
+  @Column({ type: 'text', default: '' })
+  description: string;
+
+  @Column({ type: 'jsonb', nullable: true })
+  schemas: Record<string, unknown> | null;
+
+  @Column({ type: 'boolean', default: false })
+  archived: boolean;
+
+  @Column({ type: 'boolean', default: false })
+  deprecated: boolean;
+
+  @Column({ name: 'feature_flag', type: 'varchar', length: 256, nullable: true })
+  featureFlag: string | null;
+
+  @Column({ name: 'group_name', type: 'varchar', length: 256, nullable: true })
+  groupName: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

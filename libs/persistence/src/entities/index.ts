@@ -1,0 +1,33 @@
+import { ApplicationEntity } from './application.entity';
+import { AttemptEntity } from './attempt.entity';
+import { DeliveryEntity } from './delivery.entity';
+import { EndpointSecretEntity } from './endpoint-secret.entity';
+import { EndpointEntity } from './endpoint.entity';
+import { EventTypeEntity } from './event-type.entity';
+import { IdempotencyRecordEntity } from './idempotency-record.entity';
+import { MessageEventIdEntity } from './message-event-id.entity';
+import { MessageEntity } from './message.entity';
+
+export {
+  ApplicationEntity,
+  AttemptEntity,
+  DeliveryEntity,
+  EndpointEntity,
+  EndpointSecretEntity,
+  EventTypeEntity,
+  IdempotencyRecordEntity,
+  MessageEntity,
+  MessageEventIdEntity,
+};
+
+export const ENTITIES = [
+  ApplicationEntity,
+  AttemptEntity,
+  DeliveryEntity,
+  EndpointEntity,
+  EndpointSecretEntity,
+  EventTypeEntity,
+  IdempotencyRecordEntity,
+  MessageEntity,
+  MessageEventIdEntity,
+];

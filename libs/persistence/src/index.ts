@@ -1,0 +1,7 @@
+export * from './constraint-names';
+export * from './entities';
+export * from './repositories';
+export * from './data-source-options';
+export * from './database-setup';
+export * from './persistence.module';
+export * from './migrations';

@@ -1,0 +1,5 @@
+import { DeliveryRepository } from './delivery.repository';
+
+export { DeliveryRepository };
+
+export const REPOSITORIES = [DeliveryRepository];

@@ -1,0 +1,88 @@
+import { migrateDatabase } from '@app/persistence';
+import { randomBytes } from 'node:crypto';
+import IORedis from 'ioredis';
+import { Client } from 'pg';
+
+const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * One suite's own world: a fresh migrated database, its own Redis key prefix and an admin token.
+ * `env` is what the API and worker read; `dispose` drops the database and the prefix's keys.
+ */
+export interface TestEnvironment {
+  env: Record<string, string>;
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  adminToken: string;
+  /** Deletes every Redis key under the suite's prefix, as a lost or flushed Redis would. */
+  flushQueueKeys(): Promise<number>;
+  dispose(): Promise<void>;
+}
+
+export async function createTestEnvironment(overrides: Record<string, string> = {}): Promise<TestEnvironment> {
+  const suffix = randomBytes(6).toString('hex');
+  const databaseName = `idem_test_${suffix}`;
+  const databaseUrl = `${POSTGRES}/${databaseName}`;
+  const queuePrefix = `idem_test_${suffix}`;
+  const adminToken = `test_admin_${randomBytes(12).toString('hex')}`;
+  await migrateDatabase(databaseUrl);
+  const env: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    IDEM_QUEUE_PREFIX: queuePrefix,
+    IDEM_ADMIN_TOKEN: adminToken,
+    IDEM_ALLOW_PRIVATE_TARGETS: 'true',
+    IDEM_LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ...overrides,
+  };
+  const flushQueueKeys = () => deleteKeysWithPrefix(REDIS_URL, queuePrefix);
+  return {
+    env,
+    databaseUrl,
+    redisUrl: REDIS_URL,
+    queuePrefix,
+    adminToken,
+    flushQueueKeys,
+    async dispose() {
+      await flushQueueKeys();
+      await dropDatabase(databaseName);
+    },
+  };
+}
+
+async function dropDatabase(name: string): Promise<void> {
+  const client = new Client({ connectionString: `${POSTGRES}/postgres` });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function deleteKeysWithPrefix(redisUrl: string, prefix: string): Promise<number> {
+  const redis = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
+
+/** A plain pg client on the suite's database, for assertions on what was (or was not) written. */
+export async function connectToDatabase(databaseUrl: string): Promise<Client> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  return client;
+}
