@@ -1,0 +1,11 @@
+export { IDEM_KEY_NAMESPACE, mintIdempotencyKey, uuidV5 } from './idempotency-key';
+export type { SourceEventIdentity } from './idempotency-key';
+export { IdemClient, IdemIngestError } from './ingest-client';
+export type { IdemClientOptions, IngestAttempt, MessageIn, MessageOut, SentMessage } from './ingest-client';
+export { DEFAULT_OUTBOX_TABLE, outboxTableSql, PostgresOutbox } from './outbox';
+export type { Enqueued, OutboxEvent } from './outbox';
+export { OutboxRelay } from './outbox-relay';
+export type { OutboxRelayOptions, RelayBatch } from './outbox-relay';
+export { parseRetryAfter, RetryPolicy } from './retry-policy';
+export type { RetryPolicyOptions } from './retry-policy';
+export type { PgPoolClientLike, PgPoolLike, PostgresDatabase, SqlQueryable, TypeOrmDataSourceLike } from '../postgres/postgres-database';
