@@ -4,10 +4,16 @@ import { QueueModule } from '@app/queue';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { ApplicationsModule } from './applications/applications.module';
+import { AttemptsModule } from './attempts/attempts.module';
 import { AuthModule } from './auth/auth.module';
+import { EndpointsModule } from './endpoints/endpoints.module';
+import { EventTypesModule } from './event-types/event-types.module';
 import { HealthModule } from './health/health.module';
 import { SvixErrorFilter } from './http/svix-error.filter';
 import { SvixValidationPipe } from './http/validation.pipe';
+import { IdempotencyModule } from './idempotency/idempotency.module';
+import { MessagesModule } from './messages/messages.module';
 
 @Module({
   imports: [
@@ -25,7 +31,13 @@ import { SvixValidationPipe } from './http/validation.pipe';
     PersistenceModule,
     QueueModule,
     AuthModule,
+    IdempotencyModule,
     HealthModule,
+    ApplicationsModule,
+    EventTypesModule,
+    EndpointsModule,
+    MessagesModule,
+    AttemptsModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: SvixErrorFilter },

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 export const ID_PREFIX = {
   application: 'app',
   endpoint: 'ep',
+  endpointSecret: 'epsec',
   message: 'msg',
   attempt: 'atmpt',
   delivery: 'dlv',
@@ -38,6 +39,11 @@ export function newId(kind: IdKind, now?: number): string {
 
 export function hasIdPrefix(kind: IdKind, value: string): boolean {
   return value.startsWith(`${ID_PREFIX[kind]}_`);
+}
+
+/** True when `value` is an id of this kind as `newId` makes them: the prefix, then a ULID. */
+export function isId(kind: IdKind, value: string): boolean {
+  return hasIdPrefix(kind, value) && /^[0-9A-HJKMNP-TV-Z]{26}$/.test(value.slice(ID_PREFIX[kind].length + 1));
 }
 
 function encodeTime(millis: number): string {

@@ -6,3 +6,4 @@ export * from './signing';
 export * from './subscription';
 export * from './delivery-state';
 export * from './idem-error';
+export * from './canonical-json';

@@ -7,10 +7,11 @@ import { ClsModule } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './data-source-options';
 import { REPOSITORIES } from './repositories';
+import { UnitOfWork } from './unit-of-work';
 
 /**
  * TypeORM on Postgres plus a transaction host: repositories always use `txHost.tx`, so a service
- * that wraps several repository calls in `txHost.withTransaction` gets them in one transaction.
+ * that wraps several repository calls in `UnitOfWork.run` gets them in one transaction.
  */
 @Global()
 @Module({
@@ -29,7 +30,7 @@ import { REPOSITORIES } from './repositories';
       ],
     }),
   ],
-  providers: [...REPOSITORIES],
-  exports: [...REPOSITORIES],
+  providers: [...REPOSITORIES, UnitOfWork],
+  exports: [...REPOSITORIES, UnitOfWork],
 })
 export class PersistenceModule {}

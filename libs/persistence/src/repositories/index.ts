@@ -1,5 +1,26 @@
+import { ApplicationRepository } from './application.repository';
+import { AttemptRepository } from './attempt.repository';
 import { DeliveryRepository } from './delivery.repository';
+import { EndpointRepository } from './endpoint.repository';
+import { EventTypeRepository } from './event-type.repository';
+import { IdempotencyRecordRepository } from './idempotency-record.repository';
+import { MessageRepository } from './message.repository';
 
 export { DeliveryRepository };
+export * from './application.repository';
+export * from './attempt.repository';
+export * from './endpoint.repository';
+export * from './event-type.repository';
+export * from './idempotency-record.repository';
+export * from './keyset-page';
+export * from './message.repository';
 
-export const REPOSITORIES = [DeliveryRepository];
+export const REPOSITORIES = [
+  ApplicationRepository,
+  AttemptRepository,
+  EndpointRepository,
+  EventTypeRepository,
+  IdempotencyRecordRepository,
+  MessageRepository,
+  DeliveryRepository,
+];

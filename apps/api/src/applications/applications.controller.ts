@@ -1,0 +1,63 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { Principal } from '../auth/principal';
+import { ListResponse } from '../http/list';
+import { ApplicationsService } from './applications.service';
+import { ApplicationIn } from './dto/application-in.dto';
+import { ApplicationOut } from './dto/application-out.dto';
+import { ApplicationPatch } from './dto/application-patch.dto';
+import { ApplicationListQuery, CreateApplicationQuery } from './dto/application-queries.dto';
+
+@ApiTags('Application')
+@Controller('api/v1/app')
+export class ApplicationsController {
+  constructor(private readonly applications: ApplicationsService) {}
+
+  @Get()
+  list(@CurrentPrincipal() principal: Principal, @Query() query: ApplicationListQuery): Promise<ListResponse<ApplicationOut>> {
+    return this.applications.list(principal, query);
+  }
+
+  /** 201 when created; 200 when `get_if_exists` found one with the same uid. */
+  @Post()
+  async create(
+    @Body() body: ApplicationIn,
+    @Query() query: CreateApplicationQuery,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ApplicationOut> {
+    const { application, created } = await this.applications.create(body, query.get_if_exists ?? false);
+    response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    return application;
+  }
+
+  @Get(':app_id')
+  get(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string): Promise<ApplicationOut> {
+    return this.applications.get(principal, appId);
+  }
+
+  /** 200 when updated; 201 when the path's uid named no application and one was created. */
+  @Put(':app_id')
+  async update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('app_id') appId: string,
+    @Body() body: ApplicationIn,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ApplicationOut> {
+    const { application, created } = await this.applications.update(principal, appId, body);
+    response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    return application;
+  }
+
+  @Patch(':app_id')
+  patch(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Body() body: ApplicationPatch): Promise<ApplicationOut> {
+    return this.applications.patch(principal, appId, body);
+  }
+
+  @Delete(':app_id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  delete(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string): Promise<void> {
+    return this.applications.delete(principal, appId);
+  }
+}

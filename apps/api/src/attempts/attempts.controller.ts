@@ -1,0 +1,24 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { Principal } from '../auth/principal';
+import { ListResponse } from '../http/list';
+import { AttemptsService } from './attempts.service';
+import { MessageAttemptOut } from './dto/message-attempt-out.dto';
+import { MessageAttemptListQuery } from './dto/message-attempt-queries.dto';
+
+@ApiTags('Message Attempt')
+@Controller('api/v1/app/:app_id/attempt')
+export class AttemptsController {
+  constructor(private readonly attempts: AttemptsService) {}
+
+  @Get('msg/:msg_id')
+  listByMessage(
+    @CurrentPrincipal() principal: Principal,
+    @Param('app_id') appId: string,
+    @Param('msg_id') messageId: string,
+    @Query() query: MessageAttemptListQuery,
+  ): Promise<ListResponse<MessageAttemptOut>> {
+    return this.attempts.listByMessage(principal, appId, messageId, query);
+  }
+}

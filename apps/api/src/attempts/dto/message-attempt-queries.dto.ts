@@ -1,0 +1,18 @@
+import { SvixMessageStatus } from '@app/core';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString } from 'class-validator';
+import { ListQuery } from '../../http/list';
+
+/** Svix's attempt list query (filters Idem does not keep, such as tags, are ignored). Newest first. */
+export class MessageAttemptListQuery extends ListQuery {
+  /** Svix's `MessageStatus`: attempts are only ever 0 (success) or 2 (fail). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @IsIn([0, 1, 2, 3, 4])
+  status?: SvixMessageStatus | 4;
+
+  @IsOptional()
+  @IsString()
+  endpoint_id?: string;
+}

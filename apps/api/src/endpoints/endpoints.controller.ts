@@ -1,0 +1,78 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { Principal } from '../auth/principal';
+import { ListResponse } from '../http/list';
+import { EndpointIn, EndpointPatch, EndpointUpdate } from './dto/endpoint-in.dto';
+import { EndpointOut } from './dto/endpoint-out.dto';
+import { EndpointListQuery } from './dto/endpoint-queries.dto';
+import { EndpointSecretOut, EndpointSecretRotateIn } from './dto/endpoint-secret.dto';
+import { EndpointsService } from './endpoints.service';
+
+@ApiTags('Endpoint')
+@Controller('api/v1/app/:app_id/endpoint')
+export class EndpointsController {
+  constructor(private readonly endpoints: EndpointsService) {}
+
+  @Get()
+  list(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Query() query: EndpointListQuery): Promise<ListResponse<EndpointOut>> {
+    return this.endpoints.list(principal, appId, query);
+  }
+
+  @Post()
+  create(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Body() body: EndpointIn): Promise<EndpointOut> {
+    return this.endpoints.create(principal, appId, body);
+  }
+
+  @Get(':endpoint_id')
+  get(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Param('endpoint_id') endpointId: string): Promise<EndpointOut> {
+    return this.endpoints.get(principal, appId, endpointId);
+  }
+
+  /** 200 when updated; 201 when the path's uid named no endpoint and one was created. */
+  @Put(':endpoint_id')
+  async update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('app_id') appId: string,
+    @Param('endpoint_id') endpointId: string,
+    @Body() body: EndpointUpdate,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<EndpointOut> {
+    const { endpoint, created } = await this.endpoints.update(principal, appId, endpointId, body);
+    response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    return endpoint;
+  }
+
+  @Patch(':endpoint_id')
+  patch(
+    @CurrentPrincipal() principal: Principal,
+    @Param('app_id') appId: string,
+    @Param('endpoint_id') endpointId: string,
+    @Body() body: EndpointPatch,
+  ): Promise<EndpointOut> {
+    return this.endpoints.patch(principal, appId, endpointId, body);
+  }
+
+  @Delete(':endpoint_id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  delete(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Param('endpoint_id') endpointId: string): Promise<void> {
+    return this.endpoints.delete(principal, appId, endpointId);
+  }
+
+  @Get(':endpoint_id/secret')
+  getSecret(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Param('endpoint_id') endpointId: string): Promise<EndpointSecretOut> {
+    return this.endpoints.getSecret(principal, appId, endpointId);
+  }
+
+  @Post(':endpoint_id/secret/rotate')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  rotateSecret(
+    @CurrentPrincipal() principal: Principal,
+    @Param('app_id') appId: string,
+    @Param('endpoint_id') endpointId: string,
+    @Body() body: EndpointSecretRotateIn,
+  ): Promise<void> {
+    return this.endpoints.rotateSecret(principal, appId, endpointId, body);
+  }
+}

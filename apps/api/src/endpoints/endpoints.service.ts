@@ -1,0 +1,144 @@
+import { IdemConfig } from '@app/config';
+import { generateSigningSecret, IdemError, isId, newId } from '@app/core';
+import { EndpointEntity, EndpointFields, EndpointRepository, endpointUidTaken, UnitOfWork } from '@app/persistence';
+import { Injectable } from '@nestjs/common';
+import { ApplicationsService } from '../applications/applications.service';
+import { Principal } from '../auth/principal';
+import { throttleRateOf } from '../http/field-rules';
+import { idCursor, ListResponse, toListResponse, toPageQuery } from '../http/list';
+import { EndpointIn, EndpointPatch, EndpointUpdate } from './dto/endpoint-in.dto';
+import { EndpointOut, toEndpointOut } from './dto/endpoint-out.dto';
+import { EndpointListQuery } from './dto/endpoint-queries.dto';
+import { EndpointSecretOut, EndpointSecretRotateIn } from './dto/endpoint-secret.dto';
+
+const ENDPOINT_CURSOR = idCursor('endpoint');
+
+@Injectable()
+export class EndpointsService {
+  constructor(
+    private readonly applications: ApplicationsService,
+    private readonly endpoints: EndpointRepository,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly config: IdemConfig,
+  ) {}
+
+  /** Creates the endpoint with its first signing secret (the given one, or a new one). */
+  async create(principal: Principal, appIdOrUid: string, input: EndpointIn): Promise<EndpointOut> {
+    return this.unitOfWork.run(async () => {
+      const application = await this.applications.resolve(principal, appIdOrUid);
+      return toEndpointOut(await this.insert(application.id, fieldsOf(input, null), input.secret ?? null));
+    });
+  }
+
+  async get(principal: Principal, appIdOrUid: string, endpointIdOrUid: string): Promise<EndpointOut> {
+    return toEndpointOut(await this.resolve(principal, appIdOrUid, endpointIdOrUid));
+  }
+
+  async list(principal: Principal, appIdOrUid: string, query: EndpointListQuery): Promise<ListResponse<EndpointOut>> {
+    const application = await this.applications.resolve(principal, appIdOrUid);
+    const page = toPageQuery(query, ENDPOINT_CURSOR, 'ascending');
+    const result = await this.endpoints.list(application.id, page);
+    return toListResponse(result, page, ENDPOINT_CURSOR, (endpoint) => endpoint.id, toEndpointOut);
+  }
+
+  /**
+   * Svix's "create or update": replaces every field (an absent `uid` keeps the current one). An
+   * unknown uid in the path creates the endpoint with that uid; an unknown id is a 404.
+   */
+  async update(
+    principal: Principal,
+    appIdOrUid: string,
+    endpointIdOrUid: string,
+    input: EndpointUpdate,
+  ): Promise<{ endpoint: EndpointOut; created: boolean }> {
+    return this.unitOfWork.run(async () => {
+      const application = await this.applications.resolve(principal, appIdOrUid);
+      const existing = await this.endpoints.findByIdOrUid(application.id, endpointIdOrUid);
+      if (existing) return { endpoint: toEndpointOut(await this.endpoints.update(existing, fieldsOf(input, existing.uid))), created: false };
+      if (isId('endpoint', endpointIdOrUid)) throw IdemError.notFound('Endpoint');
+      return { endpoint: toEndpointOut(await this.insert(application.id, fieldsOf(input, endpointIdOrUid), null)), created: true };
+    });
+  }
+
+  async patch(principal: Principal, appIdOrUid: string, endpointIdOrUid: string, input: EndpointPatch): Promise<EndpointOut> {
+    return this.unitOfWork.run(async () => {
+      const endpoint = await this.resolve(principal, appIdOrUid, endpointIdOrUid);
+      const changes: Partial<EndpointFields> = {};
+      if (input.url !== undefined) changes.url = input.url;
+      if (input.description !== undefined) changes.description = input.description;
+      if (input.uid !== undefined) changes.uid = input.uid;
+      if (input.filterTypes !== undefined) changes.filterTypes = emptyAsNull(input.filterTypes);
+      if (input.channels !== undefined) changes.channels = emptyAsNull(input.channels);
+      if (input.disabled !== undefined) changes.disabled = input.disabled;
+      if (input.metadata !== undefined) changes.metadata = input.metadata;
+      if (input.version !== undefined) changes.version = input.version;
+      const rateLimit = throttleRateOf(input);
+      if (rateLimit !== undefined) changes.rateLimit = rateLimit;
+      return toEndpointOut(await this.endpoints.update(endpoint, changes));
+    });
+  }
+
+  async delete(principal: Principal, appIdOrUid: string, endpointIdOrUid: string): Promise<void> {
+    await this.unitOfWork.run(async () => {
+      const endpoint = await this.resolve(principal, appIdOrUid, endpointIdOrUid);
+      await this.endpoints.delete(endpoint.id);
+    });
+  }
+
+  async getSecret(principal: Principal, appIdOrUid: string, endpointIdOrUid: string): Promise<EndpointSecretOut> {
+    const endpoint = await this.resolve(principal, appIdOrUid, endpointIdOrUid);
+    const secret = await this.endpoints.findCurrentSecret(endpoint.id);
+    if (!secret) throw new Error(`endpoint ${endpoint.id} has no current signing secret`);
+    return { key: secret.secret };
+  }
+
+  /**
+   * Makes a new secret current. The old one gets an expiry and keeps signing beside the new one
+   * until then, so receivers can switch without rejecting a webhook. Rotations of one endpoint are
+   * serialised by a row lock, so two at once still leave exactly one current secret.
+   */
+  async rotateSecret(principal: Principal, appIdOrUid: string, endpointIdOrUid: string, input: EndpointSecretRotateIn): Promise<void> {
+    await this.unitOfWork.run(async () => {
+      const endpoint = await this.resolve(principal, appIdOrUid, endpointIdOrUid);
+      await this.endpoints.lock(endpoint.id);
+      const now = new Date();
+      const graceMs = input.gracePeriodSeconds != null ? input.gracePeriodSeconds * 1000 : this.config.secretRotationGraceMs;
+      await this.endpoints.retireCurrentSecret(endpoint.id, new Date(now.getTime() + graceMs), now);
+      await this.endpoints.addSecret(newId('endpointSecret'), endpoint.id, input.key ?? generateSigningSecret());
+    });
+  }
+
+  private async resolve(principal: Principal, appIdOrUid: string, endpointIdOrUid: string): Promise<EndpointEntity> {
+    const application = await this.applications.resolve(principal, appIdOrUid);
+    const endpoint = await this.endpoints.findByIdOrUid(application.id, endpointIdOrUid);
+    if (!endpoint) throw IdemError.notFound('Endpoint');
+    return endpoint;
+  }
+
+  private async insert(appId: string, fields: EndpointFields, secret: string | null): Promise<EndpointEntity> {
+    const endpoint = await this.endpoints.insertUnlessUidTaken(newId('endpoint'), appId, fields);
+    // Only a taken uid stops the insert, so fields.uid is set here.
+    if (!endpoint) throw endpointUidTaken(fields.uid!);
+    await this.endpoints.addSecret(newId('endpointSecret'), endpoint.id, secret ?? generateSigningSecret());
+    return endpoint;
+  }
+}
+
+function fieldsOf(input: EndpointUpdate, uidWhenAbsent: string | null): EndpointFields {
+  return {
+    url: input.url,
+    description: input.description ?? '',
+    uid: input.uid === undefined ? uidWhenAbsent : input.uid,
+    filterTypes: emptyAsNull(input.filterTypes),
+    channels: emptyAsNull(input.channels),
+    disabled: input.disabled ?? false,
+    metadata: input.metadata ?? {},
+    version: input.version ?? 1,
+    rateLimit: throttleRateOf(input) ?? null,
+  };
+}
+
+/** An empty filter means "everything", the same as none; storing one form keeps routing simple. */
+function emptyAsNull(list: string[] | null | undefined): string[] | null {
+  return list && list.length > 0 ? list : null;
+}

@@ -1,0 +1,68 @@
+import { IsBoolean, IsObject, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { EVENT_TYPE_NAME_PATTERN } from '../../http/field-rules';
+
+/** Svix's `EventTypeUpdate`: the body of update (PUT), and with `name` of create. */
+export class EventTypeUpdate {
+  @IsString()
+  @Length(0, 10_000)
+  description: string;
+
+  @IsOptional()
+  @IsBoolean()
+  archived?: boolean;
+
+  @IsOptional()
+  @IsBoolean()
+  deprecated?: boolean;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  featureFlag?: string | null;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  groupName?: string | null;
+
+  @IsOptional()
+  @IsObject()
+  schemas?: Record<string, unknown> | null;
+}
+
+/** Svix's `EventTypeIn`. */
+export class EventTypeIn extends EventTypeUpdate {
+  @IsString()
+  @Matches(EVENT_TYPE_NAME_PATTERN, { message: 'name may only contain letters, digits, _ . - (1 to 256)' })
+  name: string;
+}
+
+/** Svix's `EventTypePatch`: absent fields keep their value. */
+export class EventTypePatch {
+  @IsOptional()
+  @IsString()
+  @Length(0, 10_000)
+  description?: string;
+
+  @IsOptional()
+  @IsBoolean()
+  archived?: boolean;
+
+  @IsOptional()
+  @IsBoolean()
+  deprecated?: boolean;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  featureFlag?: string | null;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  groupName?: string | null;
+
+  @IsOptional()
+  @IsObject()
+  schemas?: Record<string, unknown> | null;
+}

@@ -1,0 +1,28 @@
+import { EventTypeEntity } from '@app/persistence';
+
+/** Svix's `EventTypeOut`. */
+export class EventTypeOut {
+  name: string;
+  description: string;
+  archived: boolean;
+  deprecated: boolean;
+  featureFlag: string | null;
+  groupName: string | null;
+  schemas: Record<string, unknown> | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toEventTypeOut(eventType: EventTypeEntity): EventTypeOut {
+  return {
+    name: eventType.name,
+    description: eventType.description,
+    archived: eventType.archived,
+    deprecated: eventType.deprecated,
+    featureFlag: eventType.featureFlag,
+    groupName: eventType.groupName,
+    schemas: eventType.schemas,
+    createdAt: eventType.createdAt.toISOString(),
+    updatedAt: eventType.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,52 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ListResponse } from '../http/list';
+import { EventTypeIn, EventTypePatch, EventTypeUpdate } from './dto/event-type-in.dto';
+import { EventTypeOut } from './dto/event-type-out.dto';
+import { DeleteEventTypeQuery, EventTypeListQuery } from './dto/event-type-queries.dto';
+import { EventTypesService } from './event-types.service';
+
+@ApiTags('Event Type')
+@Controller('api/v1/event-type')
+export class EventTypesController {
+  constructor(private readonly eventTypes: EventTypesService) {}
+
+  @Get()
+  list(@Query() query: EventTypeListQuery): Promise<ListResponse<EventTypeOut>> {
+    return this.eventTypes.list(query);
+  }
+
+  @Post()
+  create(@Body() body: EventTypeIn): Promise<EventTypeOut> {
+    return this.eventTypes.create(body);
+  }
+
+  @Get(':event_type_name')
+  get(@Param('event_type_name') name: string): Promise<EventTypeOut> {
+    return this.eventTypes.get(name);
+  }
+
+  /** 200 when updated; 201 when no event type had the name and one was created. */
+  @Put(':event_type_name')
+  async update(
+    @Param('event_type_name') name: string,
+    @Body() body: EventTypeUpdate,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<EventTypeOut> {
+    const { eventType, created } = await this.eventTypes.update(name, body);
+    response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    return eventType;
+  }
+
+  @Patch(':event_type_name')
+  patch(@Param('event_type_name') name: string, @Body() body: EventTypePatch): Promise<EventTypeOut> {
+    return this.eventTypes.patch(name, body);
+  }
+
+  @Delete(':event_type_name')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  delete(@Param('event_type_name') name: string, @Query() query: DeleteEventTypeQuery): Promise<void> {
+    return this.eventTypes.delete(name, query.expunge ?? false);
+  }
+}

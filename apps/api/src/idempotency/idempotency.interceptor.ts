@@ -1,0 +1,46 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { from, lastValueFrom, map, Observable } from 'rxjs';
+import { PRINCIPAL, Principal } from '../auth/principal';
+import { RequestValidationError } from '../http/request-validation.error';
+import { idempotencyScope, IdempotencyService, requestFingerprint } from './idempotency.service';
+
+const MAX_KEY_LENGTH = 256;
+
+/** Applies the Idempotency-Key contract to every authenticated POST that carries the header. */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(private readonly idempotency: IdempotencyService) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<Request & { [PRINCIPAL]?: Principal }>();
+    const response = context.switchToHttp().getResponse<Response>();
+    const key = request.header('idempotency-key');
+    const principal = request[PRINCIPAL];
+    if (request.method !== 'POST' || key === undefined || !principal) return next.handle();
+    if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
+      throw new RequestValidationError([
+        { loc: ['header', 'idempotency-key'], msg: `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters`, type: 'value_error' },
+      ]);
+    }
+    const idempotentRequest = {
+      scope: idempotencyScope(principal.credentialId, request.method, request.path),
+      key,
+      requestHash: requestFingerprint(request.query, request.body),
+    };
+    const work = async () => {
+      const body: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      // Nest applied the route's status before the handler ran, and the handler may have changed it.
+      return { status: response.statusCode, body };
+    };
+    return from(this.idempotency.execute(idempotentRequest, work)).pipe(
+      map((outcome) => {
+        if (outcome.replayed) {
+          response.status(outcome.status);
+          response.setHeader('Idempotent-Replayed', 'true');
+        }
+        return outcome.body;
+      }),
+    );
+  }
+}

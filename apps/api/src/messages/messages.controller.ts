@@ -1,0 +1,32 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { Principal } from '../auth/principal';
+import { ListResponse } from '../http/list';
+import { MessageIn } from './dto/message-in.dto';
+import { MessageOut } from './dto/message-out.dto';
+import { MessageListQuery } from './dto/message-queries.dto';
+import { MessagesService } from './messages.service';
+
+@ApiTags('Message')
+@Controller('api/v1/app/:app_id/msg')
+export class MessagesController {
+  constructor(private readonly messages: MessagesService) {}
+
+  @Get()
+  list(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Query() query: MessageListQuery): Promise<ListResponse<MessageOut>> {
+    return this.messages.list(principal, appId, query);
+  }
+
+  /** 202: the message is stored and its deliveries are on their way. */
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  create(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Body() body: MessageIn): Promise<MessageOut> {
+    return this.messages.create(principal, appId, body);
+  }
+
+  @Get(':msg_id')
+  get(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Param('msg_id') messageId: string): Promise<MessageOut> {
+    return this.messages.get(principal, appId, messageId);
+  }
+}

@@ -1,0 +1,125 @@
+import { IdemConfig } from '@app/config';
+import { canonicalJson, IdemError, isId, newId, subscriptionMatches } from '@app/core';
+import { DeliveryRepository, EndpointRepository, MessageEntity, MessageRepository, UnitOfWork } from '@app/persistence';
+import { DeliveryQueue } from '@app/queue';
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { ApplicationsService } from '../applications/applications.service';
+import { Principal } from '../auth/principal';
+import { idCursor, ListResponse, toListResponse, toPageQuery } from '../http/list';
+import { MessageIn } from './dto/message-in.dto';
+import { MessageOut, toMessageOut } from './dto/message-out.dto';
+import { MessageListQuery } from './dto/message-queries.dto';
+
+const MESSAGE_CURSOR = idCursor('message');
+
+/**
+ * How long a request waits for Redis to take the first attempts. BullMQ waits for a lost Redis
+ * indefinitely; the message is committed by then and the worker's sweeper enqueues it from Postgres.
+ */
+const ENQUEUE_WAIT_MS = 2_000;
+
+@Injectable()
+export class MessagesService {
+  private readonly logger = new Logger(MessagesService.name);
+
+  constructor(
+    private readonly applications: ApplicationsService,
+    private readonly messages: MessageRepository,
+    private readonly endpoints: EndpointRepository,
+    private readonly deliveries: DeliveryRepository,
+    private readonly deliveryQueue: DeliveryQueue,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly config: IdemConfig,
+  ) {}
+
+  /**
+   * Accepts a message: in one transaction the message, its eventId record and one pending delivery
+   * per enabled endpoint whose filters match; after commit, the first attempts go on the queue.
+   * A repeat of an eventId within the retention window with the same content returns the first
+   * message and writes nothing; with different content it is a 409.
+   */
+  async create(principal: Principal, appIdOrUid: string, input: MessageIn): Promise<MessageOut> {
+    const payload = JSON.stringify(input.payload);
+    const channels = input.channels && input.channels.length > 0 ? input.channels : null;
+    return this.unitOfWork.run(async () => {
+      const application = await this.applications.resolve(principal, appIdOrUid);
+      const messageId = newId('message');
+      if (input.eventId != null) {
+        const contentHash = sha256(canonicalJson({ eventType: input.eventType, payload: input.payload, channels: channels ? [...channels].sort() : null }));
+        const holder = await this.messages.claimEventId(
+          { appId: application.id, eventId: input.eventId, messageId, contentHash },
+          new Date(Date.now() - this.config.idempotencyRetentionMs),
+        );
+        if (holder.messageId !== messageId) {
+          if (holder.contentHash !== contentHash) {
+            throw IdemError.conflict(`A message with eventId "${input.eventId}" and different content was already accepted`);
+          }
+          const original = await this.messages.findById(application.id, holder.messageId);
+          if (!original) throw IdemError.conflict(`The message with eventId "${input.eventId}" was deleted`);
+          return toMessageOut(original);
+        }
+      }
+      const message = await this.messages.insert({
+        id: messageId,
+        appId: application.id,
+        eventType: input.eventType,
+        eventId: input.eventId ?? null,
+        payload,
+        channels,
+      });
+      const subscribed = (await this.endpoints.findEnabled(application.id)).filter((endpoint) => subscriptionMatches(endpoint, message));
+      const deliveries = await this.deliveries.createPending(message, subscribed.map((endpoint) => endpoint.id), new Date());
+      this.unitOfWork.afterCommit(() => this.enqueueFirstAttempts(deliveries.map((delivery) => delivery.id)));
+      return toMessageOut(message);
+    });
+  }
+
+  async get(principal: Principal, appIdOrUid: string, messageIdOrEventId: string): Promise<MessageOut> {
+    return toMessageOut(await this.resolve(principal, appIdOrUid, messageIdOrEventId));
+  }
+
+  async list(principal: Principal, appIdOrUid: string, query: MessageListQuery): Promise<ListResponse<MessageOut>> {
+    const application = await this.applications.resolve(principal, appIdOrUid);
+    const page = toPageQuery(query, MESSAGE_CURSOR, 'descending');
+    const filter = { eventTypes: query.event_types, channel: query.channel, before: query.before, after: query.after };
+    const result = await this.messages.list(application.id, filter, page);
+    return toListResponse(result, page, MESSAGE_CURSOR, (message) => message.id, toMessageOut);
+  }
+
+  /** The message a path names by id, or by eventId while that is remembered. */
+  async resolve(principal: Principal, appIdOrUid: string, messageIdOrEventId: string): Promise<MessageEntity> {
+    const application = await this.applications.resolve(principal, appIdOrUid);
+    const message = isId('message', messageIdOrEventId)
+      ? await this.messages.findById(application.id, messageIdOrEventId)
+      : await this.messages.findByEventId(application.id, messageIdOrEventId);
+    if (!message) throw IdemError.notFound('Message');
+    return message;
+  }
+
+  /**
+   * The one deliberate catch-and-log in the API: the message and its deliveries are committed, so
+   * a Redis outage must not fail the request; the worker's sweeper finds the deliveries in Postgres.
+   */
+  private async enqueueFirstAttempts(deliveryIds: string[]): Promise<void> {
+    if (deliveryIds.length === 0) return;
+    const enqueued = this.deliveryQueue.enqueue(deliveryIds.map((deliveryId) => ({ deliveryId, attemptNumber: 1 })));
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ENQUEUE_WAIT_MS} ms`)), ENQUEUE_WAIT_MS);
+    });
+    try {
+      await Promise.race([enqueued, gaveUp]);
+    } catch (error) {
+      // The enqueue may still settle after we stopped waiting; its outcome no longer matters.
+      enqueued.catch(() => undefined);
+      this.logger.warn(`Deliveries ${deliveryIds.join(', ')} not enqueued, the sweeper will: ${(error as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

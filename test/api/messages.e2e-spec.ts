@@ -1,0 +1,204 @@
+import { newId } from '@app/core';
+import { ApiSuite, startApiSuite, svixError } from './support/api-suite';
+
+describe('Messages API (svix client)', () => {
+  let suite: ApiSuite;
+
+  beforeAll(async () => {
+    suite = await startApiSuite();
+  });
+
+  afterAll(async () => {
+    await suite?.close();
+  });
+
+  async function newApplication(): Promise<string> {
+    return (await suite.svix.application.create({ name: 'Messages' })).id;
+  }
+
+  it('accepts a message with 202, stores the payload as the exact JSON text it will send, and reads it back', async () => {
+    const appId = await newApplication();
+    const payload = { id: 'ord_1', amount: 12.5, tags: ['a', 'b'], nested: { ok: true, none: null }, text: 'héllo ✓' };
+
+    const raw = await suite.request('POST', `/api/v1/app/${appId}/msg`, { body: { eventType: 'order.created', payload, channels: ['eu'], eventId: 'evt-1' } });
+
+    expect(raw.status).toBe(202);
+    expect(raw.body).toMatchObject({ eventType: 'order.created', eventId: 'evt-1', channels: ['eu'], payload });
+    expect(raw.body.id).toMatch(/^msg_[0-9A-Z]{26}$/);
+    const stored = await suite.db.query<{ payload: string }>('SELECT payload FROM messages WHERE id = $1', [raw.body.id]);
+    expect(stored.rows[0].payload).toBe(JSON.stringify(payload));
+
+    const fetched = await suite.svix.message.get(appId, raw.body.id);
+    expect(fetched).toMatchObject({ id: raw.body.id, eventType: 'order.created', eventId: 'evt-1', channels: ['eu'], payload });
+    expect(fetched.timestamp).toBeInstanceOf(Date);
+    expect((await suite.svix.message.get(appId, 'evt-1')).id).toBe(raw.body.id);
+  });
+
+  it('creates through the svix client and lists newest first across pages', async () => {
+    const appId = await newApplication();
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) ids.push((await suite.svix.message.create(appId, { eventType: 'tick', payload: { i } })).id);
+
+    const seen: string[] = [];
+    let page = await suite.svix.message.list(appId, { limit: 3 });
+    seen.push(...page.data.map((message) => message.id));
+    while (!page.done) {
+      // A message accepted while paging is newer than every page still to come: it must not appear in them.
+      await suite.svix.message.create(appId, { eventType: 'tick', payload: { late: true } });
+      page = await suite.svix.message.list(appId, { limit: 3, iterator: page.iterator });
+      seen.push(...page.data.map((message) => message.id));
+    }
+    expect(seen).toEqual([...ids].reverse());
+    const listed = await suite.svix.message.list(appId, { limit: 1 });
+    expect(listed.data[0].payload).toEqual({ late: true });
+  });
+
+  it('filters the list by event type and channel', async () => {
+    const appId = await newApplication();
+    await suite.svix.message.create(appId, { eventType: 'a.one', payload: {}, channels: ['red'] });
+    const two = await suite.svix.message.create(appId, { eventType: 'a.two', payload: {}, channels: ['blue'] });
+
+    expect((await suite.svix.message.list(appId, { eventTypes: ['a.two'] })).data.map((m) => m.id)).toEqual([two.id]);
+    expect((await suite.svix.message.list(appId, { channel: 'blue' })).data.map((m) => m.id)).toEqual([two.id]);
+  });
+
+  it('writes one pending delivery per enabled endpoint whose filterTypes and channels match, in the same transaction', async () => {
+    const appId = await newApplication();
+    const url = 'http://127.0.0.1:9/hook';
+    const all = await suite.svix.endpoint.create(appId, { url });
+    const orders = await suite.svix.endpoint.create(appId, { url, filterTypes: ['order.created'] });
+    await suite.svix.endpoint.create(appId, { url, filterTypes: ['user.created'] });
+    const eu = await suite.svix.endpoint.create(appId, { url, channels: ['eu'] });
+    await suite.svix.endpoint.create(appId, { url, channels: ['us'] });
+    const ordersEu = await suite.svix.endpoint.create(appId, { url, filterTypes: ['order.created'], channels: ['eu', 'us'] });
+    await suite.svix.endpoint.create(appId, { url, disabled: true });
+
+    const message = await suite.svix.message.create(appId, { eventType: 'order.created', payload: { id: 1 }, channels: ['eu'] });
+
+    const rows = await suite.db.query<{ endpoint_id: string; status: string; scheduled_attempts: number }>(
+      'SELECT endpoint_id, status, scheduled_attempts FROM deliveries WHERE message_id = $1 ORDER BY endpoint_id',
+      [message.id],
+    );
+    expect(rows.rows.map((row) => row.endpoint_id)).toEqual([all.id, orders.id, eu.id, ordersEu.id].sort());
+    expect(rows.rows.every((row) => row.status === 'pending' && row.scheduled_attempts === 0)).toBe(true);
+
+    const noChannel = await suite.svix.message.create(appId, { eventType: 'order.created', payload: { id: 2 } });
+    expect(await suite.count('deliveries', 'message_id = $1', [noChannel.id])).toBe(2);
+  });
+
+  it('enqueues the first attempt of each delivery after commit, with deterministic job ids', async () => {
+    const appId = await newApplication();
+    await suite.svix.endpoint.create(appId, { url: 'http://127.0.0.1:9/hook' });
+    const message = await suite.svix.message.create(appId, { eventType: 'queued', payload: {} });
+    const delivery = await suite.db.query<{ id: string }>('SELECT id FROM deliveries WHERE message_id = $1', [message.id]);
+
+    const { default: IORedis } = await import('ioredis');
+    const redis = new IORedis(suite.environment.redisUrl);
+    try {
+      const job = await redis.hgetall(`${suite.environment.queuePrefix}:deliveries:${delivery.rows[0].id}-1`);
+      expect(JSON.parse(job.data)).toEqual({ deliveryId: delivery.rows[0].id, attemptNumber: 1 });
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('returns the original message for a repeated eventId with the same content, and writes nothing new', async () => {
+    const appId = await newApplication();
+    await suite.svix.endpoint.create(appId, { url: 'http://127.0.0.1:9/hook' });
+    const input = { eventType: 'invoice.paid', payload: { invoice: 7, lines: [1, 2] }, eventId: 'inv-7', channels: ['b', 'a'] };
+
+    const first = await suite.svix.message.create(appId, input);
+    // Key order in the payload and channel order do not make it different content.
+    const again = await suite.request('POST', `/api/v1/app/${appId}/msg`, {
+      body: { eventType: 'invoice.paid', payload: { lines: [1, 2], invoice: 7 }, eventId: 'inv-7', channels: ['a', 'b'] },
+    });
+
+    expect(again.status).toBe(202);
+    expect(again.body.id).toBe(first.id);
+    expect(again.body.payload).toEqual(input.payload);
+    expect(await suite.count('messages', 'app_id = $1', [appId])).toBe(1);
+    expect(await suite.count('deliveries', 'app_id = $1', [appId])).toBe(1);
+  });
+
+  it('answers a repeated eventId with different content with 409 conflict', async () => {
+    const appId = await newApplication();
+    await suite.svix.message.create(appId, { eventType: 'x', payload: { v: 1 }, eventId: 'clash' });
+
+    for (const changed of [{ eventType: 'x', payload: { v: 2 } }, { eventType: 'y', payload: { v: 1 } }, { eventType: 'x', payload: { v: 1 }, channels: ['c'] }]) {
+      const error = await svixError(suite.svix.message.create(appId, { ...changed, eventId: 'clash' }));
+      expect(error).toEqual({ code: 409, body: { code: 'conflict', detail: expect.any(String) } });
+    }
+    expect(await suite.count('messages', 'app_id = $1', [appId])).toBe(1);
+  });
+
+  it('scopes eventIds to the application', async () => {
+    const [one, two] = [await newApplication(), await newApplication()];
+    const a = await suite.svix.message.create(one, { eventType: 'x', payload: {}, eventId: 'shared' });
+    const b = await suite.svix.message.create(two, { eventType: 'x', payload: {}, eventId: 'shared' });
+    expect(a.id).not.toBe(b.id);
+  });
+
+  it('produces exactly one message and one set of deliveries from 20 concurrent creates with one eventId', async () => {
+    const appId = await newApplication();
+    await suite.svix.endpoint.create(appId, { url: 'http://127.0.0.1:9/one' });
+    await suite.svix.endpoint.create(appId, { url: 'http://127.0.0.1:9/two' });
+
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => suite.svix.message.create(appId, { eventType: 'burst', payload: { n: 1 }, eventId: 'burst-1' })),
+    );
+
+    expect(new Set(results.map((message) => message.id)).size).toBe(1);
+    expect(await suite.count('messages', 'app_id = $1', [appId])).toBe(1);
+    expect(await suite.count('deliveries', 'app_id = $1', [appId])).toBe(2);
+  });
+
+  it('refuses a payload that is not a JSON object with 422', async () => {
+    const appId = await newApplication();
+    for (const payload of [[1, 2], 'text', 42, null]) {
+      const response = await suite.request('POST', `/api/v1/app/${appId}/msg`, { body: { eventType: 'x', payload } });
+      expect(response.status).toBe(422);
+      expect(response.body.detail[0].loc).toEqual(['body', 'payload']);
+    }
+    expect(await suite.count('messages', 'app_id = $1', [appId])).toBe(0);
+  });
+
+  it('answers an unknown message with 404', async () => {
+    const appId = await newApplication();
+    expect((await svixError(suite.svix.message.get(appId, newId('message')))).code).toBe(404);
+  });
+
+  it('lists the attempts the worker recorded for a message, newest first, in Svix form with Idem extras', async () => {
+    const appId = await newApplication();
+    const endpoint = await suite.svix.endpoint.create(appId, { url: 'http://127.0.0.1:9/attempts' });
+    const message = await suite.svix.message.create(appId, { eventType: 'attempted', payload: {} });
+    const delivery = await suite.db.query<{ id: string }>('SELECT id FROM deliveries WHERE message_id = $1', [message.id]);
+    const failedId = newId('attempt');
+    const succeededId = newId('attempt');
+    const insert = `INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, attempt_number, trigger, outcome, url,
+                      response_status_code, response_body, response_duration_ms, error, next_attempt_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
+    const nextAttempt = new Date(Date.now() + 5000);
+    await suite.db.query(insert, [failedId, delivery.rows[0].id, message.id, endpoint.id, appId, 1, 'scheduled', 'failed', endpoint.url, 503, 'busy', 40, null, nextAttempt]);
+    await suite.db.query(insert, [succeededId, delivery.rows[0].id, message.id, endpoint.id, appId, 2, 'manual', 'succeeded', endpoint.url, 200, 'ok', 12, null, null]);
+
+    const attempts = await suite.svix.messageAttempt.listByMsg(appId, message.id);
+
+    expect(attempts.data.map((attempt) => attempt.id)).toEqual([succeededId, failedId]);
+    expect(attempts.data[0]).toMatchObject({ msgId: message.id, endpointId: endpoint.id, status: 0, statusText: 'success', triggerType: 1, responseStatusCode: 200, response: 'ok' });
+    expect(attempts.data[1]).toMatchObject({ status: 2, statusText: 'fail', triggerType: 0, responseStatusCode: 503, responseDurationMs: 40, url: endpoint.url });
+    const raw = await suite.request('GET', `/api/v1/app/${appId}/attempt/msg/${message.id}`);
+    expect(raw.body.data[1]).toMatchObject({ attemptNumber: 1, error: null, nextAttempt: nextAttempt.toISOString() });
+
+    const failedOnly = await suite.svix.messageAttempt.listByMsg(appId, message.id, { status: 2 });
+    expect(failedOnly.data.map((attempt) => attempt.id)).toEqual([failedId]);
+    const paged = await suite.svix.messageAttempt.listByMsg(appId, message.id, { limit: 1 });
+    const next = await suite.svix.messageAttempt.listByMsg(appId, message.id, { limit: 1, iterator: paged.iterator });
+    expect([...paged.data, ...next.data].map((attempt) => attempt.id)).toEqual([succeededId, failedId]);
+    expect(next.done).toBe(true);
+  });
+
+  it('answers attempts of an unknown message with 404', async () => {
+    const appId = await newApplication();
+    expect((await svixError(suite.svix.messageAttempt.listByMsg(appId, newId('message')))).code).toBe(404);
+  });
+});
