@@ -3,6 +3,8 @@ import { PersistenceModule } from '@app/persistence';
 import { QueueModule } from '@app/queue';
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { DeliveryModule } from './delivery/delivery.module';
+import { MaintenanceModule } from './maintenance/maintenance.module';
 
 @Module({
   imports: [
@@ -13,6 +15,8 @@ import { LoggerModule } from 'nestjs-pino';
     }),
     PersistenceModule,
     QueueModule,
+    DeliveryModule,
+    MaintenanceModule,
   ],
 })
 export class WorkerModule {}

@@ -4,9 +4,12 @@
  * when a newer version of an entity makes a message pointless) means adding it here first.
  *
  *   pending ──claim──▶ sending ──succeed──▶ succeeded
- *      ▲                 │ │
- *      │◀──retry─────────┘ └──exhaust──▶ failed
- *      │◀──leaseExpire── (worker died while sending)
+ *      ▲                 │ │ │
+ *      │◀──retry─────────┘ │ └──exhaust──▶ failed
+ *      │                   └──cancel───▶ canceled   (endpoint disabled or gone)
+ *      │◀──leaseExpire── sending whose lease ran out (its worker died)
+ *
+ * `reclaim` is claim and leaseExpire in one step: a worker may take over a delivery whose lease expired.
  */
 export enum DeliveryStatus {
   /** Waiting for its next attempt, due at `nextAttemptAt`. */
@@ -16,28 +19,41 @@ export enum DeliveryStatus {
   Succeeded = 'succeeded',
   /** Every scheduled attempt failed. */
   Failed = 'failed',
+  /** Not sent because its endpoint was disabled when the attempt came due. */
+  Canceled = 'canceled',
 }
 
 export enum DeliveryTransition {
   Claim = 'claim',
+  Reclaim = 'reclaim',
   Succeed = 'succeed',
   Retry = 'retry',
   Exhaust = 'exhaust',
   LeaseExpire = 'leaseExpire',
+  Cancel = 'cancel',
 }
 
 export const DELIVERY_TRANSITIONS: Readonly<
   Record<DeliveryTransition, { from: readonly DeliveryStatus[]; to: DeliveryStatus }>
 > = {
   [DeliveryTransition.Claim]: { from: [DeliveryStatus.Pending], to: DeliveryStatus.Sending },
+  [DeliveryTransition.Reclaim]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Sending },
   [DeliveryTransition.Succeed]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Succeeded },
   [DeliveryTransition.Retry]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Pending },
   [DeliveryTransition.Exhaust]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Failed },
   [DeliveryTransition.LeaseExpire]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Pending },
+  [DeliveryTransition.Cancel]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Canceled },
 };
 
+/** The status a delivery moves to, after checking that `transition` may leave `from`. */
+export function nextDeliveryStatus(from: DeliveryStatus, transition: DeliveryTransition): DeliveryStatus {
+  const rule = DELIVERY_TRANSITIONS[transition];
+  if (!rule.from.includes(from)) throw new Error(`a ${from} delivery cannot ${transition}`);
+  return rule.to;
+}
+
 /** Statuses a delivery never leaves. */
-export const FINAL_DELIVERY_STATUSES: readonly DeliveryStatus[] = [DeliveryStatus.Succeeded, DeliveryStatus.Failed];
+export const FINAL_DELIVERY_STATUSES: readonly DeliveryStatus[] = [DeliveryStatus.Succeeded, DeliveryStatus.Failed, DeliveryStatus.Canceled];
 
 export enum AttemptOutcome {
   Succeeded = 'succeeded',
@@ -55,6 +71,7 @@ export enum SvixMessageStatus {
   Pending = 1,
   Fail = 2,
   Sending = 3,
+  Canceled = 4,
 }
 
 export function svixStatusOfDelivery(status: DeliveryStatus): SvixMessageStatus {
@@ -67,6 +84,8 @@ export function svixStatusOfDelivery(status: DeliveryStatus): SvixMessageStatus 
       return SvixMessageStatus.Success;
     case DeliveryStatus.Failed:
       return SvixMessageStatus.Fail;
+    case DeliveryStatus.Canceled:
+      return SvixMessageStatus.Canceled;
   }
 }
 
@@ -84,4 +103,5 @@ export const SVIX_STATUS_TEXT: Readonly<Record<SvixMessageStatus, string>> = {
   [SvixMessageStatus.Pending]: 'pending',
   [SvixMessageStatus.Fail]: 'fail',
   [SvixMessageStatus.Sending]: 'sending',
+  [SvixMessageStatus.Canceled]: 'canceled',
 };

@@ -7,3 +7,4 @@ export * from './subscription';
 export * from './delivery-state';
 export * from './idem-error';
 export * from './canonical-json';
+export * from './micro-batcher';

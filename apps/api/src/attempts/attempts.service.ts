@@ -40,10 +40,10 @@ export class AttemptsService {
   }
 }
 
-const OUTCOME_OF_STATUS: Readonly<Record<SvixMessageStatus | 4, AttemptOutcome | null>> = {
+const OUTCOME_OF_STATUS: Readonly<Record<SvixMessageStatus, AttemptOutcome | null>> = {
   [SvixMessageStatus.Success]: AttemptOutcome.Succeeded,
   [SvixMessageStatus.Fail]: AttemptOutcome.Failed,
   [SvixMessageStatus.Pending]: null,
   [SvixMessageStatus.Sending]: null,
-  4: null,
+  [SvixMessageStatus.Canceled]: null,
 };

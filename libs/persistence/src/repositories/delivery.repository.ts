@@ -1,8 +1,58 @@
-import { DeliveryStatus, newId } from '@app/core';
+import { AttemptOutcome, AttemptTrigger, DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, newId } from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { DeliveryEntity } from '../entities';
+
+/** What a worker needs to send one claimed delivery: loaded in the same statement that claims it. */
+export interface ClaimedDelivery {
+  deliveryId: string;
+  attemptNumber: number;
+  messageId: string;
+  endpointId: string;
+  appId: string;
+  payload: string;
+  url: string;
+  endpointDisabled: boolean;
+  /** Secrets that sign this attempt: the current one and any rotated out less than the grace period ago. */
+  secrets: string[];
+}
+
+export interface ClaimRequest {
+  deliveryId: string;
+  attemptNumber: number;
+}
+
+/** Why a delivery could not be claimed, and when it is worth trying again (epoch ms), if ever. */
+export type ClaimRefusal = { kind: 'leased'; retryAt: number } | { kind: 'early'; retryAt: number } | { kind: 'stale' };
+
+export type ClaimResult = { kind: 'claimed'; delivery: ClaimedDelivery } | ClaimRefusal;
+
+export interface ScheduledAttemptRecord {
+  deliveryId: string;
+  attemptNumber: number;
+  messageId: string;
+  endpointId: string;
+  appId: string;
+  url: string;
+  outcome: AttemptOutcome;
+  /** Succeed, Retry or Exhaust: the delivery's transition this attempt causes. */
+  transition: DeliveryTransition.Succeed | DeliveryTransition.Retry | DeliveryTransition.Exhaust;
+  responseStatusCode: number;
+  responseBody: string;
+  responseDurationMs: number;
+  error: string | null;
+  requestHeaders: Record<string, string>;
+  nextAttemptAt: Date | null;
+  attemptedAt: Date;
+}
+
+export interface DueDelivery {
+  deliveryId: string;
+  attemptNumber: number;
+}
+
+const { Pending, Sending } = DeliveryStatus;
 
 @Injectable()
 export class DeliveryRepository {
@@ -10,6 +60,10 @@ export class DeliveryRepository {
 
   private get repository() {
     return this.txHost.tx.getRepository(DeliveryEntity);
+  }
+
+  private query<T = Record<string, unknown>>(sql: string, parameters: unknown[]): Promise<T[]> {
+    return this.txHost.tx.query(sql, parameters);
   }
 
   /** One pending delivery per endpoint, due now. Call inside the transaction that writes the message. */
@@ -29,5 +83,190 @@ export class DeliveryRepository {
     );
     await this.repository.insert(rows);
     return rows;
+  }
+
+  /**
+   * Claims deliveries for their scheduled attempt (the Claim transition, or Reclaim when the previous
+   * holder's lease ran out) and loads what sending needs, in one statement for the whole batch. A job
+   * that arrives up to `earlyToleranceMs` before its attempt is due may claim it: BullMQ's delays and
+   * Postgres' clock are not the same clock.
+   */
+  async claim(requests: readonly ClaimRequest[], leaseMs: number, earlyToleranceMs = 1000): Promise<ClaimResult[]> {
+    const rows = await this.query<{
+      delivery_id: string;
+      attempt_number: number;
+      message_id: string;
+      endpoint_id: string;
+      app_id: string;
+      payload: string;
+      url: string;
+      disabled: boolean;
+      secrets: string[] | null;
+    }>(
+      `WITH request AS (
+         SELECT * FROM unnest($1::varchar[], $2::int[]) AS r(delivery_id, attempt_number)
+       ), claimed AS (
+         UPDATE deliveries d
+            SET status = '${DELIVERY_TRANSITIONS[DeliveryTransition.Claim].to}',
+                lease_expires_at = now() + $3 * interval '1 millisecond',
+                updated_at = now()
+           FROM request r
+          WHERE d.id = r.delivery_id
+            AND d.scheduled_attempts + 1 = r.attempt_number
+            AND ((d.status = '${Pending}' AND d.next_attempt_at <= now() + $4 * interval '1 millisecond')
+              OR (d.status = '${Sending}' AND d.lease_expires_at < now()))
+         RETURNING d.id, r.attempt_number, d.message_id, d.endpoint_id, d.app_id
+       )
+       SELECT c.id AS delivery_id, c.attempt_number, c.message_id, c.endpoint_id, c.app_id,
+              m.payload, e.url, e.disabled,
+              ARRAY(SELECT s.secret FROM endpoint_secrets s
+                     WHERE s.endpoint_id = e.id AND (s.expires_at IS NULL OR s.expires_at > now())
+                     ORDER BY s.created_at DESC) AS secrets
+         FROM claimed c
+         JOIN messages m ON m.id = c.message_id
+         JOIN endpoints e ON e.id = c.endpoint_id`,
+      [requests.map((r) => r.deliveryId), requests.map((r) => r.attemptNumber), leaseMs, earlyToleranceMs],
+    );
+    const claimed = new Map(rows.map((row) => [row.delivery_id, row]));
+    const refused = requests.filter((request) => !claimed.has(request.deliveryId));
+    const refusals = await this.explainRefusals(refused);
+    return requests.map((request) => {
+      const row = claimed.get(request.deliveryId);
+      if (!row) return refusals.get(request.deliveryId) ?? { kind: 'stale' };
+      return {
+        kind: 'claimed',
+        delivery: {
+          deliveryId: row.delivery_id,
+          attemptNumber: row.attempt_number,
+          messageId: row.message_id,
+          endpointId: row.endpoint_id,
+          appId: row.app_id,
+          payload: row.payload,
+          url: row.url,
+          endpointDisabled: row.disabled,
+          secrets: row.secrets ?? [],
+        },
+      };
+    });
+  }
+
+  private async explainRefusals(requests: readonly ClaimRequest[]): Promise<Map<string, ClaimRefusal>> {
+    const refusals = new Map<string, ClaimRefusal>();
+    if (requests.length === 0) return refusals;
+    const rows = await this.query<{ id: string; status: DeliveryStatus; scheduled_attempts: number; next_attempt_at: Date | null; lease_expires_at: Date | null }>(
+      `SELECT id, status, scheduled_attempts, next_attempt_at, lease_expires_at FROM deliveries WHERE id = ANY($1::varchar[])`,
+      [requests.map((request) => request.deliveryId)],
+    );
+    const attemptOf = new Map(requests.map((request) => [request.deliveryId, request.attemptNumber]));
+    for (const row of rows) {
+      if (row.scheduled_attempts + 1 !== attemptOf.get(row.id)) continue;
+      if (row.status === Sending && row.lease_expires_at) refusals.set(row.id, { kind: 'leased', retryAt: row.lease_expires_at.getTime() });
+      else if (row.status === Pending && row.next_attempt_at) refusals.set(row.id, { kind: 'early', retryAt: row.next_attempt_at.getTime() });
+    }
+    return refusals;
+  }
+
+  /**
+   * Records scheduled attempts and moves their deliveries on, all in one statement: the attempt row is
+   * written only when the delivery is still `sending` at the previous attempt number, so an outcome
+   * recorded twice (two workers after a lease expired) is written once. Returns the ids recorded.
+   */
+  async recordScheduledAttempts(records: readonly ScheduledAttemptRecord[]): Promise<Set<string>> {
+    if (records.length === 0) return new Set();
+    const rows = await this.query<{ delivery_id: string }>(
+      `WITH outcome AS (
+         SELECT * FROM unnest($1::varchar[], $2::int[], $3::varchar[], $4::timestamptz[], $5::varchar[], $6::varchar[],
+                              $7::varchar[], $8::varchar[], $9::varchar[], $10::text[], $11::varchar[], $12::int[],
+                              $13::text[], $14::int[], $15::text[], $16::jsonb[], $17::timestamptz[])
+           AS o(delivery_id, attempt_number, new_status, next_attempt_at, attempt_id, message_id,
+                endpoint_id, app_id, outcome, url, trigger, response_status_code,
+                response_body, response_duration_ms, error, request_headers, attempted_at)
+       ), moved AS (
+         UPDATE deliveries d
+            SET status = o.new_status,
+                scheduled_attempts = o.attempt_number,
+                next_attempt_at = o.next_attempt_at,
+                lease_expires_at = NULL,
+                last_attempt_at = o.attempted_at,
+                enqueued_at = CASE WHEN o.new_status = '${Pending}' THEN now() ELSE d.enqueued_at END,
+                updated_at = now()
+           FROM outcome o
+          WHERE d.id = o.delivery_id AND d.status = '${Sending}' AND d.scheduled_attempts = o.attempt_number - 1
+         RETURNING d.id
+       )
+       INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, attempt_number, trigger, outcome, url,
+                             response_status_code, response_body, response_duration_ms, error, request_headers,
+                             next_attempt_at, created_at)
+       SELECT o.attempt_id, o.delivery_id, o.message_id, o.endpoint_id, o.app_id, o.attempt_number, o.trigger, o.outcome, o.url,
+              o.response_status_code, o.response_body, o.response_duration_ms, o.error, o.request_headers,
+              o.next_attempt_at, o.attempted_at
+         FROM outcome o JOIN moved ON moved.id = o.delivery_id
+       ON CONFLICT DO NOTHING
+       RETURNING delivery_id`,
+      [
+        records.map((r) => r.deliveryId),
+        records.map((r) => r.attemptNumber),
+        records.map((r) => DELIVERY_TRANSITIONS[r.transition].to),
+        records.map((r) => r.nextAttemptAt),
+        records.map(() => newId('attempt')),
+        records.map((r) => r.messageId),
+        records.map((r) => r.endpointId),
+        records.map((r) => r.appId),
+        records.map((r) => r.outcome),
+        records.map((r) => r.url),
+        records.map(() => AttemptTrigger.Scheduled),
+        records.map((r) => r.responseStatusCode),
+        records.map((r) => r.responseBody),
+        records.map((r) => r.responseDurationMs),
+        records.map((r) => r.error),
+        records.map((r) => JSON.stringify(r.requestHeaders)),
+        records.map((r) => r.attemptedAt),
+      ],
+    );
+    return new Set(rows.map((row) => row.delivery_id));
+  }
+
+  /** The Cancel transition: the endpoint was disabled or deleted when the attempt came due. */
+  async cancel(deliveryId: string, attemptNumber: number): Promise<void> {
+    await this.query(
+      `UPDATE deliveries SET status = '${DELIVERY_TRANSITIONS[DeliveryTransition.Cancel].to}', lease_expires_at = NULL, updated_at = now()
+        WHERE id = $1 AND status = '${Sending}' AND scheduled_attempts + 1 = $2`,
+      [deliveryId, attemptNumber],
+    );
+  }
+
+  /**
+   * The LeaseExpire transition for deliveries whose worker died mid-attempt: they become pending and due
+   * now. Safe with many sweepers: rows another sweeper holds are skipped.
+   */
+  async expireLeases(limit: number): Promise<DueDelivery[]> {
+    const rows = await this.query<{ id: string; scheduled_attempts: number }>(
+      `UPDATE deliveries
+          SET status = '${DELIVERY_TRANSITIONS[DeliveryTransition.LeaseExpire].to}', lease_expires_at = NULL,
+              next_attempt_at = now(), enqueued_at = now(), updated_at = now()
+        WHERE id IN (SELECT id FROM deliveries
+                      WHERE status = '${Sending}' AND lease_expires_at < now()
+                      ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING id, scheduled_attempts`,
+      [limit],
+    );
+    return rows.map((row) => ({ deliveryId: row.id, attemptNumber: row.scheduled_attempts + 1 }));
+  }
+
+  /**
+   * Due deliveries whose job was enqueued more than `requeueAfterMs` ago (or never) and may have been lost
+   * with Redis; marks them enqueued now. Re-adding a job that still exists is harmless: its id is fixed.
+   */
+  async takeUnqueuedDue(requeueAfterMs: number, limit: number): Promise<DueDelivery[]> {
+    const rows = await this.query<{ id: string; scheduled_attempts: number }>(
+      `UPDATE deliveries SET enqueued_at = now()
+        WHERE id IN (SELECT id FROM deliveries
+                      WHERE status = '${Pending}' AND next_attempt_at <= now()
+                        AND (enqueued_at IS NULL OR enqueued_at < now() - $1 * interval '1 millisecond')
+                      ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+        RETURNING id, scheduled_attempts`,
+      [requeueAfterMs, limit],
+    );
+    return rows.map((row) => ({ deliveryId: row.id, attemptNumber: row.scheduled_attempts + 1 }));
   }
 }

@@ -5,8 +5,9 @@ import { EndpointRepository } from './endpoint.repository';
 import { EventTypeRepository } from './event-type.repository';
 import { IdempotencyRecordRepository } from './idempotency-record.repository';
 import { MessageRepository } from './message.repository';
+import { RetentionRepository } from './retention.repository';
 
-export { DeliveryRepository };
+export * from './delivery.repository';
 export * from './application.repository';
 export * from './attempt.repository';
 export * from './endpoint.repository';
@@ -14,6 +15,7 @@ export * from './event-type.repository';
 export * from './idempotency-record.repository';
 export * from './keyset-page';
 export * from './message.repository';
+export * from './retention.repository';
 
 export const REPOSITORIES = [
   ApplicationRepository,
@@ -23,4 +25,5 @@ export const REPOSITORIES = [
   IdempotencyRecordRepository,
   MessageRepository,
   DeliveryRepository,
+  RetentionRepository,
 ];

@@ -1,0 +1,95 @@
+import { IdemConfig } from '@app/config';
+import { AttemptOutcome, DeliveryTransition, MicroBatcher, RetryPolicy, signWebhook } from '@app/core';
+import { ClaimRefusal, ClaimRequest, ClaimResult, DeliveryRepository, ScheduledAttemptRecord } from '@app/persistence';
+import { DeliveryJob, DeliveryQueue } from '@app/queue';
+import { Injectable } from '@nestjs/common';
+import { WebhookSender } from './webhook-sender';
+
+/** What became of one delivery job. Refusals tell the processor when the job is worth running again. */
+export type DeliveryJobResult =
+  | ClaimRefusal
+  | { kind: 'canceled' }
+  | { kind: 'recorded'; transition: ScheduledAttemptRecord['transition'] }
+  | { kind: 'superseded' };
+
+/** Statuses whose Retry-After a receiver may use to slow its retries down. */
+const RETRY_AFTER_STATUSES = new Set([429, 503]);
+
+const USER_AGENT = 'Idem-Webhooks/0.1';
+
+/**
+ * One scheduled attempt of one delivery: claim it in Postgres, sign and send it, record the outcome and
+ * move the delivery on, then enqueue the next attempt. Claims and records from concurrent jobs are
+ * batched, so many deliveries share a round trip and a commit.
+ */
+@Injectable()
+export class DeliverWebhookService {
+  private readonly retryPolicy: RetryPolicy;
+  private readonly claims: MicroBatcher<ClaimRequest, ClaimResult>;
+  private readonly records: MicroBatcher<ScheduledAttemptRecord, boolean>;
+
+  constructor(
+    private readonly deliveries: DeliveryRepository,
+    private readonly sender: WebhookSender,
+    private readonly queue: DeliveryQueue,
+    config: IdemConfig,
+  ) {
+    this.retryPolicy = new RetryPolicy({ scheduleMs: config.retryScheduleMs, jitter: 0.2 });
+    const batching = { maxItems: 100, maxDelayMs: 2 };
+    this.claims = new MicroBatcher(batching, (requests) => this.deliveries.claim(requests, config.deliveryLeaseMs));
+    this.records = new MicroBatcher(batching, async (records) => {
+      const recorded = await this.deliveries.recordScheduledAttempts(records);
+      return records.map((record) => recorded.has(record.deliveryId));
+    });
+  }
+
+  async deliver(job: DeliveryJob): Promise<DeliveryJobResult> {
+    const claim = await this.claims.submit({ deliveryId: job.deliveryId, attemptNumber: job.attemptNumber });
+    if (claim.kind !== 'claimed') return claim;
+    const delivery = claim.delivery;
+    if (delivery.endpointDisabled || delivery.secrets.length === 0) {
+      await this.deliveries.cancel(delivery.deliveryId, delivery.attemptNumber);
+      return { kind: 'canceled' };
+    }
+
+    const attemptedAt = new Date();
+    const timestamp = Math.floor(attemptedAt.getTime() / 1000);
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+      'webhook-id': delivery.messageId,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signWebhook(delivery.messageId, timestamp, delivery.payload, delivery.secrets),
+    };
+    const response = await this.sender.send({ url: delivery.url, headers, body: delivery.payload });
+
+    const succeeded = response.error === null && response.statusCode >= 200 && response.statusCode < 300;
+    const retryAfterMs = RETRY_AFTER_STATUSES.has(response.statusCode) ? response.retryAfterMs : undefined;
+    const delayMs = succeeded ? null : this.retryPolicy.delayAfterFailedAttempt(delivery.attemptNumber, retryAfterMs);
+    const transition = succeeded ? DeliveryTransition.Succeed : delayMs === null ? DeliveryTransition.Exhaust : DeliveryTransition.Retry;
+
+    const recorded = await this.records.submit({
+      deliveryId: delivery.deliveryId,
+      attemptNumber: delivery.attemptNumber,
+      messageId: delivery.messageId,
+      endpointId: delivery.endpointId,
+      appId: delivery.appId,
+      url: delivery.url,
+      outcome: succeeded ? AttemptOutcome.Succeeded : AttemptOutcome.Failed,
+      transition,
+      responseStatusCode: response.statusCode,
+      responseBody: response.body,
+      responseDurationMs: response.durationMs,
+      error: response.error,
+      requestHeaders: { ...headers, 'webhook-signature': '[redacted]' },
+      nextAttemptAt: delayMs === null ? null : new Date(Date.now() + delayMs),
+      attemptedAt,
+    });
+    // Another worker recorded this attempt first (our lease had run out): its record stands.
+    if (!recorded) return { kind: 'superseded' };
+    if (transition === DeliveryTransition.Retry && delayMs !== null) {
+      await this.queue.enqueue([{ deliveryId: delivery.deliveryId, attemptNumber: delivery.attemptNumber + 1, delayMs }]);
+    }
+    return { kind: 'recorded', transition };
+  }
+}

@@ -1,0 +1,60 @@
+import { IdemConfig } from '@app/config';
+import { createWorkerRedis, DELIVERY_QUEUE, DeliveryJob } from '@app/queue';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { DelayedError, Job, Worker } from 'bullmq';
+import IORedis from 'ioredis';
+import { DeliverWebhookService } from './deliver-webhook.service';
+
+/**
+ * BullMQ's side of delivery: takes jobs and hands their ids to DeliverWebhookService. Postgres decides
+ * what is due; a job that comes too early, or whose delivery another worker holds, is put back until
+ * the time Postgres names.
+ *
+ * The lock settings make a dead worker's jobs stalled within lockDuration + stalledInterval (15 s) instead
+ * of BullMQ's 60 s, and maxStalledCount is high so a stalled job always comes back rather than failing;
+ * the lease in Postgres (the delivery timeout + 5 s) decides when another worker may take the delivery.
+ */
+@Injectable()
+export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(DeliveryProcessor.name);
+  private worker: Worker<DeliveryJob> | undefined;
+  private connection: IORedis | undefined;
+
+  constructor(
+    private readonly deliverWebhook: DeliverWebhookService,
+    private readonly config: IdemConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.connection = createWorkerRedis(this.config.redisUrl);
+    this.worker = new Worker<DeliveryJob>(DELIVERY_QUEUE, (job, token) => this.process(job, token), {
+      connection: this.connection,
+      prefix: this.config.queuePrefix,
+      concurrency: this.config.workerConcurrency,
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
+      maxStalledCount: 1_000,
+    });
+    this.worker.on('error', (error) => this.logger.error({ err: error }, 'delivery worker error'));
+    this.worker.on('failed', (job, error) => this.logger.warn({ err: error, jobId: job?.id }, 'delivery job failed; BullMQ or the sweeper will retry it'));
+  }
+
+  private async process(job: Job<DeliveryJob>, token?: string): Promise<string> {
+    const result = await this.deliverWebhook.deliver(job.data);
+    if ((result.kind === 'leased' || result.kind === 'early') && token) {
+      await job.moveToDelayed(result.retryAt + 50, token);
+      throw new DelayedError();
+    }
+    return result.kind;
+  }
+
+  /** Stops taking jobs and lets in-flight attempts finish; past the bound they are left to their lease. */
+  async beforeApplicationShutdown(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    const bound = this.config.deliveryTimeoutMs + 2_000;
+    const drained = await Promise.race([worker.close().then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), bound).unref())]);
+    if (!drained) await worker.close(true);
+    this.connection?.disconnect();
+  }
+}

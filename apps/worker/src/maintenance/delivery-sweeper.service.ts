@@ -1,0 +1,48 @@
+import { IdemConfig } from '@app/config';
+import { DeliveryRepository } from '@app/persistence';
+import { DeliveryQueue } from '@app/queue';
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { PeriodicTask } from './periodic-task';
+
+const BATCH = 1000;
+
+/**
+ * Rebuilds the queue from Postgres, the source of truth: deliveries whose worker died mid-attempt (lease
+ * expired) and due deliveries whose job may have vanished with Redis are enqueued again. Job ids are
+ * deterministic, so enqueueing one that still exists changes nothing. Any number of workers may sweep at
+ * once: each takes rows the others have not locked.
+ */
+@Injectable()
+export class DeliverySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly task: PeriodicTask;
+
+  constructor(
+    private readonly deliveries: DeliveryRepository,
+    private readonly queue: DeliveryQueue,
+    private readonly config: IdemConfig,
+  ) {
+    this.task = new PeriodicTask(DeliverySweeper.name, config.sweepIntervalMs, async () => {
+      await this.sweep();
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.task.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.task.stop();
+  }
+
+  /** One sweep; returns how many deliveries it enqueued. */
+  async sweep(): Promise<number> {
+    let enqueued = 0;
+    for (;;) {
+      const expired = await this.deliveries.expireLeases(BATCH);
+      const unqueued = await this.deliveries.takeUnqueuedDue(this.config.requeueAfterMs, BATCH);
+      await this.queue.enqueue([...expired, ...unqueued]);
+      enqueued += expired.length + unqueued.length;
+      if (expired.length < BATCH && unqueued.length < BATCH) return enqueued;
+    }
+  }
+}
