@@ -1,8 +1,24 @@
 import { createWorkerApp } from './worker-app';
 
-createWorkerApp()
-  .then(() => console.log('Idem worker started'))
-  .catch((error) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
+async function main(): Promise<void> {
+  const app = await createWorkerApp();
+  // Nest's own shutdown hooks re-raise the signal after closing, so the process would end "killed by
+  // SIGTERM"; a drained, orderly stop is a normal exit.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      app.close().then(
+        () => process.exit(0),
+        (error) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
+    });
+  }
+  console.log('Idem worker started');
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

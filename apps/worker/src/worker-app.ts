@@ -7,6 +7,5 @@ import { WorkerModule } from './worker.module';
 export async function createWorkerApp(): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
   return app;
 }

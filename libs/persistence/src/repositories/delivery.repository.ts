@@ -66,6 +66,12 @@ export class DeliveryRepository {
     return this.txHost.tx.query(sql, parameters);
   }
 
+  /** TypeORM answers an UPDATE ... RETURNING with `[rows, affectedCount]` rather than the rows alone. */
+  private async updateReturning<T>(sql: string, parameters: unknown[]): Promise<T[]> {
+    const [rows] = await this.txHost.tx.query(sql, parameters);
+    return rows;
+  }
+
   /** One pending delivery per endpoint, due now. Call inside the transaction that writes the message. */
   async createPending(message: { id: string; appId: string }, endpointIds: readonly string[], now: Date): Promise<DeliveryEntity[]> {
     if (endpointIds.length === 0) return [];
@@ -240,7 +246,7 @@ export class DeliveryRepository {
    * now. Safe with many sweepers: rows another sweeper holds are skipped.
    */
   async expireLeases(limit: number): Promise<DueDelivery[]> {
-    const rows = await this.query<{ id: string; scheduled_attempts: number }>(
+    const rows = await this.updateReturning<{ id: string; scheduled_attempts: number }>(
       `UPDATE deliveries
           SET status = '${DELIVERY_TRANSITIONS[DeliveryTransition.LeaseExpire].to}', lease_expires_at = NULL,
               next_attempt_at = now(), enqueued_at = now(), updated_at = now()
@@ -258,7 +264,7 @@ export class DeliveryRepository {
    * with Redis; marks them enqueued now. Re-adding a job that still exists is harmless: its id is fixed.
    */
   async takeUnqueuedDue(requeueAfterMs: number, limit: number): Promise<DueDelivery[]> {
-    const rows = await this.query<{ id: string; scheduled_attempts: number }>(
+    const rows = await this.updateReturning<{ id: string; scheduled_attempts: number }>(
       `UPDATE deliveries SET enqueued_at = now()
         WHERE id IN (SELECT id FROM deliveries
                       WHERE status = '${Pending}' AND next_attempt_at <= now()
