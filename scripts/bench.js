@@ -13,6 +13,7 @@ const root = path.resolve(__dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const ingestConcurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const steadyRate = Number(process.env.BENCH_RATE ?? 200);
+const endpointCount = Number(process.env.BENCH_ENDPOINTS ?? 5);
 const postgres = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const suffix = randomBytes(4).toString('hex');
@@ -79,10 +80,13 @@ async function main() {
 
   const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
   const application = await (await fetch(`${apiUrl}/api/v1/app`, { method: 'POST', headers, body: JSON.stringify({ name: 'bench' }) })).json();
-  const endpoint = await (
-    await fetch(`${apiUrl}/api/v1/app/${application.id}/endpoint`, { method: 'POST', headers, body: JSON.stringify({ url: receiverUrl }) })
-  ).json();
-  const { key: secret } = await (await fetch(`${apiUrl}/api/v1/app/${application.id}/endpoint/${endpoint.id}/secret`, { headers })).json();
+  const endpoints = [];
+  for (let i = 0; i < endpointCount; i++) {
+    endpoints.push(
+      await (await fetch(`${apiUrl}/api/v1/app/${application.id}/endpoint`, { method: 'POST', headers, body: JSON.stringify({ url: `${receiverUrl}/${i}` }) })).json(),
+    );
+  }
+  const { key: secret } = await (await fetch(`${apiUrl}/api/v1/app/${application.id}/endpoint/${endpoints[0].id}/secret`, { headers })).json();
 
   const db = new Client({ connectionString: env.DATABASE_URL });
   await db.connect();
@@ -114,7 +118,8 @@ async function main() {
   );
   const ingestSeconds = (performance.now() - throughputStart) / 1000;
   const accepted = ingestLatencies.length;
-  await waitUntil(async () => (await recordedSuccesses()) >= accepted, 300_000, 'every delivery to be recorded');
+  const deliveries = accepted * endpointCount;
+  await waitUntil(async () => (await recordedSuccesses()) >= deliveries, 300_000, 'every delivery to be recorded');
   const deliverySeconds = (performance.now() - throughputStart) / 1000;
   const throughputReport = await ask(receiver, 'report', 'requests');
 
@@ -130,7 +135,7 @@ async function main() {
     inFlight.push(ingest(accepted + i));
   }
   await Promise.all(inFlight);
-  await waitUntil(async () => (await recordedSuccesses()) >= accepted + steadyCount, 120_000, 'the steady-rate deliveries');
+  await waitUntil(async () => (await recordedSuccesses()) >= deliveries + steadyCount * endpointCount, 120_000, 'the steady-rate deliveries');
   const steadyReport = await ask(receiver, 'report', 'requests');
 
   // 3. Baseline: the same number of signed POSTs straight to the receiver, one process, no queue, no database.
@@ -142,7 +147,7 @@ async function main() {
   const baselineStart = performance.now();
   await Promise.all(
     Array.from({ length: workerConcurrency }, async () => {
-      while (next < accepted) {
+      while (next < deliveries) {
         const i = next++;
         const id = `msg_baseline_${i}`;
         const timestamp = Math.floor(Date.now() / 1000);
@@ -160,14 +165,14 @@ async function main() {
   );
   const baselineSeconds = (performance.now() - baselineStart) / 1000;
 
-  const idemDeliveriesPerSecond = accepted / deliverySeconds;
-  const baselinePerSecond = accepted / baselineSeconds;
+  const idemDeliveriesPerSecond = deliveries / deliverySeconds;
+  const baselinePerSecond = deliveries / baselineSeconds;
   const fmt = (n) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
-  console.log(`\nIdem benchmark (${seconds} s ingest, ${ingestConcurrency} concurrent ingest clients, 1 API + 1 worker, 1 endpoint)`);
+  console.log(`\nIdem benchmark (${seconds} s ingest, ${ingestConcurrency} concurrent ingest clients, 1 API + 1 worker, ${endpointCount} endpoints per event)`);
   console.log(`ingest:                 ${accepted} messages, ${fmt(accepted / ingestSeconds)} req/s, latency p50 ${fmt(percentile(ingestLatencies, 50))} ms, p99 ${fmt(percentile(ingestLatencies, 99))} ms`);
-  console.log(`deliveries end to end:  ${fmt(idemDeliveriesPerSecond)} /s (all ${accepted} recorded after ${fmt(deliverySeconds)} s; receiver saw ${throughputReport.unique} unique, ${throughputReport.duplicates} duplicates)`);
+  console.log(`deliveries end to end:  ${fmt(idemDeliveriesPerSecond)} /s (all ${deliveries} recorded after ${fmt(deliverySeconds)} s; receiver saw ${throughputReport.unique} unique, ${throughputReport.duplicates} duplicates)`);
   console.log(`ingest→receiver under full load: p50 ${fmt(percentile(throughputReport.latencies, 50))} ms, p99 ${fmt(percentile(throughputReport.latencies, 99))} ms`);
-  console.log(`ingest→receiver at ${steadyRate} events/s: p50 ${fmt(percentile(steadyReport.latencies, 50))} ms, p99 ${fmt(percentile(steadyReport.latencies, 99))} ms (${steadyCount} events)`);
+  console.log(`ingest→receiver at ${steadyRate} events/s: p50 ${fmt(percentile(steadyReport.latencies, 50))} ms, p99 ${fmt(percentile(steadyReport.latencies, 99))} ms (${steadyCount} events, ${steadyCount * endpointCount} deliveries)`);
   console.log(`baseline (signed POSTs straight to the receiver, no queue, no database): ${fmt(baselinePerSecond)} /s`);
   console.log(`ratio Idem deliveries/s ÷ baseline: ${(idemDeliveriesPerSecond / baselinePerSecond).toFixed(3)}`);
 

@@ -1,5 +1,5 @@
-// Benchmark receiver: a child process that answers 200 to every webhook and reports, per message,
-// when it first arrived. The payload carries `sentAt` (ms) from the load generator, so the
+// Benchmark receiver: a child process that answers 200 to every webhook and reports, per message and
+// endpoint, when it first arrived. The payload carries `sentAt` (ms) from the load generator, so the
 // receiver measures ingest-to-receiver latency itself.
 const http = require('node:http');
 
@@ -13,7 +13,8 @@ const server = http.createServer((request, response) => {
   request.on('data', (chunk) => chunks.push(chunk));
   request.on('end', () => {
     requests++;
-    const id = request.headers['webhook-id'];
+    // One message reaches each endpoint (path) once: a repeat on the same path is a duplicate delivery.
+    const id = `${request.url} ${request.headers['webhook-id']}`;
     if (firstSeen.has(id)) {
       duplicates++;
     } else {

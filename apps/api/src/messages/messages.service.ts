@@ -60,17 +60,13 @@ export class MessagesService {
           return toMessageOut(original);
         }
       }
-      const message = await this.messages.insert({
-        id: messageId,
-        appId: application.id,
-        eventType: input.eventType,
-        eventId: input.eventId ?? null,
-        payload,
-        channels,
-      });
-      const subscribed = (await this.endpoints.findEnabled(application.id)).filter((endpoint) => subscriptionMatches(endpoint, message));
-      const deliveries = await this.deliveries.createPending(message, subscribed.map((endpoint) => endpoint.id), new Date());
-      this.unitOfWork.afterCommit(() => this.enqueueFirstAttempts(deliveries.map((delivery) => delivery.id)));
+      const routing = { eventType: input.eventType, channels };
+      const subscribed = (await this.endpoints.findEnabled(application.id)).filter((endpoint) => subscriptionMatches(endpoint, routing));
+      const { message, deliveryIds } = await this.deliveries.createMessageWithDeliveries(
+        { id: messageId, appId: application.id, eventType: input.eventType, eventId: input.eventId ?? null, payload, channels },
+        subscribed.map((endpoint) => endpoint.id),
+      );
+      this.unitOfWork.afterCommit(() => this.enqueueFirstAttempts(deliveryIds));
       return toMessageOut(message);
     });
   }

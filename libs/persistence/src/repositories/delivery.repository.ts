@@ -2,7 +2,7 @@ import { AttemptOutcome, AttemptTrigger, DELIVERY_TRANSITIONS, DeliveryStatus, D
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { DeliveryEntity } from '../entities';
+import { MessageEntity } from '../entities';
 
 /** What a worker needs to send one claimed delivery: loaded in the same statement that claims it. */
 export interface ClaimedDelivery {
@@ -58,10 +58,6 @@ const { Pending, Sending } = DeliveryStatus;
 export class DeliveryRepository {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  private get repository() {
-    return this.txHost.tx.getRepository(DeliveryEntity);
-  }
-
   private query<T = Record<string, unknown>>(sql: string, parameters: unknown[]): Promise<T[]> {
     return this.txHost.tx.query(sql, parameters);
   }
@@ -72,23 +68,28 @@ export class DeliveryRepository {
     return rows;
   }
 
-  /** One pending delivery per endpoint, due now. Call inside the transaction that writes the message. */
-  async createPending(message: { id: string; appId: string }, endpointIds: readonly string[], now: Date): Promise<DeliveryEntity[]> {
-    if (endpointIds.length === 0) return [];
-    const rows = endpointIds.map((endpointId) =>
-      this.repository.create({
-        id: newId('delivery'),
-        messageId: message.id,
-        appId: message.appId,
-        endpointId,
-        status: DeliveryStatus.Pending,
-        scheduledAttempts: 0,
-        nextAttemptAt: now,
-        enqueuedAt: now,
-      }),
+  /**
+   * Writes a message and one pending delivery per endpoint, due now, in one statement (one round trip
+   * on the ingest path). Call inside the transaction that records the message's event id, if any.
+   */
+  async createMessageWithDeliveries(
+    message: Pick<MessageEntity, 'id' | 'appId' | 'eventType' | 'eventId' | 'payload' | 'channels'>,
+    endpointIds: readonly string[],
+  ): Promise<{ message: MessageEntity; deliveryIds: string[] }> {
+    const deliveryIds = endpointIds.map(() => newId('delivery'));
+    const [row] = await this.query<{ created_at: Date }>(
+      `WITH message AS (
+         INSERT INTO messages (id, app_id, event_type, event_id, payload, channels)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, app_id, created_at
+       ), delivery AS (
+         INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, scheduled_attempts, next_attempt_at, enqueued_at)
+         SELECT d.id, message.id, d.endpoint_id, message.app_id, '${Pending}', 0, message.created_at, message.created_at
+           FROM message, unnest($7::varchar[], $8::varchar[]) AS d(id, endpoint_id)
+       )
+       SELECT created_at FROM message`,
+      [message.id, message.appId, message.eventType, message.eventId, message.payload, message.channels, deliveryIds, endpointIds],
     );
-    await this.repository.insert(rows);
-    return rows;
+    return { message: Object.assign(new MessageEntity(), message, { createdAt: row.created_at }), deliveryIds };
   }
 
   /**

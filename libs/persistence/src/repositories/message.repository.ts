@@ -49,11 +49,6 @@ export class MessageRepository {
     return this.eventIds.findOneByOrFail({ appId: claim.appId, eventId: claim.eventId });
   }
 
-  async insert(message: Pick<MessageEntity, 'id' | 'appId' | 'eventType' | 'eventId' | 'payload' | 'channels'>): Promise<MessageEntity> {
-    await this.messages.insert(message);
-    return this.messages.findOneByOrFail({ id: message.id });
-  }
-
   findById(appId: string, messageId: string): Promise<MessageEntity | null> {
     return this.messages.findOneBy({ appId, id: messageId });
   }
