@@ -36,6 +36,11 @@ export class UnitOfWork {
     return result;
   }
 
+  /** True inside `run` (or any transaction the caller opened). */
+  get inTransaction(): boolean {
+    return this.txHost.isTransactionActive();
+  }
+
   /** Schedules `callback` for after the outermost transaction commits; it never runs if it rolls back. */
   afterCommit(callback: AfterCommit): void {
     const callbacks = this.txHost.isTransactionActive() ? this.cls.get<AfterCommit[] | undefined>(AFTER_COMMIT) : undefined;

@@ -13,6 +13,10 @@ import { MessageListQuery } from './dto/message-queries.dto';
 
 const MESSAGE_CURSOR = idCursor('message');
 
+function channelsOf(input: MessageIn): string[] | null {
+  return input.channels && input.channels.length > 0 ? input.channels : null;
+}
+
 /**
  * How long a request waits for Redis to take the first attempts. BullMQ waits for a lost Redis
  * indefinitely; the message is committed by then and the worker's sweeper enqueues it from Postgres.
@@ -40,35 +44,55 @@ export class MessagesService {
    * message and writes nothing; with different content it is a 409.
    */
   async create(principal: Principal, appIdOrUid: string, input: MessageIn): Promise<MessageOut> {
-    const payload = JSON.stringify(input.payload);
-    const channels = input.channels && input.channels.length > 0 ? input.channels : null;
+    const messageId = newId('message');
+    // Without an eventId to record and no transaction around the request, the message and its deliveries
+    // are one INSERT statement, atomic on its own: no BEGIN and COMMIT round trips on the hottest path.
+    if (input.eventId == null && !this.unitOfWork.inTransaction) {
+      const application = await this.applications.resolve(principal, appIdOrUid);
+      const { message, deliveryIds } = await this.insert(application.id, messageId, input);
+      await this.enqueueFirstAttempts(deliveryIds);
+      return toMessageOut(message);
+    }
     return this.unitOfWork.run(async () => {
       const application = await this.applications.resolve(principal, appIdOrUid);
-      const messageId = newId('message');
       if (input.eventId != null) {
-        const contentHash = sha256(canonicalJson({ eventType: input.eventType, payload: input.payload, channels: channels ? [...channels].sort() : null }));
-        const holder = await this.messages.claimEventId(
-          { appId: application.id, eventId: input.eventId, messageId, contentHash },
-          new Date(Date.now() - this.config.idempotencyRetentionMs),
-        );
-        if (holder.messageId !== messageId) {
-          if (holder.contentHash !== contentHash) {
-            throw IdemError.conflict(`A message with eventId "${input.eventId}" and different content was already accepted`);
-          }
-          const original = await this.messages.findById(application.id, holder.messageId);
-          if (!original) throw IdemError.conflict(`The message with eventId "${input.eventId}" was deleted`);
-          return toMessageOut(original);
-        }
+        const earlier = await this.claimEventId(application.id, messageId, input, input.eventId);
+        if (earlier) return toMessageOut(earlier);
       }
-      const routing = { eventType: input.eventType, channels };
-      const subscribed = (await this.endpoints.findEnabled(application.id)).filter((endpoint) => subscriptionMatches(endpoint, routing));
-      const { message, deliveryIds } = await this.deliveries.createMessageWithDeliveries(
-        { id: messageId, appId: application.id, eventType: input.eventType, eventId: input.eventId ?? null, payload, channels },
-        subscribed.map((endpoint) => endpoint.id),
-      );
+      const { message, deliveryIds } = await this.insert(application.id, messageId, input);
       this.unitOfWork.afterCommit(() => this.enqueueFirstAttempts(deliveryIds));
       return toMessageOut(message);
     });
+  }
+
+  /**
+   * Records `eventId` for the message about to be written, or returns the message that already holds it
+   * with the same content; the same eventId with other content is a 409.
+   */
+  private async claimEventId(appId: string, messageId: string, input: MessageIn, eventId: string): Promise<MessageEntity | null> {
+    const channels = channelsOf(input);
+    const contentHash = sha256(canonicalJson({ eventType: input.eventType, payload: input.payload, channels: channels ? [...channels].sort() : null }));
+    const holder = await this.messages.claimEventId(
+      { appId, eventId, messageId, contentHash },
+      new Date(Date.now() - this.config.idempotencyRetentionMs),
+    );
+    if (holder.messageId === messageId) return null;
+    if (holder.contentHash !== contentHash) {
+      throw IdemError.conflict(`A message with eventId "${eventId}" and different content was already accepted`);
+    }
+    const original = await this.messages.findById(appId, holder.messageId);
+    if (!original) throw IdemError.conflict(`The message with eventId "${eventId}" was deleted`);
+    return original;
+  }
+
+  /** The message and one pending delivery per enabled endpoint whose filters match it. */
+  private async insert(appId: string, messageId: string, input: MessageIn): Promise<{ message: MessageEntity; deliveryIds: string[] }> {
+    const channels = channelsOf(input);
+    const subscribed = (await this.endpoints.findEnabled(appId)).filter((endpoint) => subscriptionMatches(endpoint, { eventType: input.eventType, channels }));
+    return this.deliveries.createMessageWithDeliveries(
+      { id: messageId, appId, eventType: input.eventType, eventId: input.eventId ?? null, payload: JSON.stringify(input.payload), channels },
+      subscribed.map((endpoint) => endpoint.id),
+    );
   }
 
   async get(principal: Principal, appIdOrUid: string, messageIdOrEventId: string): Promise<MessageOut> {
