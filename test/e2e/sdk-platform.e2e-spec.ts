@@ -44,12 +44,12 @@ describe('SDK emitter → Idem → SDK receiver', () => {
     const inbox = new PostgresInbox<PoolClient>(consumer.pool);
     await inbox.install();
     let handlerCalls = 0;
-    const receiverFor = (secret: string) => new WebhookReceiver({ secret, store: inbox });
-    let receiver: WebhookReceiver | undefined;
+    const receiverFor = (secret: string) => new WebhookReceiver<PoolClient>({ secret, store: inbox });
+    let receiver: WebhookReceiver<PoolClient> | undefined;
     server = createServer(async (request, response) => {
       const body = await readRawBody(request);
       const answer = await receiver!.receive({ body, headers: request.headers }, async (delivery, client) => {
-        await client.query('INSERT INTO applied (order_id) VALUES ($1)', [(delivery.payload as { orderId: number }).orderId]);
+        await client!.query('INSERT INTO applied (order_id) VALUES ($1)', [(delivery.payload as { orderId: number }).orderId]);
         // Fail after the effect: the inbox must roll the effect back with the dedup record.
         if (++handlerCalls % 4 === 0) throw new Error('consumer failed mid-handler');
       });

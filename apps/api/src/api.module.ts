@@ -7,6 +7,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { ApplicationsModule } from './applications/applications.module';
 import { AttemptsModule } from './attempts/attempts.module';
 import { AuthModule } from './auth/auth.module';
+import { ConsoleModule } from './console/console.module';
 import { EndpointsModule } from './endpoints/endpoints.module';
 import { EventTypesModule } from './event-types/event-types.module';
 import { HealthModule } from './health/health.module';
@@ -33,6 +34,7 @@ import { MessagesModule } from './messages/messages.module';
     AuthModule,
     IdempotencyModule,
     HealthModule,
+    ConsoleModule,
     ApplicationsModule,
     EventTypesModule,
     EndpointsModule,

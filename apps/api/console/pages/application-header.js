@@ -1,0 +1,34 @@
+import { apiPath } from '../api.js';
+import { h } from '../dom.js';
+import { links } from '../routes.js';
+import { applicationTabs, pageHeader } from '../views.js';
+
+const names = new Map();
+
+/**
+ * The header of every page inside an application: breadcrumbs (the application's name is filled
+ * in once the API gives it; until then, or if it cannot, its id stands in), the title and the tabs.
+ */
+export function applicationHeader({ api, appId, signal, title, testid, tab, crumbs = [], actions = [] }) {
+  const appCrumb = names.get(appId) ?? appId;
+  const header = h(
+    'div',
+    { class: 'application-header' },
+    pageHeader({ title, testid, crumbs: [['Applications', links.applications()], [appCrumb, links.endpoints(appId)], ...crumbs], actions }),
+    tab ? applicationTabs(appId, tab) : null,
+  );
+  if (!names.has(appId)) {
+    api
+      .get(apiPath`/app/${appId}`, {}, signal)
+      .then((app) => {
+        if (!app?.name) return;
+        names.set(appId, app.name);
+        const link = header.querySelector('.crumbs a:nth-of-type(2)');
+        if (link) link.textContent = app.name;
+      })
+      .catch(() => {
+        // The id already stands in for the name; the page's own requests report real failures.
+      });
+  }
+  return header;
+}

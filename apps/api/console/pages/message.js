@@ -1,0 +1,194 @@
+import { apiPath } from '../api.js';
+import { h, replace } from '../dom.js';
+import { NO_VALUE, TRIGGER_TYPE, displayHeaders, formatDuration, prettyJson } from '../format.js';
+import { links } from '../routes.js';
+import { dataTable, emptyState, errorState, facts, idText, loadInto, sleep, statusBadge, tagList, time } from '../views.js';
+import { applicationHeader } from './application-header.js';
+
+/** How long the page watches for the attempt a resend makes, and how often it looks. */
+const RESEND_WATCH_MS = 30_000;
+const RESEND_POLL_MS = 1_000;
+
+/**
+ * One message: its payload, the endpoints it went to (with a resend each) and every attempt,
+ * with the response each endpoint gave. Payloads and response bodies come from outside and are
+ * only ever shown as text.
+ */
+export async function messagePage({ api, route, signal, container }) {
+  const { appId, msgId } = route;
+  document.title = `Message ${msgId} · Idem console`;
+  container.setAttribute('data-testid', 'message-detail-page');
+  const summary = h('div');
+  const deliveries = h('div');
+  const attempts = h('div');
+  container.append(
+    applicationHeader({ api, appId, signal, title: msgId, testid: 'message-title', crumbs: [['Messages', links.messages(appId)]] }),
+    summary,
+    h('section', { class: 'section' }, h('h2', {}, 'Endpoints'), deliveries),
+    h(
+      'section',
+      { class: 'section' },
+      h(
+        'div',
+        { class: 'section-head' },
+        h('h2', {}, 'Attempts'),
+        h('button', { type: 'button', class: 'button button-small', testid: 'attempts-refresh', on: { click: () => showAttempts() } }, 'Refresh'),
+      ),
+      attempts,
+    ),
+  );
+
+  const showAttempts = () =>
+    loadInto(
+      attempts,
+      signal,
+      () => listAttempts(api, appId, msgId, signal),
+      (list) => attemptList(list),
+    );
+
+  /** What each endpoint's last resend came to; kept here because the table is redrawn afterwards. */
+  const resendNotes = new Map();
+
+  const showDeliveries = () =>
+    loadInto(
+      deliveries,
+      signal,
+      () => api.get(apiPath`/app/${appId}/msg/${msgId}/endpoint`, { limit: 250 }, signal),
+      (list) =>
+        list?.data?.length
+          ? deliveryTable(list.data, resendNotes, (endpoint, feedback, button) => resend(endpoint, feedback, button))
+          : emptyState('This message went to no endpoint.', 'No enabled endpoint subscribed to its event type and channels when it was sent.'),
+    );
+
+  async function resend(endpoint, feedback, button) {
+    const note = (content) => {
+      resendNotes.set(endpoint.id, content);
+      replace(feedback, content);
+    };
+    button.disabled = true;
+    note('Resending…');
+    try {
+      const before = new Set((await listAttempts(api, appId, msgId, signal)).data?.map((attempt) => attempt.id) ?? []);
+      await api.post(apiPath`/app/${appId}/msg/${msgId}/endpoint/${endpoint.id}/resend`, undefined, signal);
+      note('Resend queued; waiting for the attempt…');
+      const attempt = await watchForAttempt(api, appId, msgId, endpoint.id, before, signal);
+      if (signal.aborted) return;
+      if (attempt) {
+        note(`New attempt: ${attempt.statusText ?? attempt.status} ${attempt.responseStatusCode || ''}`.trim());
+      } else {
+        note('Resend queued; no attempt yet. Refresh later.');
+      }
+      await Promise.all([showAttempts(), showDeliveries()]);
+    } catch (error) {
+      if (signal.aborted || error?.name === 'AbortError') return;
+      note(errorState(error, { testid: 'resend-error' }));
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  await Promise.all([
+    loadInto(summary, signal, () => api.get(apiPath`/app/${appId}/msg/${msgId}`, {}, signal), messageSummary),
+    showDeliveries(),
+    showAttempts(),
+  ]);
+}
+
+function listAttempts(api, appId, msgId, signal) {
+  return api.get(apiPath`/app/${appId}/attempt/msg/${msgId}`, { limit: 250 }, signal);
+}
+
+/** Polls until an attempt for `endpointId` that was not there before appears, or gives up. */
+async function watchForAttempt(api, appId, msgId, endpointId, seen, signal) {
+  const deadline = Date.now() + RESEND_WATCH_MS;
+  while (Date.now() < deadline) {
+    await sleep(RESEND_POLL_MS, signal);
+    const list = await listAttempts(api, appId, msgId, signal);
+    const fresh = list?.data?.find((attempt) => attempt.endpointId === endpointId && !seen.has(attempt.id));
+    if (fresh) return fresh;
+  }
+  return null;
+}
+
+function messageSummary(message) {
+  return h(
+    'div',
+    { class: 'message-summary' },
+    facts(
+      [
+        ['Event type', h('strong', {}, message.eventType ?? NO_VALUE), 'message-event-type'],
+        ['Message ID', idText(message.id)],
+        ['Event ID', message.eventId ? h('code', {}, message.eventId) : NO_VALUE],
+        ['Channels', tagList(message.channels, NO_VALUE)],
+        ['Sent', time(message.timestamp)],
+      ],
+      'message-facts',
+    ),
+    h('h2', {}, 'Payload'),
+    h('pre', { class: 'code-block', testid: 'message-payload' }, prettyJson(message.payload)),
+  );
+}
+
+function deliveryTable(endpoints, notes, onResend) {
+  return dataTable({
+    testid: 'message-endpoints-table',
+    rows: endpoints,
+    rowAttributes: (endpoint) => ({ testid: 'message-endpoint-row', 'data-endpoint-id': endpoint.id }),
+    columns: [
+      { label: 'Endpoint', cell: (endpoint) => h('span', { class: 'endpoint-url' }, endpoint.url ?? endpoint.id) },
+      { label: 'Status', cell: (endpoint) => h('span', { testid: 'message-endpoint-status' }, statusBadge(endpoint.status, endpoint.statusText)) },
+      { label: 'Next attempt', cell: (endpoint) => (endpoint.nextAttempt ? time(endpoint.nextAttempt) : null) },
+      {
+        label: 'Resend',
+        class: 'cell-actions',
+        cell: (endpoint) => {
+          const feedback = h('span', { class: 'resend-feedback', testid: 'resend-feedback', role: 'status' }, notes.get(endpoint.id) ?? null);
+          const button = h('button', { type: 'button', class: 'button button-small', testid: 'resend-button' }, 'Resend');
+          button.addEventListener('click', () => onResend(endpoint, feedback, button));
+          return h('span', { class: 'resend' }, button, feedback);
+        },
+      },
+    ],
+  });
+}
+
+function attemptList(list) {
+  if (!list?.data?.length) return emptyState('No attempts yet.', 'The worker sends the first attempt within moments of the message being accepted.');
+  return h(
+    'div',
+    { class: 'attempts', testid: 'attempts-list' },
+    list.data.map(attemptCard),
+    list.done === false ? h('p', { class: 'muted' }, 'Only the newest 250 attempts are shown.') : null,
+  );
+}
+
+function attemptCard(attempt) {
+  const headers = displayHeaders(attempt.requestHeaders);
+  return h(
+    'article',
+    { class: 'card attempt', testid: 'attempt-row', 'data-attempt-id': attempt.id, 'data-endpoint-id': attempt.endpointId, 'data-status': String(attempt.status) },
+    h(
+      'div',
+      { class: 'attempt-head' },
+      statusBadge(attempt.status, attempt.statusText),
+      h('span', { class: 'attempt-code', testid: 'attempt-status-code' }, attempt.responseStatusCode ? String(attempt.responseStatusCode) : 'no response'),
+      h('span', { testid: 'attempt-duration' }, formatDuration(attempt.responseDurationMs)),
+      time(attempt.timestamp),
+      h('span', { class: 'muted' }, [attempt.attemptNumber ? `attempt #${attempt.attemptNumber}` : null, TRIGGER_TYPE[attempt.triggerType]].filter(Boolean).join(' · ')),
+    ),
+    h('p', { class: 'attempt-url' }, h('span', { class: 'endpoint-url' }, attempt.url ?? NO_VALUE), ' ', idText(attempt.id)),
+    attempt.error ? h('p', { class: 'attempt-error', testid: 'attempt-error' }, attempt.error) : null,
+    h('h3', {}, 'Response body'),
+    attempt.response
+      ? h('pre', { class: 'code-block code-block-short', testid: 'attempt-response' }, String(attempt.response))
+      : h('p', { class: 'muted', testid: 'attempt-response' }, 'empty'),
+    headers.length
+      ? h(
+          'details',
+          { class: 'request-headers' },
+          h('summary', {}, `Request headers (${headers.length})`),
+          h('table', { class: 'headers-table', testid: 'attempt-request-headers' }, h('tbody', {}, headers.map(([name, value]) => h('tr', {}, h('th', { scope: 'row' }, name), h('td', {}, value))))),
+        )
+      : null,
+  );
+}

@@ -1,0 +1,300 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+
+/** Where screenshots go; the folder is git-ignored. */
+export const SCREENSHOT_DIR = join(__dirname, '..', '..', 'test-artifacts', 'console');
+
+export const LAPTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+
+/**
+ * Polls `condition` until it holds. The console's content security policy forbids the string
+ * evaluation behind Playwright's `waitForFunction`, so waits are made of locator reads instead.
+ */
+export async function until(condition: () => Promise<boolean>, timeout = 15_000, interval = 50): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeout} ms`);
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+}
+
+/**
+ * The console as a user drives it, one object per page. Selectors are the console's
+ * `data-testid`s only, so a restyle does not break the suite.
+ */
+export class ConsoleBrowser {
+  constructor(
+    readonly page: Page,
+    readonly baseUrl: string,
+  ) {}
+
+  /** Opens a console route such as `/apps` or `/app/app_x/messages?status=2`. */
+  async open(route = '/apps'): Promise<void> {
+    await this.page.goto(`${this.baseUrl}/console/#${route}`);
+  }
+
+  /** Follows an in-console link by changing the hash, as a click would. */
+  async go(route: string): Promise<void> {
+    await this.page.evaluate(`location.hash = ${JSON.stringify(`#${route}`)}`);
+  }
+
+  testId(id: string): Locator {
+    return this.page.getByTestId(id);
+  }
+
+  async signOut(): Promise<void> {
+    await this.testId('sign-out').click();
+    await this.testId('sign-in-form').waitFor();
+  }
+
+  /** Full-page screenshots at laptop and phone widths: `<name>-1280.png`, `<name>-390.png`. */
+  async screenshots(name: string): Promise<string[]> {
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    const paths: string[] = [];
+    const original = this.page.viewportSize();
+    for (const size of [LAPTOP, PHONE]) {
+      await this.page.setViewportSize(size);
+      await this.settle();
+      const path = join(SCREENSHOT_DIR, `${name}-${size.width}.png`);
+      await this.page.screenshot({ path, fullPage: true, animations: 'disabled' });
+      paths.push(path);
+    }
+    if (original) await this.page.setViewportSize(original);
+    return paths;
+  }
+
+  /** Reloads the page at phone width, so it is drawn as a phone first sees it, and takes `<name>-390.png`. */
+  async phoneScreenshot(name: string): Promise<string> {
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await this.page.setViewportSize(PHONE);
+    await this.page.reload();
+    await this.page.getByTestId('view').locator('section').first().waitFor();
+    await this.settle();
+    const path = join(SCREENSHOT_DIR, `${name}-${PHONE.width}.png`);
+    await this.page.screenshot({ path, fullPage: true, animations: 'disabled' });
+    return path;
+  }
+
+  /** Waits until no loading state is left on the page. */
+  async settle(): Promise<void> {
+    await until(async () => (await this.testId('loading-state').count()) === 0);
+  }
+
+  /** The page must not overflow sideways (the phone layout's first promise). */
+  async horizontalOverflow(): Promise<number> {
+    return this.page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+  }
+
+  /** Whether any hostile markup in the fixtures ran (it sets `window.__xss`). */
+  async injectedScriptRan(): Promise<boolean> {
+    return this.page.evaluate<boolean>('window.__xss !== undefined');
+  }
+
+  async sessionStorageSize(): Promise<number> {
+    return this.page.evaluate<number>('sessionStorage.length');
+  }
+
+  get signIn(): SignInPage {
+    return new SignInPage(this);
+  }
+  get applications(): ApplicationsPage {
+    return new ApplicationsPage(this);
+  }
+  get endpoints(): EndpointsPage {
+    return new EndpointsPage(this);
+  }
+  get messages(): MessagesPage {
+    return new MessagesPage(this);
+  }
+  get message(): MessageDetailPage {
+    return new MessageDetailPage(this);
+  }
+  get endpoint(): EndpointDetailPage {
+    return new EndpointDetailPage(this);
+  }
+}
+
+export class SignInPage {
+  constructor(private readonly console: ConsoleBrowser) {}
+
+  async signIn(token: string): Promise<void> {
+    await this.console.testId('token-input').fill(token);
+    await this.console.testId('sign-in-submit').click();
+  }
+
+  /** Signs in and waits for the page behind the form. */
+  async signInAs(token: string): Promise<void> {
+    await this.signIn(token);
+    await this.console.testId('sign-out').waitFor();
+  }
+
+  error(): Locator {
+    return this.console.testId('sign-in-error');
+  }
+}
+
+export class ApplicationsPage {
+  constructor(private readonly console: ConsoleBrowser) {}
+
+  async waitFor(): Promise<void> {
+    await this.console.testId('applications-page').waitFor();
+    await this.console.settle();
+  }
+
+  rows(): Locator {
+    return this.console.testId('application-row');
+  }
+
+  row(appId: string): Locator {
+    return this.console.page.locator(`[data-testid="application-row"][data-app-id="${appId}"]`);
+  }
+
+  async open(appId: string): Promise<void> {
+    await this.row(appId).getByTestId('application-link').click();
+    await this.console.endpoints.waitFor();
+  }
+}
+
+export class EndpointsPage {
+  constructor(private readonly console: ConsoleBrowser) {}
+
+  async waitFor(): Promise<void> {
+    await this.console.testId('endpoints-page').waitFor();
+    await this.console.settle();
+    // Each card's health arrives separately from the list.
+    await until(async () => (await this.console.testId('endpoint-health').filter({ hasText: 'Loading health' }).count()) === 0);
+  }
+
+  card(endpointId: string): Locator {
+    return this.console.page.locator(`[data-testid="endpoint-row"][data-endpoint-id="${endpointId}"]`);
+  }
+
+  async open(endpointId: string): Promise<void> {
+    await this.card(endpointId).getByTestId('endpoint-link').click();
+    await this.console.endpoint.waitFor();
+  }
+}
+
+export interface MessageFilters {
+  eventTypes?: string[];
+  channel?: string;
+  /** The value of a `datetime-local` input: `2024-05-01T14:00`, in the browser's time zone. */
+  after?: string;
+  before?: string;
+  /** Svix's MessageStatus: '0' success, '1' pending, '2' fail, '3' sending. */
+  status?: string;
+  endpointId?: string;
+}
+
+export class MessagesPage {
+  constructor(private readonly console: ConsoleBrowser) {}
+
+  async waitFor(): Promise<void> {
+    await this.console.testId('messages-page').waitFor();
+    await this.console.settle();
+  }
+
+  async filter(filters: MessageFilters): Promise<void> {
+    const field = (id: string) => this.console.testId(id);
+    // On a phone the filters start folded.
+    const panel = this.console.testId('messages-filters');
+    if ((await panel.getAttribute('open')) === null) await panel.locator('summary').click();
+    if (filters.eventTypes) await field('filter-event-types').fill(filters.eventTypes.join(','));
+    if (filters.channel !== undefined) await field('filter-channel').fill(filters.channel);
+    if (filters.after !== undefined) await field('filter-after').fill(filters.after);
+    if (filters.before !== undefined) await field('filter-before').fill(filters.before);
+    if (filters.endpointId !== undefined) await field('filter-endpoint').selectOption(filters.endpointId);
+    if (filters.status !== undefined) await field('filter-status').selectOption(filters.status);
+    const shown = await this.console.testId('messages-page').elementHandle();
+    await field('filter-apply').click();
+    // Applying always draws a new page; wait for the old one to go before reading the new one.
+    await shown?.waitForElementState('hidden');
+    await this.waitFor();
+  }
+
+  /** Rows of the message list, or of an endpoint's attempts when filtering by endpoint or status. */
+  messageRows(): Locator {
+    return this.console.testId('message-row');
+  }
+
+  attemptRows(): Locator {
+    return this.console.testId('attempt-row');
+  }
+
+  async openMessage(msgId: string): Promise<void> {
+    await this.console.page.locator(`[data-msg-id="${msgId}"]`).first().getByTestId('message-link').click();
+    await this.console.message.waitFor();
+  }
+}
+
+export class MessageDetailPage {
+  constructor(private readonly console: ConsoleBrowser) {}
+
+  async waitFor(): Promise<void> {
+    await this.console.testId('message-detail-page').waitFor();
+    await this.console.settle();
+  }
+
+  payload(): Locator {
+    return this.console.testId('message-payload');
+  }
+
+  endpointRow(endpointId: string): Locator {
+    return this.console.page.locator(`[data-testid="message-endpoint-row"][data-endpoint-id="${endpointId}"]`);
+  }
+
+  attempts(): Locator {
+    return this.console.testId('attempt-row');
+  }
+
+  attempt(attemptId: string): Locator {
+    return this.console.page.locator(`[data-testid="attempt-row"][data-attempt-id="${attemptId}"]`);
+  }
+
+  /** What the page shows of one attempt. */
+  async readAttempt(attempt: Locator): Promise<{ status: string | null; statusCode: string; response: string; duration: string }> {
+    return {
+      status: await attempt.getAttribute('data-status'),
+      statusCode: (await attempt.getByTestId('attempt-status-code').textContent()) ?? '',
+      response: (await attempt.getByTestId('attempt-response').textContent()) ?? '',
+      duration: (await attempt.getByTestId('attempt-duration').textContent()) ?? '',
+    };
+  }
+
+  /** Presses Resend for one endpoint and waits until the page reports the attempt it made. */
+  async resend(endpointId: string): Promise<string> {
+    const row = this.endpointRow(endpointId);
+    const before = await this.attempts().count();
+    await row.getByTestId('resend-button').click();
+    const feedback = row.getByTestId('resend-feedback');
+    await this.attempts().nth(before).waitFor({ timeout: 35_000 });
+    await this.console.settle();
+    return (await feedback.textContent()) ?? '';
+  }
+}
+
+export class EndpointDetailPage {
+  constructor(private readonly console: ConsoleBrowser) {}
+
+  async waitFor(): Promise<void> {
+    await this.console.testId('endpoint-detail-page').waitFor();
+    await this.console.settle();
+  }
+
+  /** Starts a recovery; `since` is a `datetime-local` value. */
+  async recover(since: string, until?: string): Promise<void> {
+    await this.console.testId('recover-since').fill(since);
+    if (until) await this.console.testId('recover-until').fill(until);
+    await this.console.testId('recover-submit').click();
+    await this.console.testId('recover-status').waitFor();
+  }
+
+  /** Waits until the background task is no longer running and answers its final status. */
+  async recoveryOutcome(timeout = 30_000): Promise<string> {
+    const status = this.console.testId('recover-status');
+    await until(async () => (await status.textContent()) !== 'running', timeout);
+    return (await status.textContent()) ?? '';
+  }
+}
