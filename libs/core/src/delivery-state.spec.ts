@@ -1,0 +1,26 @@
+import { DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, FINAL_DELIVERY_STATUSES, nextDeliveryStatus, svixStatusOfDelivery } from './delivery-state';
+
+describe('delivery state machine', () => {
+  it('moves a delivery through claim, retry and success', () => {
+    let status = DeliveryStatus.Pending;
+    for (const transition of [DeliveryTransition.Claim, DeliveryTransition.Retry, DeliveryTransition.Claim, DeliveryTransition.Succeed]) {
+      status = nextDeliveryStatus(status, transition);
+    }
+    expect(status).toBe(DeliveryStatus.Succeeded);
+  });
+
+  it('refuses a transition from a status it does not leave', () => {
+    expect(() => nextDeliveryStatus(DeliveryStatus.Pending, DeliveryTransition.Succeed)).toThrow('a pending delivery cannot succeed');
+    expect(() => nextDeliveryStatus(DeliveryStatus.Succeeded, DeliveryTransition.Claim)).toThrow();
+  });
+
+  it('never leaves a final status', () => {
+    for (const final of FINAL_DELIVERY_STATUSES) {
+      for (const rule of Object.values(DELIVERY_TRANSITIONS)) expect(rule.from).not.toContain(final);
+    }
+  });
+
+  it("maps every status to Svix's numeric status", () => {
+    expect(Object.values(DeliveryStatus).map(svixStatusOfDelivery)).toEqual([1, 3, 0, 2, 4]);
+  });
+});
