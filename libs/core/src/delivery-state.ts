@@ -10,6 +10,8 @@
  *      │◀──leaseExpire── sending whose lease ran out (its worker died)
  *
  * `reclaim` is claim and leaseExpire in one step: a worker may take over a delivery whose lease expired.
+ * `resendSucceed`: a manual resend that succeeded delivers a delivery that was waiting for a retry, had
+ * failed or was canceled; one that fails changes nothing, and scheduled retries go on as planned.
  */
 export enum DeliveryStatus {
   /** Waiting for its next attempt, due at `nextAttemptAt`. */
@@ -31,6 +33,7 @@ export enum DeliveryTransition {
   Exhaust = 'exhaust',
   LeaseExpire = 'leaseExpire',
   Cancel = 'cancel',
+  ResendSucceed = 'resendSucceed',
 }
 
 export const DELIVERY_TRANSITIONS: Readonly<
@@ -43,6 +46,10 @@ export const DELIVERY_TRANSITIONS: Readonly<
   [DeliveryTransition.Exhaust]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Failed },
   [DeliveryTransition.LeaseExpire]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Pending },
   [DeliveryTransition.Cancel]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Canceled },
+  [DeliveryTransition.ResendSucceed]: {
+    from: [DeliveryStatus.Pending, DeliveryStatus.Failed, DeliveryStatus.Canceled],
+    to: DeliveryStatus.Succeeded,
+  },
 };
 
 /** The status a delivery moves to, after checking that `transition` may leave `from`. */
@@ -52,7 +59,7 @@ export function nextDeliveryStatus(from: DeliveryStatus, transition: DeliveryTra
   return rule.to;
 }
 
-/** Statuses a delivery never leaves. */
+/** Statuses no scheduled attempt leaves; only a manual resend moves a failed or canceled delivery on. */
 export const FINAL_DELIVERY_STATUSES: readonly DeliveryStatus[] = [DeliveryStatus.Succeeded, DeliveryStatus.Failed, DeliveryStatus.Canceled];
 
 export enum AttemptOutcome {

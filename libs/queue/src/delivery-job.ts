@@ -16,3 +16,16 @@ export interface DeliveryJob {
 export function deliveryJobId(job: DeliveryJob): string {
   return `${job.deliveryId}-${job.attemptNumber}`;
 }
+
+/** A manual resend of a delivery, asked for at `requestedAt` (epoch ms); recorded as a manual attempt. */
+export interface ResendJob {
+  deliveryId: string;
+  requestedAt: number;
+}
+
+export const RESEND_JOB = 'resend';
+
+/** One job per resend request: asking again makes a new request, enqueueing the same request again does not. */
+export function resendJobId(job: ResendJob): string {
+  return `resend-${job.deliveryId}-${job.requestedAt}`;
+}

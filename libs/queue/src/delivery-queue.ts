@@ -1,7 +1,7 @@
 import { MicroBatcher } from '@app/core';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
-import { DELIVERY_QUEUE, DeliveryJob, deliveryJobId } from './delivery-job';
+import { DELIVERY_QUEUE, DeliveryJob, deliveryJobId, RESEND_JOB, ResendJob, resendJobId } from './delivery-job';
 
 export interface ScheduledDeliveryJob extends DeliveryJob {
   /** Milliseconds from now until the attempt is due; 0 or absent for now. */
@@ -13,14 +13,14 @@ export interface ScheduledDeliveryJob extends DeliveryJob {
  * milliseconds go to Redis in one `addBulk`, one round trip for many deliveries.
  */
 export class DeliveryQueue {
-  readonly queue: Queue<DeliveryJob>;
+  readonly queue: Queue<DeliveryJob | ResendJob>;
   private readonly batcher = new MicroBatcher<readonly ScheduledDeliveryJob[], void>({ maxItems: 200, maxDelayMs: 2 }, async (batches) => {
     await this.addBulk(batches.flat());
     return batches.map(() => undefined);
   });
 
   constructor(connection: IORedis, prefix: string) {
-    this.queue = new Queue<DeliveryJob>(DELIVERY_QUEUE, {
+    this.queue = new Queue<DeliveryJob | ResendJob>(DELIVERY_QUEUE, {
       connection,
       prefix,
       defaultJobOptions: {
@@ -47,6 +47,33 @@ export class DeliveryQueue {
         opts: { jobId: deliveryJobId({ deliveryId, attemptNumber }), delay: Math.max(0, delayMs ?? 0) },
       })),
     );
+  }
+
+  async enqueueResends(jobs: readonly ResendJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue.addBulk(jobs.map((job) => ({ name: RESEND_JOB, data: job, opts: { jobId: resendJobId(job) } })));
+  }
+
+  /**
+   * Enqueues on behalf of a request whose writes are already committed: waits at most `waitMs` (BullMQ
+   * waits for a lost Redis forever) and reports failure instead of throwing, since the sweeper enqueues
+   * from Postgres whatever did not make it. Resolves to true when Redis took the jobs.
+   */
+  async offer(add: (queue: this) => Promise<void>, waitMs = 2_000): Promise<boolean> {
+    const adding = add(this);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), waitMs);
+    });
+    try {
+      return await Promise.race([adding.then(() => true as const), deadline]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+      // The add may still settle after we stopped waiting; its outcome no longer matters.
+      adding.catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {

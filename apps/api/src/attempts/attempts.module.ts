@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { MessagesModule } from '../messages/messages.module';
 import { AttemptsController } from './attempts.controller';
 import { AttemptsService } from './attempts.service';
+import { ResendController } from './resend.controller';
 
 @Module({
   imports: [MessagesModule],
-  controllers: [AttemptsController],
+  controllers: [AttemptsController, ResendController],
   providers: [AttemptsService],
 })
 export class AttemptsModule {}

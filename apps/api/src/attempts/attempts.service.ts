@@ -1,6 +1,7 @@
 import { AttemptOutcome, IdemError, SvixMessageStatus } from '@app/core';
-import { AttemptRepository, EndpointRepository } from '@app/persistence';
-import { Injectable } from '@nestjs/common';
+import { AttemptRepository, DeliveryRepository, EndpointRepository } from '@app/persistence';
+import { DeliveryQueue } from '@app/queue';
+import { Injectable, Logger } from '@nestjs/common';
 import { Principal } from '../auth/principal';
 import { idCursor, ListResponse, toListResponse, toPageQuery } from '../http/list';
 import { MessagesService } from '../messages/messages.service';
@@ -9,14 +10,34 @@ import { MessageAttemptListQuery } from './dto/message-attempt-queries.dto';
 
 const ATTEMPT_CURSOR = idCursor('attempt');
 
-/** Attempts are written by the worker; the API only reads them. */
+/** Attempts are written by the worker; the API reads them and asks for manual ones. */
 @Injectable()
 export class AttemptsService {
+  private readonly logger = new Logger(AttemptsService.name);
+
   constructor(
     private readonly messages: MessagesService,
     private readonly endpoints: EndpointRepository,
     private readonly attempts: AttemptRepository,
+    private readonly deliveries: DeliveryRepository,
+    private readonly deliveryQueue: DeliveryQueue,
   ) {}
+
+  /**
+   * Asks for a manual attempt of a message to an endpoint it was sent to. The request is marked on the
+   * delivery in Postgres before it is queued, so it survives a lost job; scheduled retries are untouched.
+   */
+  async resend(principal: Principal, appIdOrUid: string, messageIdOrEventId: string, endpointIdOrUid: string): Promise<void> {
+    const message = await this.messages.resolve(principal, appIdOrUid, messageIdOrEventId);
+    const endpoint = await this.endpoints.findByIdOrUid(message.appId, endpointIdOrUid);
+    if (!endpoint) throw IdemError.notFound('Endpoint');
+    const request = await this.deliveries.requestResend(message.id, endpoint.id);
+    if (!request) throw IdemError.notFound('Delivery of this message to this endpoint');
+    const job = { deliveryId: request.deliveryId, requestedAt: request.requestedAt.getTime() };
+    if (!(await this.deliveryQueue.offer((queue) => queue.enqueueResends([job])))) {
+      this.logger.warn(`Resend of delivery ${request.deliveryId} not enqueued; the sweeper will enqueue it`);
+    }
+  }
 
   async listByMessage(
     principal: Principal,

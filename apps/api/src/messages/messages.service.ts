@@ -17,11 +17,6 @@ function channelsOf(input: MessageIn): string[] | null {
   return input.channels && input.channels.length > 0 ? input.channels : null;
 }
 
-/**
- * How long a request waits for Redis to take the first attempts. BullMQ waits for a lost Redis
- * indefinitely; the message is committed by then and the worker's sweeper enqueues it from Postgres.
- */
-const ENQUEUE_WAIT_MS = 2_000;
 
 @Injectable()
 export class MessagesService {
@@ -117,26 +112,11 @@ export class MessagesService {
     return message;
   }
 
-  /**
-   * The one deliberate catch-and-log in the API: the message and its deliveries are committed, so
-   * a Redis outage must not fail the request; the worker's sweeper finds the deliveries in Postgres.
-   */
+  /** A Redis outage must not fail the request: the message is committed and the sweeper enqueues it later. */
   private async enqueueFirstAttempts(deliveryIds: string[]): Promise<void> {
     if (deliveryIds.length === 0) return;
-    const enqueued = this.deliveryQueue.enqueue(deliveryIds.map((deliveryId) => ({ deliveryId, attemptNumber: 1 })));
-    let timer: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ENQUEUE_WAIT_MS} ms`)), ENQUEUE_WAIT_MS);
-    });
-    try {
-      await Promise.race([enqueued, gaveUp]);
-    } catch (error) {
-      // The enqueue may still settle after we stopped waiting; its outcome no longer matters.
-      enqueued.catch(() => undefined);
-      this.logger.warn(`Deliveries ${deliveryIds.join(', ')} not enqueued, the sweeper will: ${(error as Error).message}`);
-    } finally {
-      clearTimeout(timer);
-    }
+    const enqueued = await this.deliveryQueue.offer((queue) => queue.enqueue(deliveryIds.map((deliveryId) => ({ deliveryId, attemptNumber: 1 }))));
+    if (!enqueued) this.logger.warn(`Deliveries ${deliveryIds.join(', ')} not enqueued; the sweeper will enqueue them`);
   }
 }
 

@@ -1,9 +1,9 @@
 import { IdemConfig } from '@app/config';
 import { AttemptOutcome, DeliveryTransition, MicroBatcher, RetryPolicy, signWebhook } from '@app/core';
-import { ClaimRefusal, ClaimRequest, ClaimResult, DeliveryRepository, ScheduledAttemptRecord } from '@app/persistence';
-import { DeliveryJob, DeliveryQueue } from '@app/queue';
+import { ClaimedDelivery, ClaimRefusal, ClaimRequest, ClaimResult, DeliveryRepository, ScheduledAttemptRecord } from '@app/persistence';
+import { DeliveryJob, DeliveryQueue, ResendJob } from '@app/queue';
 import { Injectable } from '@nestjs/common';
-import { WebhookSender } from './webhook-sender';
+import { WebhookResponse, WebhookSender } from './webhook-sender';
 
 /** What became of one delivery job. Refusals tell the processor when the job is worth running again. */
 export type DeliveryJobResult =
@@ -52,18 +52,9 @@ export class DeliverWebhookService {
       return { kind: 'canceled' };
     }
 
-    const attemptedAt = new Date();
-    const timestamp = Math.floor(attemptedAt.getTime() / 1000);
-    const headers = {
-      'content-type': 'application/json',
-      'user-agent': USER_AGENT,
-      'webhook-id': delivery.messageId,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': signWebhook(delivery.messageId, timestamp, delivery.payload, delivery.secrets),
-    };
-    const response = await this.sender.send({ url: delivery.url, headers, body: delivery.payload });
+    const { attemptedAt, requestHeaders, response } = await this.sign(delivery);
 
-    const succeeded = response.error === null && response.statusCode >= 200 && response.statusCode < 300;
+    const succeeded = isSuccess(response);
     const retryAfterMs = RETRY_AFTER_STATUSES.has(response.statusCode) ? response.retryAfterMs : undefined;
     const delayMs = succeeded ? null : this.retryPolicy.delayAfterFailedAttempt(delivery.attemptNumber, retryAfterMs);
     const transition = succeeded ? DeliveryTransition.Succeed : delayMs === null ? DeliveryTransition.Exhaust : DeliveryTransition.Retry;
@@ -81,7 +72,7 @@ export class DeliverWebhookService {
       responseBody: response.body,
       responseDurationMs: response.durationMs,
       error: response.error,
-      requestHeaders: { ...headers, 'webhook-signature': '[redacted]' },
+      requestHeaders,
       nextAttemptAt: delayMs === null ? null : new Date(Date.now() + delayMs),
       attemptedAt,
     });
@@ -92,4 +83,51 @@ export class DeliverWebhookService {
     }
     return { kind: 'recorded', transition };
   }
+
+  /**
+   * A manual resend: sent whatever the delivery's status, recorded as a manual attempt, and leaving the
+   * schedule alone (see ResendSucceed). A request already answered by another worker is not sent again.
+   */
+  async resend(job: ResendJob): Promise<'recorded' | 'answered' | 'gone'> {
+    const delivery = await this.deliveries.findResendable(job.deliveryId);
+    if (!delivery) return 'gone';
+    if (delivery.resendRequestedAt?.getTime() !== job.requestedAt) return 'answered';
+    const { attemptedAt, requestHeaders, response } = await this.sign({ ...delivery, attemptNumber: delivery.scheduledAttempts });
+    const recorded = await this.deliveries.recordManualAttempt({
+      deliveryId: delivery.deliveryId,
+      attemptNumber: delivery.scheduledAttempts,
+      messageId: delivery.messageId,
+      endpointId: delivery.endpointId,
+      appId: delivery.appId,
+      url: delivery.url,
+      outcome: isSuccess(response) ? AttemptOutcome.Succeeded : AttemptOutcome.Failed,
+      responseStatusCode: response.statusCode,
+      responseBody: response.body,
+      responseDurationMs: response.durationMs,
+      error: response.error,
+      requestHeaders,
+      attemptedAt,
+      requestedAt: new Date(job.requestedAt),
+    });
+    return recorded ? 'recorded' : 'answered';
+  }
+
+  /** Signs the stored payload for this attempt and sends it. */
+  private async sign(delivery: ClaimedDelivery): Promise<{ attemptedAt: Date; requestHeaders: Record<string, string>; response: WebhookResponse }> {
+    const attemptedAt = new Date();
+    const timestamp = Math.floor(attemptedAt.getTime() / 1000);
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+      'webhook-id': delivery.messageId,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signWebhook(delivery.messageId, timestamp, delivery.payload, delivery.secrets),
+    };
+    const response = await this.sender.send({ url: delivery.url, headers, body: delivery.payload });
+    return { attemptedAt, requestHeaders: { ...headers, 'webhook-signature': '[redacted]' }, response };
+  }
+}
+
+function isSuccess(response: WebhookResponse): boolean {
+  return response.error === null && response.statusCode >= 200 && response.statusCode < 300;
 }

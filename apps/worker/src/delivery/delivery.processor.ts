@@ -1,5 +1,5 @@
 import { IdemConfig } from '@app/config';
-import { createWorkerRedis, DELIVERY_QUEUE, DeliveryJob } from '@app/queue';
+import { createWorkerRedis, DELIVERY_QUEUE, DeliveryJob, RESEND_JOB, ResendJob } from '@app/queue';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, Job, Worker } from 'bullmq';
 import IORedis from 'ioredis';
@@ -17,7 +17,7 @@ import { DeliverWebhookService } from './deliver-webhook.service';
 @Injectable()
 export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryProcessor.name);
-  private worker: Worker<DeliveryJob> | undefined;
+  private worker: Worker<DeliveryJob | ResendJob> | undefined;
   private connection: IORedis | undefined;
 
   constructor(
@@ -27,7 +27,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
 
   onApplicationBootstrap(): void {
     this.connection = createWorkerRedis(this.config.redisUrl);
-    this.worker = new Worker<DeliveryJob>(DELIVERY_QUEUE, (job, token) => this.process(job, token), {
+    this.worker = new Worker<DeliveryJob | ResendJob>(DELIVERY_QUEUE, (job, token) => this.process(job, token), {
       connection: this.connection,
       prefix: this.config.queuePrefix,
       concurrency: this.config.workerConcurrency,
@@ -39,8 +39,9 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
     this.worker.on('failed', (job, error) => this.logger.warn({ err: error, jobId: job?.id }, 'delivery job failed; BullMQ or the sweeper will retry it'));
   }
 
-  private async process(job: Job<DeliveryJob>, token?: string): Promise<string> {
-    const result = await this.deliverWebhook.deliver(job.data);
+  private async process(job: Job<DeliveryJob | ResendJob>, token?: string): Promise<string> {
+    if (job.name === RESEND_JOB) return this.deliverWebhook.resend(job.data as ResendJob);
+    const result = await this.deliverWebhook.deliver(job.data as DeliveryJob);
     if ((result.kind === 'leased' || result.kind === 'early') && token) {
       await job.moveToDelayed(result.retryAt + 50, token);
       throw new DelayedError();

@@ -42,7 +42,11 @@ export class DeliverySweeper implements OnApplicationBootstrap, OnApplicationShu
       const unqueued = await this.deliveries.takeUnqueuedDue(this.config.requeueAfterMs, BATCH);
       await this.queue.enqueue([...expired, ...unqueued]);
       enqueued += expired.length + unqueued.length;
-      if (expired.length < BATCH && unqueued.length < BATCH) return enqueued;
+      if (expired.length < BATCH && unqueued.length < BATCH) break;
     }
+    // Resend requests are few; one batch a sweep is enough, and their job ids make repeats harmless.
+    const resends = await this.deliveries.findLostResends(this.config.requeueAfterMs, BATCH);
+    await this.queue.enqueueResends(resends.map((resend) => ({ deliveryId: resend.deliveryId, requestedAt: resend.requestedAt.getTime() })));
+    return enqueued + resends.length;
   }
 }

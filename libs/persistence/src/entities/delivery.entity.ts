@@ -10,6 +10,7 @@ import { MessageEntity } from './message.entity';
 @Index('ix_deliveries_due', ['nextAttemptAt'], { where: `status = 'pending'` })
 @Index('ix_deliveries_lease', ['leaseExpiresAt'], { where: `status = 'sending'` })
 @Index('ix_deliveries_endpoint', ['endpointId', 'createdAt'])
+@Index('ix_deliveries_resend', ['resendRequestedAt'], { where: 'resend_requested_at IS NOT NULL' })
 export class DeliveryEntity {
   @PrimaryColumn({ type: 'varchar', length: 40 })
   id: string;
@@ -47,6 +48,13 @@ export class DeliveryEntity {
   /** When a job for the next attempt was last put on the queue; the sweeper re-enqueues stale ones. */
   @Column({ name: 'enqueued_at', type: 'timestamptz', nullable: true })
   enqueuedAt: Date | null;
+
+  /**
+   * Set when someone asked for a manual resend and cleared by the statement that records it, so a resend
+   * whose job was lost is found by the sweeper and still happens.
+   */
+  @Column({ name: 'resend_requested_at', type: 'timestamptz', nullable: true })
+  resendRequestedAt: Date | null;
 
   @Column({ name: 'last_attempt_at', type: 'timestamptz', nullable: true })
   lastAttemptAt: Date | null;

@@ -47,6 +47,22 @@ export interface ScheduledAttemptRecord {
   attemptedAt: Date;
 }
 
+/** What a manual resend needs: the delivery as it is now, whatever its status. */
+export interface ResendableDelivery extends Omit<ClaimedDelivery, 'attemptNumber'> {
+  scheduledAttempts: number;
+  resendRequestedAt: Date | null;
+}
+
+export interface ManualAttemptRecord extends Omit<ScheduledAttemptRecord, 'transition' | 'nextAttemptAt'> {
+  /** The resend request this attempt answers; its mark is cleared only if no newer request came meanwhile. */
+  requestedAt: Date;
+}
+
+export interface ResendRequest {
+  deliveryId: string;
+  requestedAt: Date;
+}
+
 export interface DueDelivery {
   deliveryId: string;
   attemptNumber: number;
@@ -231,6 +247,86 @@ export class DeliveryRepository {
       ],
     );
     return new Set(rows.map((row) => row.delivery_id));
+  }
+
+  /** Marks a delivery for a manual resend, durably: the sweeper re-enqueues it if the job is lost. */
+  async requestResend(messageId: string, endpointId: string): Promise<ResendRequest | null> {
+    const [row] = await this.updateReturning<{ id: string; resend_requested_at: Date }>(
+      // Milliseconds only: the request's time travels through a JavaScript Date and must compare equal.
+      `UPDATE deliveries SET resend_requested_at = date_trunc('milliseconds', now()), updated_at = now()
+        WHERE message_id = $1 AND endpoint_id = $2 RETURNING id, resend_requested_at`,
+      [messageId, endpointId],
+    );
+    return row ? { deliveryId: row.id, requestedAt: row.resend_requested_at } : null;
+  }
+
+  async findResendable(deliveryId: string): Promise<ResendableDelivery | null> {
+    const [row] = await this.query<{
+      id: string; scheduled_attempts: number; resend_requested_at: Date | null; message_id: string; endpoint_id: string; app_id: string;
+      payload: string; url: string; disabled: boolean; secrets: string[] | null;
+    }>(
+      `SELECT d.id, d.scheduled_attempts, d.resend_requested_at, d.message_id, d.endpoint_id, d.app_id, m.payload, e.url, e.disabled,
+              ARRAY(SELECT s.secret FROM endpoint_secrets s
+                     WHERE s.endpoint_id = e.id AND (s.expires_at IS NULL OR s.expires_at > now())
+                     ORDER BY s.created_at DESC) AS secrets
+         FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN endpoints e ON e.id = d.endpoint_id
+        WHERE d.id = $1`,
+      [deliveryId],
+    );
+    if (!row) return null;
+    return {
+      deliveryId: row.id,
+      scheduledAttempts: row.scheduled_attempts,
+      resendRequestedAt: row.resend_requested_at,
+      messageId: row.message_id,
+      endpointId: row.endpoint_id,
+      appId: row.app_id,
+      payload: row.payload,
+      url: row.url,
+      endpointDisabled: row.disabled,
+      secrets: row.secrets ?? [],
+    };
+  }
+
+  /**
+   * Records a manual attempt and, in the same statement, clears the resend mark it answers and (when it
+   * succeeded) applies ResendSucceed. Returns false when the mark was already cleared: another worker
+   * recorded this resend.
+   */
+  async recordManualAttempt(record: ManualAttemptRecord): Promise<boolean> {
+    const succeed = DELIVERY_TRANSITIONS[DeliveryTransition.ResendSucceed];
+    const rows = await this.query<{ id: string }>(
+      `WITH answered AS (
+         UPDATE deliveries
+            SET resend_requested_at = NULL,
+                status = CASE WHEN $9 = '${AttemptOutcome.Succeeded}' AND status = ANY($16::varchar[]) THEN '${succeed.to}' ELSE status END,
+                next_attempt_at = CASE WHEN $9 = '${AttemptOutcome.Succeeded}' AND status = ANY($16::varchar[]) THEN NULL ELSE next_attempt_at END,
+                updated_at = now()
+          WHERE id = $1 AND resend_requested_at = $15
+         RETURNING id
+       )
+       INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, attempt_number, trigger, outcome, url,
+                             response_status_code, response_body, response_duration_ms, error, request_headers, created_at)
+       SELECT $2, answered.id, $3, $4, $5, $6, '${AttemptTrigger.Manual}', $9, $7, $8, $10, $11, $12, $13, $14 FROM answered
+       RETURNING id`,
+      [
+        record.deliveryId, newId('attempt'), record.messageId, record.endpointId, record.appId, record.attemptNumber,
+        record.url, record.responseStatusCode, record.outcome, record.responseBody, record.responseDurationMs,
+        record.error, JSON.stringify(record.requestHeaders), record.attemptedAt, record.requestedAt, succeed.from,
+      ],
+    );
+    return rows.length > 0;
+  }
+
+  /** Resend requests older than `requeueAfterMs` whose job may have been lost. */
+  async findLostResends(requeueAfterMs: number, limit: number): Promise<ResendRequest[]> {
+    const rows = await this.query<{ id: string; resend_requested_at: Date }>(
+      `SELECT id, resend_requested_at FROM deliveries
+        WHERE resend_requested_at IS NOT NULL AND resend_requested_at < now() - $1 * interval '1 millisecond'
+        ORDER BY resend_requested_at LIMIT $2`,
+      [requeueAfterMs, limit],
+    );
+    return rows.map((row) => ({ deliveryId: row.id, requestedAt: row.resend_requested_at }));
   }
 
   /** The Cancel transition: the endpoint was disabled or deleted when the attempt came due. */
