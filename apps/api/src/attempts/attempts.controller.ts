@@ -21,4 +21,14 @@ export class AttemptsController {
   ): Promise<ListResponse<MessageAttemptOut>> {
     return this.attempts.listByMessage(principal, appId, messageId, query);
   }
+
+  @Get('endpoint/:endpoint_id')
+  listByEndpoint(
+    @CurrentPrincipal() principal: Principal,
+    @Param('app_id') appId: string,
+    @Param('endpoint_id') endpointId: string,
+    @Query() query: MessageAttemptListQuery,
+  ): Promise<ListResponse<MessageAttemptOut>> {
+    return this.attempts.listByEndpoint(principal, appId, endpointId, query);
+  }
 }

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
+import { ApplicationsModule } from '../applications/applications.module';
 import { MessagesModule } from '../messages/messages.module';
 import { AttemptsController } from './attempts.controller';
 import { AttemptsService } from './attempts.service';
-import { ResendController } from './resend.controller';
+import { MessageDeliveriesController } from './message-deliveries.controller';
 
 @Module({
-  imports: [MessagesModule],
-  controllers: [AttemptsController, ResendController],
+  imports: [ApplicationsModule, MessagesModule],
+  controllers: [AttemptsController, MessageDeliveriesController],
   providers: [AttemptsService],
 })
 export class AttemptsModule {}

@@ -1,10 +1,12 @@
 import { AttemptOutcome, IdemError, SvixMessageStatus } from '@app/core';
-import { AttemptRepository, DeliveryRepository, EndpointRepository } from '@app/persistence';
+import { AttemptEntity, AttemptListFilter, AttemptRepository, DeliveryRepository, EndpointRepository, Page, PageQuery } from '@app/persistence';
 import { DeliveryQueue } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
 import { Principal } from '../auth/principal';
 import { idCursor, ListResponse, toListResponse, toPageQuery } from '../http/list';
+import { ApplicationsService } from '../applications/applications.service';
 import { MessagesService } from '../messages/messages.service';
+import { MessageEndpointOut, toMessageEndpointOut } from './dto/message-endpoint-out.dto';
 import { MessageAttemptOut, toMessageAttemptOut } from './dto/message-attempt-out.dto';
 import { MessageAttemptListQuery } from './dto/message-attempt-queries.dto';
 
@@ -17,6 +19,7 @@ export class AttemptsService {
 
   constructor(
     private readonly messages: MessagesService,
+    private readonly applications: ApplicationsService,
     private readonly endpoints: EndpointRepository,
     private readonly attempts: AttemptRepository,
     private readonly deliveries: DeliveryRepository,
@@ -46,19 +49,56 @@ export class AttemptsService {
     query: MessageAttemptListQuery,
   ): Promise<ListResponse<MessageAttemptOut>> {
     const message = await this.messages.resolve(principal, appIdOrUid, messageIdOrEventId);
-    const page = toPageQuery(query, ATTEMPT_CURSOR, 'descending');
     let endpointId: string | undefined;
-    if (query.endpoint_id !== undefined) {
-      const endpoint = await this.endpoints.findByIdOrUid(message.appId, query.endpoint_id);
-      if (!endpoint) throw IdemError.notFound('Endpoint');
-      endpointId = endpoint.id;
-    }
+    if (query.endpoint_id !== undefined) endpointId = (await this.endpointOf(message.appId, query.endpoint_id)).id;
+    return this.list(query, (filter, page) => this.attempts.listByMessage(message.appId, message.id, { ...filter, endpointId }, page));
+  }
+
+  async listByEndpoint(principal: Principal, appIdOrUid: string, endpointIdOrUid: string, query: MessageAttemptListQuery): Promise<ListResponse<MessageAttemptOut>> {
+    const application = await this.applications.resolve(principal, appIdOrUid);
+    const endpoint = await this.endpointOf(application.id, endpointIdOrUid);
+    return this.list(query, (filter, page) => this.attempts.listByEndpoint(application.id, endpoint.id, filter, page));
+  }
+
+  /** One attempt, with the request headers it was sent with (signatures redacted). */
+  async get(principal: Principal, appIdOrUid: string, messageIdOrEventId: string, attemptId: string): Promise<MessageAttemptOut> {
+    const message = await this.messages.resolve(principal, appIdOrUid, messageIdOrEventId);
+    const attempt = await this.attempts.findOne(message.appId, message.id, attemptId);
+    if (!attempt) throw IdemError.notFound('Message attempt');
+    return { ...toMessageAttemptOut(attempt), requestHeaders: redactSignatures(attempt.requestHeaders ?? {}) };
+  }
+
+  /** The endpoints a message was sent to, each with where its delivery stands. */
+  async listMessageEndpoints(principal: Principal, appIdOrUid: string, messageIdOrEventId: string): Promise<ListResponse<MessageEndpointOut>> {
+    const message = await this.messages.resolve(principal, appIdOrUid, messageIdOrEventId);
+    const deliveries = await this.deliveries.listForMessage(message.appId, message.id);
+    const data = deliveries.map(({ delivery, endpoint }) => toMessageEndpointOut(delivery, endpoint));
+    return { data, iterator: data.at(-1)?.id ?? null, prevIterator: null, done: true };
+  }
+
+  private async endpointOf(appId: string, endpointIdOrUid: string) {
+    const endpoint = await this.endpoints.findByIdOrUid(appId, endpointIdOrUid);
+    if (!endpoint) throw IdemError.notFound('Endpoint');
+    return endpoint;
+  }
+
+  private async list(
+    query: MessageAttemptListQuery,
+    fetch: (filter: AttemptListFilter, page: PageQuery) => Promise<Page<AttemptEntity>>,
+  ): Promise<ListResponse<MessageAttemptOut>> {
+    const page = toPageQuery(query, ATTEMPT_CURSOR, 'descending');
     const outcome = query.status === undefined ? undefined : OUTCOME_OF_STATUS[query.status];
     // A finished attempt is never pending, sending or canceled: such a filter matches nothing.
     if (outcome === null) return toListResponse({ items: [], hasMore: false }, page, ATTEMPT_CURSOR, (attempt) => attempt.id, toMessageAttemptOut);
-    const result = await this.attempts.listByMessage(message.appId, message.id, { outcome, endpointId }, page);
-    return toListResponse(result, page, ATTEMPT_CURSOR, (attempt) => attempt.id, toMessageAttemptOut);
+    const filter = { outcome, statusCodeClass: query.status_code_class, eventTypes: query.event_types, before: query.before, after: query.after };
+    return toListResponse(await fetch(filter, page), page, ATTEMPT_CURSOR, (attempt) => attempt.id, toMessageAttemptOut);
   }
+}
+
+const SIGNATURE_HEADERS = new Set(['webhook-signature', 'svix-signature', 'authorization']);
+
+function redactSignatures(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, SIGNATURE_HEADERS.has(name.toLowerCase()) ? '[redacted]' : value]));
 }
 
 const OUTCOME_OF_STATUS: Readonly<Record<SvixMessageStatus, AttemptOutcome | null>> = {

@@ -28,6 +28,8 @@ export class MessageAttemptOut {
   error: string | null;
   /** When the next scheduled attempt is due after this failed one; null when none will follow. */
   nextAttempt: string | null;
+  /** The request's headers, signatures redacted; only when one attempt is fetched. */
+  requestHeaders?: Record<string, string>;
 }
 
 export function toMessageAttemptOut(attempt: AttemptEntity): MessageAttemptOut {

@@ -1,6 +1,7 @@
 import { SvixMessageStatus } from '@app/core';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString } from 'class-validator';
+import { IsDate, IsIn, IsInt, IsOptional, IsString } from 'class-validator';
+import { EventTypesQuery } from '../../http/event-types-query';
 import { ListQuery } from '../../http/list';
 
 /** Svix's attempt list query (filters Idem does not keep, such as tags, are ignored). Newest first. */
@@ -15,4 +16,24 @@ export class MessageAttemptListQuery extends ListQuery {
   @IsOptional()
   @IsString()
   endpoint_id?: string;
+
+  /** Svix's `StatusCodeClass`: 0 (no response), 100, 200, 300, 400 or 500. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @IsIn([0, 100, 200, 300, 400, 500])
+  status_code_class?: number;
+
+  @EventTypesQuery()
+  event_types?: string[];
+
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  before?: Date;
+
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  after?: Date;
 }

@@ -1,6 +1,6 @@
-import { Transform, Type } from 'class-transformer';
-import { IsArray, IsDate, IsOptional, IsString, Matches } from 'class-validator';
-import { EVENT_TYPE_NAME_PATTERN } from '../../http/field-rules';
+import { Type } from 'class-transformer';
+import { IsDate, IsOptional, IsString } from 'class-validator';
+import { EventTypesQuery } from '../../http/event-types-query';
 import { ListQuery } from '../../http/list';
 
 /** Svix's message list query. Newest first, as in Svix. */
@@ -9,11 +9,7 @@ export class MessageListQuery extends ListQuery {
   @IsString()
   channel?: string;
 
-  /** Svix clients send a comma-separated list; repeated parameters work too. */
-  @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',').filter((name) => name.length > 0) : value))
-  @IsArray()
-  @Matches(EVENT_TYPE_NAME_PATTERN, { each: true, message: 'each event type must be an event type name' })
+  @EventTypesQuery()
   event_types?: string[];
 
   @IsOptional()
