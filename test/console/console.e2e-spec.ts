@@ -1,4 +1,6 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import type { Browser, BrowserContext } from 'playwright-core';
+import { FakeReceiver } from '../support/fake-receiver';
 import { startApi } from '../support/api-server';
 import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from '../support/chromium';
 import { createTestEnvironment, TestEnvironment } from '../support/test-environment';
@@ -12,6 +14,7 @@ if (!chromiumAvailable) {
 describeInChromium('web console', () => {
   let environment: TestEnvironment;
   let api: Awaited<ReturnType<typeof startApi>>;
+  let worker: INestApplicationContext;
   let browser: Browser;
   let context: BrowserContext;
   let ui: ConsoleBrowser;
@@ -19,13 +22,16 @@ describeInChromium('web console', () => {
   let pageErrors: string[];
 
   beforeAll(async () => {
-    environment = await createTestEnvironment();
+    environment = await createTestEnvironment({ IDEM_RETRY_SCHEDULE: '100ms' });
     api = await startApi(environment.env);
+    const { createWorkerApp } = await import('../../apps/worker/src/worker-app');
+    worker = await createWorkerApp();
     browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
+    await worker?.close();
     await api?.close();
     await environment?.dispose();
   });
@@ -47,14 +53,18 @@ describeInChromium('web console', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  async function createApplication(name: string): Promise<{ id: string; name: string }> {
-    const response = await fetch(`${api.url}/api/v1/app`, {
+  async function post<T>(path: string, body: unknown, status: number): Promise<T> {
+    const response = await fetch(`${api.url}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${environment.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name }),
+      body: JSON.stringify(body),
     });
-    expect(response.status).toBe(201);
-    return (await response.json()) as { id: string; name: string };
+    expect(response.status).toBe(status);
+    return (await response.json()) as T;
+  }
+
+  function createApplication(name: string): Promise<{ id: string; name: string }> {
+    return post('/api/v1/app', { name }, 201);
   }
 
   describe('served by the API', () => {
@@ -132,9 +142,39 @@ describeInChromium('web console', () => {
       await ui.screenshots('applications-error');
     });
 
-    // Once the attempts-by-endpoint, resend and stats routes exist, with a worker and a fake receiver:
-    // messages.filter({ endpointId, status: '2', eventTypes }) → openMessage(msgId) →
-    // readAttempt(attempt) → resend(endpointId) → readAttempt of the new attempt.
-    it.todo('finds a failed message by filter, reads its attempt, resends it and sees the new successful attempt');
+    it('finds a failed message by filter, reads its attempt, resends it and sees the new successful attempt', async () => {
+      const receiver = await FakeReceiver.start(() => ({ status: 500, body: 'receiver down' }));
+      try {
+        const app = await createApplication('Billing');
+        const endpoint = await post<{ id: string }>(`/api/v1/app/${app.id}/endpoint`, { url: receiver.url }, 201);
+        const failed = await post<{ id: string }>(`/api/v1/app/${app.id}/msg`, { eventType: 'invoice.failed', payload: { invoice: 7 } }, 202);
+        await post(`/api/v1/app/${app.id}/msg`, { eventType: 'invoice.paid', payload: { invoice: 8 } }, 202);
+        // Both messages exhaust their two attempts against the broken receiver.
+        await receiver.waitFor((received) => received.length === 4);
+
+        await ui.open(`/app/${app.id}/messages`);
+        await ui.signIn.signInAs(environment.adminToken);
+        await ui.messages.waitFor();
+        await ui.messages.filter({ endpointId: endpoint.id, status: '2', eventTypes: ['invoice.failed'] });
+        const rows = ui.messages.attemptRows();
+        expect(await rows.count()).toBe(2);
+        for (const row of await rows.all()) expect(await row.getAttribute('data-msg-id')).toBe(failed.id);
+        await ui.screenshots('messages-failed-attempts');
+
+        await ui.messages.openMessage(failed.id);
+        const [latest] = await ui.message.attempts().all();
+        expect(await ui.message.readAttempt(latest)).toMatchObject({ statusCode: '500', response: 'receiver down' });
+        await ui.screenshots('message');
+
+        receiver.behaviour = () => ({ status: 200, body: 'back up' });
+        await ui.message.resend(endpoint.id);
+        const [resent] = await ui.message.attempts().all();
+        expect(await ui.message.readAttempt(resent)).toMatchObject({ statusCode: '200', response: 'back up' });
+        expect(await ui.message.attempts().count()).toBe(3);
+        await ui.screenshots('message-resent');
+      } finally {
+        await receiver.close();
+      }
+    });
   });
 });
