@@ -18,6 +18,8 @@ export class IdemConfig {
   cleanupIntervalMs: number;
   secretRotationGraceMs: number;
   workerConcurrency: number;
+  /** An endpoint failing without a single success for this long is disabled. */
+  disableAfterMs: number;
   logLevel: string;
 
   /** How long a worker owns a delivery it is sending: the request timeout plus a margin for recording the outcome. */
@@ -56,6 +58,7 @@ export function loadIdemConfig(env: Env): IdemConfig {
   config.cleanupIntervalMs = duration(env, 'IDEM_CLEANUP_INTERVAL', '1m', 100);
   config.secretRotationGraceMs = duration(env, 'IDEM_SECRET_ROTATION_GRACE', '24h', 0);
   config.workerConcurrency = integer(env, 'IDEM_WORKER_CONCURRENCY', 100, 1, 10_000);
+  config.disableAfterMs = duration(env, 'IDEM_DISABLE_AFTER', '5d', 100);
   config.logLevel = oneOf(env, 'IDEM_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
   return config;
 }

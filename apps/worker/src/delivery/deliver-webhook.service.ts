@@ -1,8 +1,8 @@
 import { IdemConfig } from '@app/config';
 import { AttemptOutcome, DeliveryTransition, MicroBatcher, RetryPolicy, signWebhook } from '@app/core';
-import { ClaimedDelivery, ClaimRefusal, ClaimRequest, ClaimResult, DeliveryRepository, ScheduledAttemptRecord } from '@app/persistence';
+import { ClaimedDelivery, ClaimRefusal, ClaimRequest, ClaimResult, DeliveryRepository, EndpointRepository, ScheduledAttemptRecord } from '@app/persistence';
 import { DeliveryJob, DeliveryQueue, ResendJob } from '@app/queue';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { WebhookResponse, WebhookSender } from './webhook-sender';
 
 /** What became of one delivery job. Refusals tell the processor when the job is worth running again. */
@@ -24,12 +24,14 @@ const USER_AGENT = 'Idem-Webhooks/0.1';
  */
 @Injectable()
 export class DeliverWebhookService {
+  private readonly logger = new Logger(DeliverWebhookService.name);
   private readonly retryPolicy: RetryPolicy;
   private readonly claims: MicroBatcher<ClaimRequest, ClaimResult>;
   private readonly records: MicroBatcher<ScheduledAttemptRecord, boolean>;
 
   constructor(
     private readonly deliveries: DeliveryRepository,
+    private readonly endpoints: EndpointRepository,
     private readonly sender: WebhookSender,
     private readonly queue: DeliveryQueue,
     config: IdemConfig,
@@ -39,6 +41,7 @@ export class DeliverWebhookService {
     this.claims = new MicroBatcher(batching, (requests) => this.deliveries.claim(requests, config.deliveryLeaseMs));
     this.records = new MicroBatcher(batching, async (records) => {
       const recorded = await this.deliveries.recordScheduledAttempts(records);
+      await this.updateEndpointHealth(records.filter((record) => recorded.has(record.deliveryId)), config.disableAfterMs);
       return records.map((record) => recorded.has(record.deliveryId));
     });
   }
@@ -110,6 +113,20 @@ export class DeliverWebhookService {
       requestedAt: new Date(job.requestedAt),
     });
     return recorded ? 'recorded' : 'answered';
+  }
+
+  /** A 410, or failing without a success for the configured time, disables the endpoint with its reason. */
+  private async updateEndpointHealth(records: readonly ScheduledAttemptRecord[], disableAfterMs: number): Promise<void> {
+    const disabled = await this.endpoints.recordAttemptOutcomes(
+      records.map((record) => ({
+        endpointId: record.endpointId,
+        succeeded: record.outcome === AttemptOutcome.Succeeded,
+        gone: record.responseStatusCode === 410,
+        attemptedAt: record.attemptedAt,
+      })),
+      disableAfterMs,
+    );
+    for (const endpoint of disabled) this.logger.warn({ endpointId: endpoint.endpointId, reason: endpoint.reason }, 'endpoint disabled');
   }
 
   /** Signs the stored payload for this attempt and sends it. */

@@ -37,6 +37,10 @@ export class EndpointEntity {
   @Column({ name: 'disabled_reason', type: 'text', nullable: true })
   disabledReason: string | null;
 
+  /** When the current run of failed attempts began; null after a success. */
+  @Column({ name: 'failing_since', type: 'timestamptz', nullable: true })
+  failingSince: Date | null;
+
   @Column({ name: 'filter_types', type: 'text', array: true, nullable: true })
   filterTypes: string[] | null;
 

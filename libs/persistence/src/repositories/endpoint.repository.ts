@@ -53,8 +53,10 @@ export class EndpointRepository {
   }
 
   async update(endpoint: EndpointEntity, fields: Partial<EndpointFields>): Promise<EndpointEntity> {
+    // Re-enabling starts the endpoint's health afresh: the old reason and run of failures no longer apply.
+    const reset = fields.disabled === false && endpoint.disabled ? { disabledReason: null, failingSince: null } : {};
     try {
-      await this.endpoints.update({ id: endpoint.id }, fields);
+      await this.endpoints.update({ id: endpoint.id }, { ...fields, ...reset });
     } catch (error) {
       if (isUniqueViolation(error, CONSTRAINT.endpointUid)) throw endpointUidTaken(fields.uid ?? '');
       throw error;
@@ -80,8 +82,66 @@ export class EndpointRepository {
     await this.secrets.delete({ endpointId, expiresAt: LessThanOrEqual(now) });
     await this.secrets.update({ endpointId, expiresAt: IsNull() }, { expiresAt });
   }
+
+  /**
+   * Feeds attempt outcomes into endpoints' health: a success ends a run of failures; a 410 Gone, or
+   * failures without a single success for `disableAfterMs`, disable the endpoint with the reason. Returns
+   * the endpoints this call disabled.
+   */
+  async recordAttemptOutcomes(outcomes: readonly EndpointAttemptOutcome[], disableAfterMs: number): Promise<DisabledEndpoint[]> {
+    if (outcomes.length === 0) return [];
+    const [rows] = await this.txHost.tx.query(
+      `WITH outcome AS (
+         SELECT o.endpoint_id, bool_or(o.succeeded) AS any_success, bool_or(o.gone) AS gone,
+                min(o.attempted_at) FILTER (WHERE NOT o.succeeded) AS first_failure
+           FROM unnest($1::varchar[], $2::bool[], $3::bool[], $4::timestamptz[]) AS o(endpoint_id, succeeded, gone, attempted_at)
+          GROUP BY o.endpoint_id
+       ), verdict AS (
+         SELECT e.id, e.disabled AS was_disabled, o.any_success,
+                CASE WHEN o.any_success AND NOT o.gone THEN NULL ELSE COALESCE(e.failing_since, o.first_failure) END AS failing_since,
+                CASE WHEN o.gone THEN 'The endpoint answered 410 Gone'
+                     WHEN NOT o.any_success AND COALESCE(e.failing_since, o.first_failure) < now() - $5 * interval '1 millisecond'
+                       THEN 'Every attempt failed since ' || to_char(COALESCE(e.failing_since, o.first_failure) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                END AS disable_reason
+           FROM outcome o JOIN endpoints e ON e.id = o.endpoint_id
+          WHERE (o.any_success AND e.failing_since IS NOT NULL) OR NOT o.any_success OR o.gone
+       )
+       UPDATE endpoints e
+          SET failing_since = v.failing_since,
+              disabled = e.disabled OR v.disable_reason IS NOT NULL,
+              disabled_reason = CASE WHEN NOT e.disabled AND v.disable_reason IS NOT NULL THEN v.disable_reason ELSE e.disabled_reason END,
+              updated_at = now()
+         FROM verdict v
+        WHERE e.id = v.id
+       RETURNING e.id, e.app_id, e.disabled_reason, (NOT v.was_disabled AND v.disable_reason IS NOT NULL) AS newly_disabled`,
+      [
+        outcomes.map((o) => o.endpointId),
+        outcomes.map((o) => o.succeeded),
+        outcomes.map((o) => o.gone),
+        outcomes.map((o) => o.attemptedAt),
+        disableAfterMs,
+      ],
+    );
+    return (rows as { id: string; app_id: string; disabled_reason: string; newly_disabled: boolean }[])
+      .filter((row) => row.newly_disabled)
+      .map((row) => ({ endpointId: row.id, appId: row.app_id, reason: row.disabled_reason }));
+  }
 }
 
 export function endpointUidTaken(uid: string): IdemError {
   return IdemError.conflict(`An endpoint with uid "${uid}" already exists in this application`);
+}
+
+export interface EndpointAttemptOutcome {
+  endpointId: string;
+  succeeded: boolean;
+  /** The endpoint answered 410 Gone: it asks never to be called again. */
+  gone: boolean;
+  attemptedAt: Date;
+}
+
+export interface DisabledEndpoint {
+  endpointId: string;
+  appId: string;
+  reason: string;
 }

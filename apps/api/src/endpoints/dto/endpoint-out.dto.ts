@@ -1,6 +1,6 @@
 import { EndpointEntity } from '@app/persistence';
 
-/** Svix's `EndpointOut`. Never carries the signing secret. */
+/** Svix's `EndpointOut`, plus Idem's `disabledReason`. Never carries the signing secret. */
 export class EndpointOut {
   id: string;
   uid: string | null;
@@ -8,6 +8,8 @@ export class EndpointOut {
   description: string;
   version: number;
   disabled: boolean;
+  /** Why Idem disabled the endpoint (410 Gone, or failing for IDEM_DISABLE_AFTER); null otherwise. */
+  disabledReason: string | null;
   filterTypes: string[] | null;
   channels: string[] | null;
   metadata: Record<string, string>;
@@ -25,6 +27,7 @@ export function toEndpointOut(endpoint: EndpointEntity): EndpointOut {
     description: endpoint.description,
     version: endpoint.version,
     disabled: endpoint.disabled,
+    disabledReason: endpoint.disabledReason,
     filterTypes: endpoint.filterTypes,
     channels: endpoint.channels,
     metadata: endpoint.metadata,
