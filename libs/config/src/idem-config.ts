@@ -20,6 +20,9 @@ export class IdemConfig {
   workerConcurrency: number;
   /** An endpoint failing without a single success for this long is disabled. */
   disableAfterMs: number;
+  /** Where Idem sends its own operational webhooks (failing, exhausted, recovered, endpoint disabled), if anywhere. */
+  operationalWebhookUrl: string | undefined;
+  operationalWebhookSecret: string | undefined;
   logLevel: string;
 
   /** How long a worker owns a delivery it is sending: the request timeout plus a margin for recording the outcome. */
@@ -59,6 +62,11 @@ export function loadIdemConfig(env: Env): IdemConfig {
   config.secretRotationGraceMs = duration(env, 'IDEM_SECRET_ROTATION_GRACE', '24h', 0);
   config.workerConcurrency = integer(env, 'IDEM_WORKER_CONCURRENCY', 100, 1, 10_000);
   config.disableAfterMs = duration(env, 'IDEM_DISABLE_AFTER', '5d', 100);
+  config.operationalWebhookUrl = raw(env, 'IDEM_OPERATIONAL_WEBHOOK_URL') === undefined ? undefined : url(env, 'IDEM_OPERATIONAL_WEBHOOK_URL', '', ['http:', 'https:']);
+  config.operationalWebhookSecret = raw(env, 'IDEM_OPERATIONAL_WEBHOOK_SECRET');
+  if (config.operationalWebhookUrl && !config.operationalWebhookSecret?.startsWith('whsec_')) {
+    throw new ConfigError('IDEM_OPERATIONAL_WEBHOOK_SECRET', 'must be a whsec_ secret when IDEM_OPERATIONAL_WEBHOOK_URL is set');
+  }
   config.logLevel = oneOf(env, 'IDEM_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
   return config;
 }

@@ -1,8 +1,10 @@
 import { IdemConfig } from '@app/config';
 import { AttemptOutcome, DeliveryTransition, MicroBatcher, RetryPolicy, signWebhook } from '@app/core';
-import { ClaimedDelivery, ClaimRefusal, ClaimRequest, ClaimResult, DeliveryRepository, EndpointRepository, ScheduledAttemptRecord } from '@app/persistence';
+import { ClaimedDelivery, ClaimRefusal, ClaimRequest, ClaimResult, DeliveryRepository, DisabledEndpoint, EndpointRepository, ScheduledAttemptRecord, UnitOfWork } from '@app/persistence';
 import { DeliveryJob, DeliveryQueue, ResendJob } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
+import { FAILING_AFTER_ATTEMPT, OperationalEvent, OperationalEventType } from '../operational/operational-event';
+import { OperationalWebhooks } from '../operational/operational-webhooks.service';
 import { WebhookResponse, WebhookSender } from './webhook-sender';
 
 /** What became of one delivery job. Refusals tell the processor when the job is worth running again. */
@@ -34,16 +36,23 @@ export class DeliverWebhookService {
     private readonly endpoints: EndpointRepository,
     private readonly sender: WebhookSender,
     private readonly queue: DeliveryQueue,
+    private readonly operationalWebhooks: OperationalWebhooks,
+    private readonly unitOfWork: UnitOfWork,
     config: IdemConfig,
   ) {
     this.retryPolicy = new RetryPolicy({ scheduleMs: config.retryScheduleMs, jitter: 0.2 });
     const batching = { maxItems: 100, maxDelayMs: 2 };
     this.claims = new MicroBatcher(batching, (requests) => this.deliveries.claim(requests, config.deliveryLeaseMs));
-    this.records = new MicroBatcher(batching, async (records) => {
-      const recorded = await this.deliveries.recordScheduledAttempts(records);
-      await this.updateEndpointHealth(records.filter((record) => recorded.has(record.deliveryId)), config.disableAfterMs);
-      return records.map((record) => recorded.has(record.deliveryId));
-    });
+    // An attempt, its endpoint's health and the operational events they cause commit together.
+    this.records = new MicroBatcher(batching, (records) =>
+      this.unitOfWork.run(async () => {
+        const attemptIds = await this.deliveries.recordScheduledAttempts(records);
+        const recorded = records.filter((record) => attemptIds.has(record.deliveryId));
+        const disabled = await this.updateEndpointHealth(recorded, config.disableAfterMs);
+        await this.reportOperationalEvents(recorded, attemptIds, disabled);
+        return records.map((record) => attemptIds.has(record.deliveryId));
+      }),
+    );
   }
 
   async deliver(job: DeliveryJob): Promise<DeliveryJobResult> {
@@ -116,7 +125,7 @@ export class DeliverWebhookService {
   }
 
   /** A 410, or failing without a success for the configured time, disables the endpoint with its reason. */
-  private async updateEndpointHealth(records: readonly ScheduledAttemptRecord[], disableAfterMs: number): Promise<void> {
+  private async updateEndpointHealth(records: readonly ScheduledAttemptRecord[], disableAfterMs: number): Promise<DisabledEndpoint[]> {
     const disabled = await this.endpoints.recordAttemptOutcomes(
       records.map((record) => ({
         endpointId: record.endpointId,
@@ -127,6 +136,48 @@ export class DeliverWebhookService {
       disableAfterMs,
     );
     for (const endpoint of disabled) this.logger.warn({ endpointId: endpoint.endpointId, reason: endpoint.reason }, 'endpoint disabled');
+    return disabled;
+  }
+
+  /** Svix's failing (after the fourth failed attempt), exhausted and recovered events, and endpoint.disabled. */
+  private async reportOperationalEvents(
+    records: readonly ScheduledAttemptRecord[],
+    attemptIds: ReadonlyMap<string, string>,
+    disabled: readonly DisabledEndpoint[],
+  ): Promise<void> {
+    const events: OperationalEvent[] = [];
+    for (const record of records) {
+      if (this.operationalWebhooks.isOperational(record.appId)) continue;
+      const type =
+        record.transition === DeliveryTransition.Exhaust
+          ? OperationalEventType.AttemptExhausted
+          : record.transition === DeliveryTransition.Retry && record.attemptNumber === FAILING_AFTER_ATTEMPT
+            ? OperationalEventType.AttemptFailing
+            : record.transition === DeliveryTransition.Succeed && record.attemptNumber > FAILING_AFTER_ATTEMPT
+              ? OperationalEventType.AttemptRecovered
+              : null;
+      if (type === null) continue;
+      events.push({
+        type,
+        appId: record.appId,
+        messageId: record.messageId,
+        endpointId: record.endpointId,
+        attemptId: attemptIds.get(record.deliveryId)!,
+        responseStatusCode: record.responseStatusCode,
+        attemptedAt: record.attemptedAt,
+      });
+    }
+    for (const endpoint of disabled) {
+      if (this.operationalWebhooks.isOperational(endpoint.appId)) continue;
+      events.push({ type: OperationalEventType.EndpointDisabled, appId: endpoint.appId, endpointId: endpoint.endpointId, failSince: endpoint.failingSince });
+    }
+    if (events.length === 0) return;
+    const names = await this.deliveries.findExternalNames(
+      events.map((event) => event.appId),
+      events.map((event) => event.endpointId),
+      events.flatMap((event) => ('messageId' in event ? [event.messageId] : [])),
+    );
+    await this.operationalWebhooks.emit(events, names);
   }
 
   /** Signs the stored payload for this attempt and sends it. */

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 import { DeliverWebhookService } from './deliver-webhook.service';
 import { DeliveryProcessor } from './delivery.processor';
+import { OperationalWebhooks } from '../operational/operational-webhooks.service';
 import { UndiciWebhookSender, WebhookSender } from './webhook-sender';
 
 @Module({
-  providers: [DeliverWebhookService, DeliveryProcessor, { provide: WebhookSender, useClass: UndiciWebhookSender }],
+  providers: [DeliverWebhookService, DeliveryProcessor, OperationalWebhooks, { provide: WebhookSender, useClass: UndiciWebhookSender }],
 })
 export class DeliveryModule {}

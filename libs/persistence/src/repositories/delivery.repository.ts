@@ -192,11 +192,12 @@ export class DeliveryRepository {
   /**
    * Records scheduled attempts and moves their deliveries on, all in one statement: the attempt row is
    * written only when the delivery is still `sending` at the previous attempt number, so an outcome
-   * recorded twice (two workers after a lease expired) is written once. Returns the ids recorded.
+   * recorded twice (two workers after a lease expired) is written once. Returns the new attempts' ids
+   * by delivery id, for the deliveries recorded.
    */
-  async recordScheduledAttempts(records: readonly ScheduledAttemptRecord[]): Promise<Set<string>> {
-    if (records.length === 0) return new Set();
-    const rows = await this.query<{ delivery_id: string }>(
+  async recordScheduledAttempts(records: readonly ScheduledAttemptRecord[]): Promise<Map<string, string>> {
+    if (records.length === 0) return new Map();
+    const rows = await this.query<{ delivery_id: string; id: string }>(
       `WITH outcome AS (
          SELECT * FROM unnest($1::varchar[], $2::int[], $3::varchar[], $4::timestamptz[], $5::varchar[], $6::varchar[],
                               $7::varchar[], $8::varchar[], $9::varchar[], $10::text[], $11::varchar[], $12::int[],
@@ -225,7 +226,7 @@ export class DeliveryRepository {
               o.next_attempt_at, o.attempted_at
          FROM outcome o JOIN moved ON moved.id = o.delivery_id
        ON CONFLICT DO NOTHING
-       RETURNING delivery_id`,
+       RETURNING delivery_id, id`,
       [
         records.map((r) => r.deliveryId),
         records.map((r) => r.attemptNumber),
@@ -246,7 +247,18 @@ export class DeliveryRepository {
         records.map((r) => r.attemptedAt),
       ],
     );
-    return new Set(rows.map((row) => row.delivery_id));
+    return new Map(rows.map((row) => [row.delivery_id, row.id]));
+  }
+
+  /** The uid of each application and endpoint, and the event id of each message, for reports about them. */
+  async findExternalNames(appIds: readonly string[], endpointIds: readonly string[], messageIds: readonly string[]): Promise<Map<string, string | null>> {
+    const rows = await this.query<{ id: string; name: string | null }>(
+      `SELECT id, uid AS name FROM applications WHERE id = ANY($1::varchar[])
+       UNION ALL SELECT id, uid FROM endpoints WHERE id = ANY($2::varchar[])
+       UNION ALL SELECT id, event_id FROM messages WHERE id = ANY($3::varchar[])`,
+      [appIds, endpointIds, messageIds],
+    );
+    return new Map(rows.map((row) => [row.id, row.name]));
   }
 
   /** The deliveries of a message, each with its endpoint, oldest endpoint first. */

@@ -113,7 +113,7 @@ export class EndpointRepository {
               updated_at = now()
          FROM verdict v
         WHERE e.id = v.id
-       RETURNING e.id, e.app_id, e.disabled_reason, (NOT v.was_disabled AND v.disable_reason IS NOT NULL) AS newly_disabled`,
+       RETURNING e.id, e.app_id, e.disabled_reason, v.failing_since, (NOT v.was_disabled AND v.disable_reason IS NOT NULL) AS newly_disabled`,
       [
         outcomes.map((o) => o.endpointId),
         outcomes.map((o) => o.succeeded),
@@ -122,9 +122,9 @@ export class EndpointRepository {
         disableAfterMs,
       ],
     );
-    return (rows as { id: string; app_id: string; disabled_reason: string; newly_disabled: boolean }[])
+    return (rows as { id: string; app_id: string; disabled_reason: string; failing_since: Date | null; newly_disabled: boolean }[])
       .filter((row) => row.newly_disabled)
-      .map((row) => ({ endpointId: row.id, appId: row.app_id, reason: row.disabled_reason }));
+      .map((row) => ({ endpointId: row.id, appId: row.app_id, reason: row.disabled_reason, failingSince: row.failing_since }));
   }
 }
 
@@ -144,4 +144,6 @@ export interface DisabledEndpoint {
   endpointId: string;
   appId: string;
   reason: string;
+  /** When its run of failures began, if it was disabled for failing. */
+  failingSince: Date | null;
 }

@@ -1,0 +1,104 @@
+import { IdemConfig } from '@app/config';
+import { newId } from '@app/core';
+import { ApplicationRepository, DeliveryRepository, EndpointRepository, UnitOfWork } from '@app/persistence';
+import { DeliveryQueue } from '@app/queue';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { OperationalEvent, OperationalEventType } from './operational-event';
+
+/** The application that holds Idem's own operational webhooks, found by this uid. */
+export const OPERATIONAL_APP_UID = 'idem-operational';
+const OPERATIONAL_ENDPOINT_UID = 'operator';
+
+/**
+ * Tells an operator what happens to deliveries, with Svix's event names and payloads. The events are
+ * ordinary messages of an internal application whose one endpoint is IDEM_OPERATIONAL_WEBHOOK_URL, so
+ * they are signed, retried and logged like any other, and written in the transaction of the change
+ * they report.
+ */
+@Injectable()
+export class OperationalWebhooks implements OnApplicationBootstrap {
+  private readonly logger = new Logger(OperationalWebhooks.name);
+  private target: { appId: string; endpointId: string } | null = null;
+
+  constructor(
+    private readonly config: IdemConfig,
+    private readonly applications: ApplicationRepository,
+    private readonly endpoints: EndpointRepository,
+    private readonly deliveries: DeliveryRepository,
+    private readonly queue: DeliveryQueue,
+    private readonly unitOfWork: UnitOfWork,
+  ) {}
+
+  /** Creates (or points at the configured URL and secret) the operational application and endpoint. */
+  async onApplicationBootstrap(): Promise<void> {
+    const { operationalWebhookUrl: url, operationalWebhookSecret: secret } = this.config;
+    if (!url || !secret) return;
+    this.target = await this.unitOfWork.run(async () => {
+      await this.applications.insertUnlessUidTaken(newId('application'), { name: 'Idem operational webhooks', uid: OPERATIONAL_APP_UID, rateLimit: null, metadata: {} });
+      const application = (await this.applications.findByIdOrUid(OPERATIONAL_APP_UID))!;
+      const fields = { uid: OPERATIONAL_ENDPOINT_UID, url, description: 'IDEM_OPERATIONAL_WEBHOOK_URL', version: 1, rateLimit: null, disabled: false, filterTypes: null, channels: null, metadata: {} };
+      let endpoint = await this.endpoints.insertUnlessUidTaken(newId('endpoint'), application.id, fields);
+      endpoint ??= await this.endpoints.update((await this.endpoints.findByIdOrUid(application.id, OPERATIONAL_ENDPOINT_UID))!, { url, disabled: false });
+      await this.endpoints.lock(endpoint.id);
+      if ((await this.endpoints.findCurrentSecret(endpoint.id))?.secret !== secret) {
+        await this.endpoints.retireCurrentSecret(endpoint.id, new Date(), new Date());
+        await this.endpoints.addSecret(newId('endpointSecret'), endpoint.id, secret);
+      }
+      return { appId: application.id, endpointId: endpoint.id };
+    });
+    this.logger.log(`operational webhooks go to ${url}`);
+  }
+
+  /** True for deliveries of the operational application itself, which never report on themselves. */
+  isOperational(appId: string): boolean {
+    return this.target?.appId === appId;
+  }
+
+  /** Writes the events as messages in the caller's transaction; they are enqueued once it commits. */
+  async emit(events: readonly OperationalEvent[], uids: ReadonlyMap<string, string | null>): Promise<void> {
+    const target = this.target;
+    if (!target || events.length === 0) return;
+    const deliveryIds: string[] = [];
+    for (const event of events) {
+      const { deliveryIds: ids } = await this.deliveries.createMessageWithDeliveries(
+        { id: newId('message'), appId: target.appId, eventType: event.type, eventId: null, payload: JSON.stringify(payloadOf(event, uids)), channels: null },
+        [target.endpointId],
+      );
+      deliveryIds.push(...ids);
+    }
+    this.unitOfWork.afterCommit(async () => {
+      await this.queue.offer((queue) => queue.enqueue(deliveryIds.map((deliveryId) => ({ deliveryId, attemptNumber: 1 }))));
+    });
+  }
+}
+
+/** Svix's payload: `{type, timestamp, data}`; `uids` maps application, endpoint and message ids to uids and event ids. */
+function payloadOf(event: OperationalEvent, uids: ReadonlyMap<string, string | null>): Record<string, unknown> {
+  const timestamp = new Date().toISOString();
+  if (event.type === OperationalEventType.EndpointDisabled) {
+    return {
+      type: event.type,
+      timestamp,
+      data: {
+        appId: event.appId,
+        appUid: uids.get(event.appId) ?? null,
+        endpointId: event.endpointId,
+        endpointUid: uids.get(event.endpointId) ?? null,
+        failSince: event.failSince?.toISOString() ?? null,
+        trigger: 'automatic',
+      },
+    };
+  }
+  return {
+    type: event.type,
+    timestamp,
+    data: {
+      appId: event.appId,
+      appUid: uids.get(event.appId) ?? null,
+      msgId: event.messageId,
+      msgEventId: uids.get(event.messageId) ?? null,
+      endpointId: event.endpointId,
+      lastAttempt: { id: event.attemptId, responseStatusCode: event.responseStatusCode, timestamp: event.attemptedAt.toISOString() },
+    },
+  };
+}
