@@ -8,3 +8,4 @@ export * from './delivery-state';
 export * from './idem-error';
 export * from './canonical-json';
 export * from './micro-batcher';
+export * from './target-policy';
