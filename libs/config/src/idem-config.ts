@@ -1,4 +1,4 @@
-import { parseDuration, parseDurationList } from '@app/core';
+import { parseCidrList, parseDuration, parseDurationList, TargetPolicyOptions } from '@app/core';
 
 /** Everything Idem reads from its environment, parsed and validated once at start-up. */
 export class IdemConfig {
@@ -13,6 +13,9 @@ export class IdemConfig {
   sweepIntervalMs: number;
   requeueAfterMs: number;
   allowPrivateTargets: boolean;
+  /** CIDR ranges endpoints may target although they are private (`IDEM_TARGET_ALLOWLIST`), as written. */
+  targetAllowlist: string[];
+  httpsOnly: boolean;
   idempotencyRetentionMs: number;
   messageRetentionMs: number;
   cleanupIntervalMs: number;
@@ -28,6 +31,11 @@ export class IdemConfig {
   /** How long a worker owns a delivery it is sending: the request timeout plus a margin for recording the outcome. */
   get deliveryLeaseMs(): number {
     return this.deliveryTimeoutMs + 5_000;
+  }
+
+  /** Where endpoints may point: what the API checks when an endpoint is saved and the worker when it connects. */
+  get targetPolicyOptions(): TargetPolicyOptions {
+    return { allowPrivateTargets: this.allowPrivateTargets, allowlist: this.targetAllowlist, httpsOnly: this.httpsOnly };
   }
 }
 
@@ -56,6 +64,8 @@ export function loadIdemConfig(env: Env): IdemConfig {
   config.sweepIntervalMs = duration(env, 'IDEM_SWEEP_INTERVAL', '5s', 50);
   config.requeueAfterMs = duration(env, 'IDEM_REQUEUE_AFTER', '30s', 100);
   config.allowPrivateTargets = boolean(env, 'IDEM_ALLOW_PRIVATE_TARGETS', false);
+  config.targetAllowlist = cidrList(env, 'IDEM_TARGET_ALLOWLIST');
+  config.httpsOnly = boolean(env, 'IDEM_HTTPS_ONLY', false);
   config.idempotencyRetentionMs = duration(env, 'IDEM_IDEMPOTENCY_RETENTION', '7d', 1000);
   config.messageRetentionMs = duration(env, 'IDEM_MESSAGE_RETENTION', '90d', 1000);
   config.cleanupIntervalMs = duration(env, 'IDEM_CLEANUP_INTERVAL', '1m', 100);
@@ -148,4 +158,17 @@ function optionalToken(env: Env, name: string): string | undefined {
   const value = raw(env, name);
   if (value !== undefined && value.length < 16) throw new ConfigError(name, 'must be at least 16 characters');
   return value;
+}
+
+function cidrList(env: Env, name: string): string[] {
+  const value = text(env, name, '');
+  try {
+    parseCidrList(value);
+  } catch (error) {
+    throw new ConfigError(name, (error as Error).message);
+  }
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
 }

@@ -1,7 +1,8 @@
 import { IdemConfig } from '@app/config';
-import { parseRetryAfter } from '@app/core';
+import { parseRetryAfter, TargetPolicy } from '@app/core';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { Agent, Dispatcher, request } from 'undici';
+import { Dispatcher, request } from 'undici';
+import { createGuardedDispatcher, TargetRefusedError } from './guarded-dispatcher';
 
 /** At most this much of a response body is read and kept; the rest is never downloaded. */
 export const RESPONSE_BODY_LIMIT_BYTES = 20 * 1024;
@@ -21,7 +22,7 @@ export interface WebhookResponse {
   error: string | null;
 }
 
-/** The port the delivery service sends through; a later SSRF guard wraps the dispatcher behind it. */
+/** The port the delivery service sends through. */
 export abstract class WebhookSender {
   abstract send(webhook: WebhookRequest): Promise<WebhookResponse>;
 }
@@ -39,13 +40,17 @@ export class UndiciWebhookSender extends WebhookSender implements OnApplicationS
   constructor(config: IdemConfig) {
     super();
     this.timeoutMs = config.deliveryTimeoutMs;
-    this.dispatcher = new Agent({
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 60_000,
+    // Every connection goes through the target policy: resolved once, checked, and made to the checked address.
+    this.dispatcher = createGuardedDispatcher({
+      policy: new TargetPolicy(config.targetPolicyOptions),
       connect: { timeout: Math.min(this.timeoutMs, 10_000) },
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-      maxHeaderSize: 64 * 1024,
+      agent: {
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 60_000,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+        maxHeaderSize: 64 * 1024,
+      },
     });
   }
 
@@ -71,7 +76,7 @@ export class UndiciWebhookSender extends WebhookSender implements OnApplicationS
         error: null,
       };
     } catch (error) {
-      const message = signal.aborted ? `timed out after ${this.timeoutMs} ms` : describe(error);
+      const message = error instanceof TargetRefusedError ? error.message : signal.aborted ? `timed out after ${this.timeoutMs} ms` : describe(error);
       return { statusCode: 0, body: '', durationMs: elapsed(), error: message };
     }
   }

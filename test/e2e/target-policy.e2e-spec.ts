@@ -1,0 +1,49 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { ApiSuite, startApiSuite } from '../api/support/api-suite';
+import { FakeReceiver } from '../support/fake-receiver';
+
+/**
+ * With private targets forbidden (the default), the worker refuses a hostname that resolves to a loopback
+ * address and logs why. Everything here stays on loopback: the receiver is a canary that must stay silent.
+ */
+describe('Target policy at delivery time', () => {
+  let suite: ApiSuite;
+  let worker: INestApplicationContext;
+  let canary: FakeReceiver;
+
+  beforeAll(async () => {
+    suite = await startApiSuite({ IDEM_ALLOW_PRIVATE_TARGETS: 'false', IDEM_RETRY_SCHEDULE: '100ms' });
+    const { createWorkerApp } = await import('../../apps/worker/src/worker-app');
+    worker = await createWorkerApp();
+    canary = await FakeReceiver.start();
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await canary?.close();
+    await suite?.close();
+  });
+
+  it('refuses a hostname that resolves to loopback, records the reason, and never connects', async () => {
+    const app = await suite.svix.application.create({ name: 'ssrf' });
+    const url = canary.url.replace('127.0.0.1', 'localhost');
+    const created = await suite.request('POST', `/api/v1/app/${app.id}/endpoint`, { body: { url } });
+    expect(created.status).toBe(201);
+    const message = await suite.svix.message.create(app.id, { eventType: 'a', payload: {} });
+
+    const deadline = Date.now() + 10_000;
+    let attempts = await suite.svix.messageAttempt.listByMsg(app.id, message.id);
+    while (attempts.data.length < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      attempts = await suite.svix.messageAttempt.listByMsg(app.id, message.id);
+    }
+    expect(attempts.data).toHaveLength(2);
+    // The svix client drops Idem's extra fields, so read `error` from the raw answer.
+    const raw = await suite.request('GET', `/api/v1/app/${app.id}/attempt/msg/${message.id}`);
+    for (const attempt of raw.body.data) {
+      expect([attempt.status, attempt.responseStatusCode]).toEqual([2, 0]);
+      expect(attempt.error).toMatch(/^refused: .*loopback address/);
+    }
+    expect(canary.received).toHaveLength(0);
+  });
+});
