@@ -98,7 +98,8 @@ async function readCapped(body: Dispatcher.ResponseData['body'], limit: number):
       break;
     }
   }
-  return Buffer.concat(chunks).toString('utf8');
+  // Invalid UTF-8 becomes U+FFFD on decoding; NUL is valid UTF-8 but Postgres text cannot hold it.
+  return Buffer.concat(chunks).toString('utf8').replace(/\u0000/g, '\uFFFD');
 }
 
 function describe(error: unknown): string {
