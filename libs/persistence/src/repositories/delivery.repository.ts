@@ -70,6 +70,36 @@ export interface DueDelivery {
 
 const { Pending, Sending } = DeliveryStatus;
 
+/** The secrets that sign for endpoint `e` now, newest first: the current one and any still in its rotation grace period. */
+const LIVE_SECRETS_SQL = `ARRAY(SELECT s.secret FROM endpoint_secrets s
+                          WHERE s.endpoint_id = e.id AND (s.expires_at IS NULL OR s.expires_at > now())
+                          ORDER BY s.created_at DESC) AS secrets`;
+
+/** A delivery joined with its message and endpoint: everything an attempt needs to be signed and sent. */
+interface SendableRow {
+  delivery_id: string;
+  message_id: string;
+  endpoint_id: string;
+  app_id: string;
+  payload: string;
+  url: string;
+  disabled: boolean;
+  secrets: string[] | null;
+}
+
+function toSendable(row: SendableRow): Omit<ClaimedDelivery, 'attemptNumber'> {
+  return {
+    deliveryId: row.delivery_id,
+    messageId: row.message_id,
+    endpointId: row.endpoint_id,
+    appId: row.app_id,
+    payload: row.payload,
+    url: row.url,
+    endpointDisabled: row.disabled,
+    secrets: row.secrets ?? [],
+  };
+}
+
 @Injectable()
 export class DeliveryRepository {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
@@ -115,17 +145,7 @@ export class DeliveryRepository {
    * Postgres' clock are not the same clock.
    */
   async claim(requests: readonly ClaimRequest[], leaseMs: number, earlyToleranceMs = 1000): Promise<ClaimResult[]> {
-    const rows = await this.query<{
-      delivery_id: string;
-      attempt_number: number;
-      message_id: string;
-      endpoint_id: string;
-      app_id: string;
-      payload: string;
-      url: string;
-      disabled: boolean;
-      secrets: string[] | null;
-    }>(
+    const rows = await this.query<SendableRow & { attempt_number: number }>(
       `WITH request AS (
          SELECT * FROM unnest($1::varchar[], $2::int[]) AS r(delivery_id, attempt_number)
        ), claimed AS (
@@ -141,10 +161,7 @@ export class DeliveryRepository {
          RETURNING d.id, r.attempt_number, d.message_id, d.endpoint_id, d.app_id
        )
        SELECT c.id AS delivery_id, c.attempt_number, c.message_id, c.endpoint_id, c.app_id,
-              m.payload, e.url, e.disabled,
-              ARRAY(SELECT s.secret FROM endpoint_secrets s
-                     WHERE s.endpoint_id = e.id AND (s.expires_at IS NULL OR s.expires_at > now())
-                     ORDER BY s.created_at DESC) AS secrets
+              m.payload, e.url, e.disabled, ${LIVE_SECRETS_SQL}
          FROM claimed c
          JOIN messages m ON m.id = c.message_id
          JOIN endpoints e ON e.id = c.endpoint_id`,
@@ -156,20 +173,7 @@ export class DeliveryRepository {
     return requests.map((request) => {
       const row = claimed.get(request.deliveryId);
       if (!row) return refusals.get(request.deliveryId) ?? { kind: 'stale' };
-      return {
-        kind: 'claimed',
-        delivery: {
-          deliveryId: row.delivery_id,
-          attemptNumber: row.attempt_number,
-          messageId: row.message_id,
-          endpointId: row.endpoint_id,
-          appId: row.app_id,
-          payload: row.payload,
-          url: row.url,
-          endpointDisabled: row.disabled,
-          secrets: row.secrets ?? [],
-        },
-      };
+      return { kind: 'claimed', delivery: { ...toSendable(row), attemptNumber: row.attempt_number } };
     });
   }
 
@@ -283,32 +287,17 @@ export class DeliveryRepository {
   }
 
   async findResendable(deliveryId: string): Promise<ResendableDelivery | null> {
-    const [row] = await this.query<{
-      id: string; scheduled_attempts: number; resend_requested_at: Date | null; message_id: string; endpoint_id: string; app_id: string;
-      payload: string; url: string; disabled: boolean; secrets: string[] | null;
-    }>(
-      `SELECT d.id, d.scheduled_attempts, d.resend_requested_at, d.message_id, d.endpoint_id, d.app_id, m.payload, e.url, e.disabled,
-              ARRAY(SELECT s.secret FROM endpoint_secrets s
-                     WHERE s.endpoint_id = e.id AND (s.expires_at IS NULL OR s.expires_at > now())
-                     ORDER BY s.created_at DESC) AS secrets
+    const [row] = await this.query<SendableRow & { scheduled_attempts: number; resend_requested_at: Date | null }>(
+      `SELECT d.id AS delivery_id, d.scheduled_attempts, d.resend_requested_at, d.message_id, d.endpoint_id, d.app_id,
+              m.payload, e.url, e.disabled, ${LIVE_SECRETS_SQL}
          FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN endpoints e ON e.id = d.endpoint_id
         WHERE d.id = $1`,
       [deliveryId],
     );
     if (!row) return null;
-    return {
-      deliveryId: row.id,
-      scheduledAttempts: row.scheduled_attempts,
-      resendRequestedAt: row.resend_requested_at,
-      messageId: row.message_id,
-      endpointId: row.endpoint_id,
-      appId: row.app_id,
-      payload: row.payload,
-      url: row.url,
-      endpointDisabled: row.disabled,
-      secrets: row.secrets ?? [],
-    };
+    return { ...toSendable(row), scheduledAttempts: row.scheduled_attempts, resendRequestedAt: row.resend_requested_at };
   }
+
 
   /**
    * Records a manual attempt and, in the same statement, clears the resend mark it answers and (when it
