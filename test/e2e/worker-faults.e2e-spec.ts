@@ -93,6 +93,8 @@ describe('Delivery under faults', () => {
     };
     const retrying = await send(app.id, 5);
     await receiver.waitFor(() => failedOnce.size === 5);
+    // Each failure recorded, so every delivery waits for its retry rather than holding a lease.
+    await waitForStatuses(retrying, 'pending', 10_000);
     // Stop the worker so the next messages wait in the queue, then lose the queue.
     worker.kill('SIGKILL');
     await worker.exited;
