@@ -9,6 +9,20 @@ describe('delivery state machine', () => {
     expect(status).toBe(DeliveryStatus.Succeeded);
   });
 
+  it("lets a worker take over a delivery whose lease ran out, or hands it back to pending", () => {
+    expect(nextDeliveryStatus(DeliveryStatus.Sending, DeliveryTransition.Reclaim)).toBe(DeliveryStatus.Sending);
+    expect(nextDeliveryStatus(DeliveryStatus.Sending, DeliveryTransition.LeaseExpire)).toBe(DeliveryStatus.Pending);
+    expect(() => nextDeliveryStatus(DeliveryStatus.Pending, DeliveryTransition.Reclaim)).toThrow('a pending delivery cannot reclaim');
+  });
+
+  it('ends a delivery being sent as succeeded, failed or canceled, and only then', () => {
+    expect(nextDeliveryStatus(DeliveryStatus.Sending, DeliveryTransition.Exhaust)).toBe(DeliveryStatus.Failed);
+    expect(nextDeliveryStatus(DeliveryStatus.Sending, DeliveryTransition.Cancel)).toBe(DeliveryStatus.Canceled);
+    for (const transition of [DeliveryTransition.Succeed, DeliveryTransition.Retry, DeliveryTransition.Exhaust, DeliveryTransition.Cancel]) {
+      expect(DELIVERY_TRANSITIONS[transition].from).toEqual([DeliveryStatus.Sending]);
+    }
+  });
+
   it('refuses a transition from a status it does not leave', () => {
     expect(() => nextDeliveryStatus(DeliveryStatus.Pending, DeliveryTransition.Succeed)).toThrow('a pending delivery cannot succeed');
     expect(() => nextDeliveryStatus(DeliveryStatus.Succeeded, DeliveryTransition.Claim)).toThrow();

@@ -3,6 +3,12 @@ import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { DELIVERY_QUEUE, DeliveryJob, deliveryJobId, RESEND_JOB, ResendJob, resendJobId } from './delivery-job';
 
+/** Above this many waiting jobs the sweeper stops looking for orphaned ones (see `requeue`). */
+const ORPHAN_SEARCH_MAX_WAITING = 10_000;
+
+/** Job states BullMQ never processes again; `unknown` is a job hash held in no list or set. */
+const NEVER_RUNS: ReadonlySet<string> = new Set(['completed', 'failed', 'unknown']);
+
 export interface ScheduledDeliveryJob extends DeliveryJob {
   /** Milliseconds from now until the attempt is due; 0 or absent for now. */
   delayMs?: number;
@@ -37,6 +43,29 @@ export class DeliveryQueue {
   async enqueue(jobs: readonly ScheduledDeliveryJob[]): Promise<void> {
     if (jobs.length === 0) return;
     await this.batcher.submit(jobs);
+  }
+
+  /**
+   * Enqueues attempts that Postgres says are due but whose job may be gone. BullMQ ignores an add whose
+   * id it still holds, so a job left under the attempt's id that will never run would strand the
+   * delivery: a finished one (kept by a retention setting, or failed by BullMQ itself), or an orphan
+   * whose hash outlived the list or set that held it (keys deleted one by one while workers ran). Such
+   * leftovers are removed first; waiting, delayed and active jobs are left alone, since they will run.
+   */
+  async requeue(jobs: readonly ScheduledDeliveryJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    // Telling an orphan from a waiting job means scanning the wait list: only while that list is short.
+    const lookForOrphans = (await this.queue.getWaitingCount()) <= ORPHAN_SEARCH_MAX_WAITING;
+    await Promise.all(
+      jobs.map(async (job) => {
+        const existing = await this.queue.getJob(deliveryJobId(job));
+        if (!existing) return;
+        const neverRuns = lookForOrphans ? NEVER_RUNS.has(await existing.getState()) : (await existing.isCompleted()) || (await existing.isFailed());
+        // A job still locked by a worker is not removed (remove answers 0); a later sweep tries again.
+        if (neverRuns) await this.queue.remove(existing.id!);
+      }),
+    );
+    await this.enqueue(jobs);
   }
 
   private async addBulk(jobs: readonly ScheduledDeliveryJob[]): Promise<void> {

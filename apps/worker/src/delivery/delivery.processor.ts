@@ -25,7 +25,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
     private readonly config: IdemConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.connection = createWorkerRedis(this.config.redisUrl);
     this.worker = new Worker<DeliveryJob | ResendJob>(DELIVERY_QUEUE, (job, token) => this.process(job, token), {
       connection: this.connection,
@@ -37,6 +37,8 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
     });
     this.worker.on('error', (error) => this.logger.error({ err: error }, 'delivery worker error'));
     this.worker.on('failed', (job, error) => this.logger.warn({ err: error, jobId: job?.id }, 'delivery job failed; BullMQ or the sweeper will retry it'));
+    // Start-up (and the readiness line main.ts prints) completes only once Redis answers.
+    await this.worker.waitUntilReady();
   }
 
   private async process(job: Job<DeliveryJob | ResendJob>, token?: string): Promise<string> {

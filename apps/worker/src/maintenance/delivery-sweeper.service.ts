@@ -1,7 +1,7 @@
 import { IdemConfig } from '@app/config';
 import { DeliveryRepository } from '@app/persistence';
 import { DeliveryQueue } from '@app/queue';
-import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { PeriodicTask } from './periodic-task';
 
 const BATCH = 1000;
@@ -11,9 +11,12 @@ const BATCH = 1000;
  * expired) and due deliveries whose job may have vanished with Redis are enqueued again. Job ids are
  * deterministic, so enqueueing one that still exists changes nothing. Any number of workers may sweep at
  * once: each takes rows the others have not locked.
+ *
+ * It stops in onModuleDestroy, which Nest runs before the processor drains (beforeApplicationShutdown)
+ * and before connections close (onApplicationShutdown), so a stopping worker enqueues nothing more.
  */
 @Injectable()
-export class DeliverySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DeliverySweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly task: PeriodicTask;
 
   constructor(
@@ -30,7 +33,7 @@ export class DeliverySweeper implements OnApplicationBootstrap, OnApplicationShu
     this.task.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async onModuleDestroy(): Promise<void> {
     await this.task.stop();
   }
 
@@ -40,7 +43,7 @@ export class DeliverySweeper implements OnApplicationBootstrap, OnApplicationShu
     for (;;) {
       const expired = await this.deliveries.expireLeases(BATCH);
       const unqueued = await this.deliveries.takeUnqueuedDue(this.config.requeueAfterMs, BATCH);
-      await this.queue.enqueue([...expired, ...unqueued]);
+      await this.queue.requeue([...expired, ...unqueued]);
       enqueued += expired.length + unqueued.length;
       if (expired.length < BATCH && unqueued.length < BATCH) break;
     }
