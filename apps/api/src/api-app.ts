@@ -1,15 +1,19 @@
+import { IdemConfig } from '@app/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module';
+import { applyRequestLimits } from './http/request-limits';
 
 /** Builds the API application exactly as production runs it; tests call this too. */
 export async function createApiApp(): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule, { bufferLogs: true });
+  // Nest's own body parsers (JSON up to 100 KB, and URL-encoded forms) are replaced by the one
+  // `applyRequestLimits` installs.
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  app.useBodyParser('json', { limit: '512kb' });
+  applyRequestLimits(app, app.get(IdemConfig));
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder().setTitle('Idem').setDescription('Svix-compatible webhook delivery API').addBearerAuth().build(),

@@ -4,10 +4,13 @@ import { QueueModule } from '@app/queue';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { ApiTokensModule } from './api-tokens/api-tokens.module';
 import { ApplicationsModule } from './applications/applications.module';
 import { AttemptsModule } from './attempts/attempts.module';
 import { AuthModule } from './auth/auth.module';
+import { BackgroundTasksModule } from './background-tasks/background-tasks.module';
 import { ConsoleModule } from './console/console.module';
+import { EndpointStatsModule } from './endpoint-stats/endpoint-stats.module';
 import { EndpointsModule } from './endpoints/endpoints.module';
 import { EventTypesModule } from './event-types/event-types.module';
 import { HealthModule } from './health/health.module';
@@ -40,6 +43,9 @@ import { MessagesModule } from './messages/messages.module';
     EndpointsModule,
     MessagesModule,
     AttemptsModule,
+    EndpointStatsModule,
+    BackgroundTasksModule,
+    ApiTokensModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: SvixErrorFilter },

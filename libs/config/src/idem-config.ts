@@ -27,6 +27,10 @@ export class IdemConfig {
   operationalWebhookUrl: string | undefined;
   operationalWebhookSecret: string | undefined;
   logLevel: string;
+  /** The largest request body the API reads, in bytes. */
+  maxPayloadBytes: number;
+  /** Requests per second one credential may make to the API; 0 turns the limit off. */
+  apiRateLimit: number;
 
   /** How long a worker owns a delivery it is sending: the request timeout plus a margin for recording the outcome. */
   get deliveryLeaseMs(): number {
@@ -78,6 +82,8 @@ export function loadIdemConfig(env: Env): IdemConfig {
     throw new ConfigError('IDEM_OPERATIONAL_WEBHOOK_SECRET', 'must be a whsec_ secret when IDEM_OPERATIONAL_WEBHOOK_URL is set');
   }
   config.logLevel = oneOf(env, 'IDEM_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+  config.maxPayloadBytes = integer(env, 'IDEM_MAX_PAYLOAD_BYTES', 512 * 1024, 1024, 64 * 1024 * 1024);
+  config.apiRateLimit = integer(env, 'IDEM_API_RATE_LIMIT', 1000, 0, 1_000_000);
   return config;
 }
 
@@ -154,12 +160,7 @@ function oneOf(env: Env, name: string, fallback: string, allowed: string[]): str
   return value;
 }
 
-function optionalToken(env: Env, name: string): string | undefined {
-  const value = raw(env, name);
-  if (value !== undefined && value.length < 16) throw new ConfigError(name, 'must be at least 16 characters');
-  return value;
-}
-
+/** Comma-separated CIDR ranges; each is checked here so a typo stops start-up, and kept as written. */
 function cidrList(env: Env, name: string): string[] {
   const value = text(env, name, '');
   try {
@@ -171,4 +172,10 @@ function cidrList(env: Env, name: string): string[] {
     .split(',')
     .map((entry) => entry.trim())
     .filter((entry) => entry.length > 0);
+}
+
+function optionalToken(env: Env, name: string): string | undefined {
+  const value = raw(env, name);
+  if (value !== undefined && value.length < 16) throw new ConfigError(name, 'must be at least 16 characters');
+  return value;
 }

@@ -9,12 +9,17 @@ export enum IdemErrorCode {
   IdempotencyInFlight = 'idempotency_in_flight',
   PayloadTooLarge = 'payload_too_large',
   RateLimited = 'rate_limited',
+  Forbidden = 'forbidden',
+  UnsupportedMediaType = 'unsupported_media_type',
+  RequestHeadersTooLarge = 'request_header_fields_too_large',
 }
 
 export class IdemError extends Error {
   constructor(
     readonly code: IdemErrorCode,
     readonly detail: string,
+    /** For `RateLimited`: whole seconds until a retry can succeed, sent as `Retry-After`. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail);
     this.name = 'IdemError';
@@ -30,5 +35,9 @@ export class IdemError extends Error {
 
   static validation(detail: string): IdemError {
     return new IdemError(IdemErrorCode.Validation, detail);
+  }
+
+  static forbidden(detail: string): IdemError {
+    return new IdemError(IdemErrorCode.Forbidden, detail);
   }
 }

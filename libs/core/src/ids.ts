@@ -9,6 +9,7 @@ export const ID_PREFIX = {
   attempt: 'atmpt',
   delivery: 'dlv',
   apiToken: 'tok',
+  backgroundTask: 'task',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;
@@ -39,6 +40,14 @@ export function newId(kind: IdKind, now?: number): string {
 
 export function hasIdPrefix(kind: IdKind, value: string): boolean {
   return value.startsWith(`${ID_PREFIX[kind]}_`);
+}
+
+/**
+ * The smallest id of this kind that `newId` could mint at `millis`: every id minted at or after that
+ * millisecond sorts at or after it, every one minted before sorts before it.
+ */
+export function smallestIdAt(kind: IdKind, millis: number): string {
+  return `${ID_PREFIX[kind]}_${encodeTime(Math.max(0, millis))}${'0'.repeat(16)}`;
 }
 
 /** True when `value` is an id of this kind as `newId` makes them: the prefix, then a ULID. */

@@ -6,6 +6,8 @@ export * from './signing';
 export * from './subscription';
 export * from './delivery-state';
 export * from './idem-error';
+export * from './api-token';
 export * from './canonical-json';
 export * from './micro-batcher';
 export * from './target-policy';
+export * from './background-task';

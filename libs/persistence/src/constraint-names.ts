@@ -10,6 +10,7 @@ export const CONSTRAINT = {
   deliveryPerEndpoint: 'uq_deliveries_message_endpoint',
   scheduledAttemptNumber: 'uq_attempts_delivery_scheduled_number',
   eventTypeName: 'pk_event_types',
+  apiTokenHash: 'uq_api_tokens_token_hash',
 } as const;
 
 const UNIQUE_VIOLATION = '23505';

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { OrganisationWide } from '../auth/organisation-wide.decorator';
 import { Principal } from '../auth/principal';
 import { ListResponse } from '../http/list';
 import { ApplicationsService } from './applications.service';
@@ -22,6 +23,7 @@ export class ApplicationsController {
 
   /** 201 when created; 200 when `get_if_exists` found one with the same uid. */
   @Post()
+  @OrganisationWide()
   async create(
     @Body() body: ApplicationIn,
     @Query() query: CreateApplicationQuery,

@@ -1,9 +1,18 @@
 import { AttemptOutcome, IdemError, SvixMessageStatus } from '@app/core';
-import { AttemptEntity, AttemptListFilter, AttemptRepository, DeliveryRepository, EndpointRepository, Page, PageQuery } from '@app/persistence';
+import {
+  AttemptEntity,
+  AttemptListFilter,
+  AttemptRepository,
+  DeliveryRepository,
+  EndpointRepository,
+  MessageDestinationRepository,
+  Page,
+  PageQuery,
+} from '@app/persistence';
 import { DeliveryQueue } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
 import { Principal } from '../auth/principal';
-import { idCursor, ListResponse, toListResponse, toPageQuery } from '../http/list';
+import { idCursor, ListQuery, ListResponse, toListResponse, toPageQuery } from '../http/list';
 import { ApplicationsService } from '../applications/applications.service';
 import { MessagesService } from '../messages/messages.service';
 import { MessageEndpointOut, toMessageEndpointOut } from './dto/message-endpoint-out.dto';
@@ -11,6 +20,7 @@ import { MessageAttemptOut, toMessageAttemptOut } from './dto/message-attempt-ou
 import { MessageAttemptListQuery } from './dto/message-attempt-queries.dto';
 
 const ATTEMPT_CURSOR = idCursor('attempt');
+const ENDPOINT_CURSOR = idCursor('endpoint');
 
 /** Attempts are written by the worker; the API reads them and asks for manual ones. */
 @Injectable()
@@ -23,6 +33,7 @@ export class AttemptsService {
     private readonly endpoints: EndpointRepository,
     private readonly attempts: AttemptRepository,
     private readonly deliveries: DeliveryRepository,
+    private readonly destinations: MessageDestinationRepository,
     private readonly deliveryQueue: DeliveryQueue,
   ) {}
 
@@ -68,12 +79,23 @@ export class AttemptsService {
     return { ...toMessageAttemptOut(attempt), requestHeaders: redactSignatures(attempt.requestHeaders ?? {}) };
   }
 
-  /** The endpoints a message was sent to, each with where its delivery stands. */
-  async listMessageEndpoints(principal: Principal, appIdOrUid: string, messageIdOrEventId: string): Promise<ListResponse<MessageEndpointOut>> {
+  /** The endpoints a message was sent to, each with where its delivery stands; by endpoint id, as Svix lists them. */
+  async listMessageEndpoints(
+    principal: Principal,
+    appIdOrUid: string,
+    messageIdOrEventId: string,
+    query: ListQuery,
+  ): Promise<ListResponse<MessageEndpointOut>> {
     const message = await this.messages.resolve(principal, appIdOrUid, messageIdOrEventId);
-    const deliveries = await this.deliveries.listForMessage(message.appId, message.id);
-    const data = deliveries.map(({ delivery, endpoint }) => toMessageEndpointOut(delivery, endpoint));
-    return { data, iterator: data.at(-1)?.id ?? null, prevIterator: null, done: true };
+    const page = toPageQuery(query, ENDPOINT_CURSOR, 'ascending');
+    const result = await this.destinations.list(message.appId, message.id, page);
+    return toListResponse(
+      result,
+      page,
+      ENDPOINT_CURSOR,
+      ({ endpoint }) => endpoint.id,
+      ({ delivery, endpoint }) => toMessageEndpointOut(delivery, endpoint),
+    );
   }
 
   private async endpointOf(appId: string, endpointIdOrUid: string) {
@@ -90,7 +112,14 @@ export class AttemptsService {
     const outcome = query.status === undefined ? undefined : OUTCOME_OF_STATUS[query.status];
     // A finished attempt is never pending, sending or canceled: such a filter matches nothing.
     if (outcome === null) return toListResponse({ items: [], hasMore: false }, page, ATTEMPT_CURSOR, (attempt) => attempt.id, toMessageAttemptOut);
-    const filter = { outcome, statusCodeClass: query.status_code_class, eventTypes: query.event_types, before: query.before, after: query.after };
+    const filter: AttemptListFilter = {
+      outcome,
+      statusCodeClass: query.status_code_class,
+      eventTypes: query.event_types,
+      channel: query.channel,
+      before: query.before,
+      after: query.after,
+    };
     return toListResponse(await fetch(filter, page), page, ATTEMPT_CURSOR, (attempt) => attempt.id, toMessageAttemptOut);
   }
 }

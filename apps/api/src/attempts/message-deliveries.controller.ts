@@ -1,8 +1,8 @@
-import { Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
-import { ListResponse } from '../http/list';
+import { ListQuery, ListResponse } from '../http/list';
 import { AttemptsService } from './attempts.service';
 import { MessageAttemptOut } from './dto/message-attempt-out.dto';
 import { MessageEndpointOut } from './dto/message-endpoint-out.dto';
@@ -18,8 +18,9 @@ export class MessageDeliveriesController {
     @CurrentPrincipal() principal: Principal,
     @Param('app_id') appId: string,
     @Param('msg_id') messageId: string,
+    @Query() query: ListQuery,
   ): Promise<ListResponse<MessageEndpointOut>> {
-    return this.attempts.listMessageEndpoints(principal, appId, messageId);
+    return this.attempts.listMessageEndpoints(principal, appId, messageId, query);
   }
 
   @Get('attempt/:attempt_id')

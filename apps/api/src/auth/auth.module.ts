@@ -1,8 +1,18 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { ApiRateLimitGuard } from './api-rate-limit.guard';
+import { ApiRateLimiter } from './api-rate-limiter';
 import { ApiTokenGuard } from './api-token.guard';
+import { RequestRateCounter } from './request-rate-counter';
 
 @Module({
-  providers: [{ provide: APP_GUARD, useClass: ApiTokenGuard }],
+  providers: [
+    RequestRateCounter,
+    ApiRateLimiter,
+    // Global guards run in the order they are provided: authenticate first, then count the request
+    // against the credential it was made with.
+    { provide: APP_GUARD, useClass: ApiTokenGuard },
+    { provide: APP_GUARD, useClass: ApiRateLimitGuard },
+  ],
 })
 export class AuthModule {}

@@ -1,3 +1,5 @@
+import { IdemConfig } from '@app/config';
+import { TargetPolicy } from '@app/core';
 import { Module } from '@nestjs/common';
 import { ApplicationsModule } from '../applications/applications.module';
 import { EndpointsController } from './endpoints.controller';
@@ -6,6 +8,9 @@ import { EndpointsService } from './endpoints.service';
 @Module({
   imports: [ApplicationsModule],
   controllers: [EndpointsController],
-  providers: [EndpointsService],
+  providers: [
+    EndpointsService,
+    { provide: TargetPolicy, inject: [IdemConfig], useFactory: (config: IdemConfig) => new TargetPolicy(config.targetPolicyOptions) },
+  ],
 })
 export class EndpointsModule {}

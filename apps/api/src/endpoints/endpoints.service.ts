@@ -1,11 +1,12 @@
 import { IdemConfig } from '@app/config';
-import { generateSigningSecret, IdemError, isId, newId } from '@app/core';
+import { generateSigningSecret, IdemError, isId, newId, TargetPolicy } from '@app/core';
 import { EndpointEntity, EndpointFields, EndpointRepository, endpointUidTaken, UnitOfWork } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
 import { ApplicationsService } from '../applications/applications.service';
 import { Principal } from '../auth/principal';
 import { throttleRateOf } from '../http/field-rules';
 import { idCursor, ListResponse, toListResponse, toPageQuery } from '../http/list';
+import { RequestValidationError } from '../http/request-validation.error';
 import { EndpointIn, EndpointPatch, EndpointUpdate } from './dto/endpoint-in.dto';
 import { EndpointOut, toEndpointOut } from './dto/endpoint-out.dto';
 import { EndpointListQuery } from './dto/endpoint-queries.dto';
@@ -20,10 +21,12 @@ export class EndpointsService {
     private readonly endpoints: EndpointRepository,
     private readonly unitOfWork: UnitOfWork,
     private readonly config: IdemConfig,
+    private readonly targetPolicy: TargetPolicy,
   ) {}
 
   /** Creates the endpoint with its first signing secret (the given one, or a new one). */
   async create(principal: Principal, appIdOrUid: string, input: EndpointIn): Promise<EndpointOut> {
+    this.checkTarget(input.url);
     return this.unitOfWork.run(async () => {
       const application = await this.applications.resolve(principal, appIdOrUid);
       return toEndpointOut(await this.insert(application.id, fieldsOf(input, null), input.secret ?? null));
@@ -51,6 +54,7 @@ export class EndpointsService {
     endpointIdOrUid: string,
     input: EndpointUpdate,
   ): Promise<{ endpoint: EndpointOut; created: boolean }> {
+    this.checkTarget(input.url);
     return this.unitOfWork.run(async () => {
       const application = await this.applications.resolve(principal, appIdOrUid);
       const existing = await this.endpoints.findByIdOrUid(application.id, endpointIdOrUid);
@@ -61,6 +65,7 @@ export class EndpointsService {
   }
 
   async patch(principal: Principal, appIdOrUid: string, endpointIdOrUid: string, input: EndpointPatch): Promise<EndpointOut> {
+    if (input.url !== undefined) this.checkTarget(input.url);
     return this.unitOfWork.run(async () => {
       const endpoint = await this.resolve(principal, appIdOrUid, endpointIdOrUid);
       const changes: Partial<EndpointFields> = {};
@@ -106,6 +111,16 @@ export class EndpointsService {
       await this.endpoints.retireCurrentSecret(endpoint.id, new Date(now.getTime() + graceMs), now);
       await this.endpoints.addSecret(newId('endpointSecret'), endpoint.id, input.key ?? generateSigningSecret());
     });
+  }
+
+  /**
+   * Refuses a URL the worker would refuse to call (`IDEM_ALLOW_PRIVATE_TARGETS`,
+   * `IDEM_TARGET_ALLOWLIST`, `IDEM_HTTPS_ONLY`), saying why. Only an IP address written in the URL is
+   * judged here; what a hostname resolves to is judged by the worker at every connection.
+   */
+  private checkTarget(url: string): void {
+    const verdict = this.targetPolicy.checkUrl(url);
+    if (!verdict.allowed) throw new RequestValidationError([{ loc: ['body', 'url'], msg: verdict.reason, type: 'value_error.url.target' }]);
   }
 
   private async resolve(principal: Principal, appIdOrUid: string, endpointIdOrUid: string): Promise<EndpointEntity> {

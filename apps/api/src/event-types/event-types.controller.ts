@@ -1,12 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { OrganisationWide } from '../auth/organisation-wide.decorator';
 import { ListResponse } from '../http/list';
 import { EventTypeIn, EventTypePatch, EventTypeUpdate } from './dto/event-type-in.dto';
 import { EventTypeOut } from './dto/event-type-out.dto';
 import { DeleteEventTypeQuery, EventTypeListQuery } from './dto/event-type-queries.dto';
 import { EventTypesService } from './event-types.service';
 
+/**
+ * The event type catalogue is shared by every application: any token may read it, only an
+ * organisation-wide token may change it.
+ */
 @ApiTags('Event Type')
 @Controller('api/v1/event-type')
 export class EventTypesController {
@@ -18,6 +23,7 @@ export class EventTypesController {
   }
 
   @Post()
+  @OrganisationWide()
   create(@Body() body: EventTypeIn): Promise<EventTypeOut> {
     return this.eventTypes.create(body);
   }
@@ -29,6 +35,7 @@ export class EventTypesController {
 
   /** 200 when updated; 201 when no event type had the name and one was created. */
   @Put(':event_type_name')
+  @OrganisationWide()
   async update(
     @Param('event_type_name') name: string,
     @Body() body: EventTypeUpdate,
@@ -40,11 +47,13 @@ export class EventTypesController {
   }
 
   @Patch(':event_type_name')
+  @OrganisationWide()
   patch(@Param('event_type_name') name: string, @Body() body: EventTypePatch): Promise<EventTypeOut> {
     return this.eventTypes.patch(name, body);
   }
 
   @Delete(':event_type_name')
+  @OrganisationWide()
   @HttpCode(HttpStatus.NO_CONTENT)
   delete(@Param('event_type_name') name: string, @Query() query: DeleteEventTypeQuery): Promise<void> {
     return this.eventTypes.delete(name, query.expunge ?? false);

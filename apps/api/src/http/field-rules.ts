@@ -10,6 +10,24 @@ export const EVENT_TYPE_NAME_PATTERN = /^[a-zA-Z0-9_.-]{1,256}$/;
 /** Svix's rule for a channel name. */
 export const CHANNEL_PATTERN = /^[a-zA-Z0-9_.:-]{1,128}$/;
 
+/**
+ * Control characters, and the Unicode bidirectional embeddings, overrides and isolates that can make
+ * a name read as something else where it is shown (U+202E turns "gpj.exe" into "exe.jpg").
+ */
+const DISPLAY_NAME_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+/** A name shown to people (an application's, an API token's): one line, no control or bidi override characters. */
+export function IsDisplayName(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isDisplayName',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: '$property must not contain control characters or bidirectional overrides', ...options },
+      validator: { validate: (value: unknown) => typeof value === 'string' && !DISPLAY_NAME_FORBIDDEN.test(value) },
+    });
+}
+
 /** `throttleRate` wins over Svix's deprecated `rateLimit`; undefined when neither was sent. */
 export function throttleRateOf(input: { rateLimit?: number | null; throttleRate?: number | null }): number | null | undefined {
   return input.throttleRate !== undefined ? input.throttleRate : input.rateLimit;

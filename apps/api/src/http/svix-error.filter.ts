@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
 import { RequestValidationError } from './request-validation.error';
 
-const STATUS_OF_CODE: Readonly<Record<IdemErrorCode, HttpStatus>> = {
+const STATUS_OF_CODE: Readonly<Record<IdemErrorCode, number>> = {
   [IdemErrorCode.NotFound]: HttpStatus.NOT_FOUND,
   [IdemErrorCode.Conflict]: HttpStatus.CONFLICT,
   [IdemErrorCode.Validation]: HttpStatus.UNPROCESSABLE_ENTITY,
@@ -14,6 +14,10 @@ const STATUS_OF_CODE: Readonly<Record<IdemErrorCode, HttpStatus>> = {
   [IdemErrorCode.IdempotencyInFlight]: HttpStatus.CONFLICT,
   [IdemErrorCode.PayloadTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
   [IdemErrorCode.RateLimited]: HttpStatus.TOO_MANY_REQUESTS,
+  [IdemErrorCode.Forbidden]: HttpStatus.FORBIDDEN,
+  [IdemErrorCode.UnsupportedMediaType]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  // Nest's HttpStatus has no name for 431.
+  [IdemErrorCode.RequestHeadersTooLarge]: 431,
 };
 
 /** Svix's names for the errors that Nest and Express raise before our code runs. */
@@ -23,10 +27,12 @@ const CODE_OF_HTTP_STATUS: Readonly<Record<number, string>> = {
   403: 'forbidden',
   404: 'not_found',
   405: 'method_not_allowed',
+  408: 'request_timeout',
   409: 'conflict',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'rate_limited',
+  431: 'request_header_fields_too_large',
 };
 
 export interface SvixErrorBody {
@@ -63,7 +69,14 @@ export class SvixErrorFilter implements ExceptionFilter {
       if (status === HttpStatus.UNPROCESSABLE_ENTITY && exception.code === IdemErrorCode.Validation) {
         return { status, body: { detail: [{ loc: ['body'], msg: exception.detail, type: 'value_error' }] }, headers: {} };
       }
-      return { status, body: { code: exception.code, detail: exception.detail }, headers: {} };
+      const headers: Record<string, string> = exception.retryAfterSeconds === undefined ? {} : { 'retry-after': String(exception.retryAfterSeconds) };
+      return { status, body: { code: exception.code, detail: exception.detail }, headers };
+    }
+    if (isBodyParserError(exception)) {
+      const { status } = exception;
+      const detail =
+        status === HttpStatus.PAYLOAD_TOO_LARGE ? `The request body is larger than the limit of ${exception.limit} bytes` : exception.message;
+      return { status, body: { code: CODE_OF_HTTP_STATUS[status] ?? 'bad_request', detail }, headers: {} };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -89,4 +102,15 @@ export class SvixErrorFilter implements ExceptionFilter {
     if (typeof message === 'string') return message;
     return exception.message;
   }
+}
+
+/**
+ * An error Express's body parser raised before any of our code ran (too large, unsupported charset,
+ * aborted upload). They come from the `http-errors` package: a 4xx `status` and `expose` set when
+ * the message is meant for the caller.
+ */
+function isBodyParserError(exception: unknown): exception is Error & { status: number; limit?: number } {
+  if (!(exception instanceof Error)) return false;
+  const { status, expose } = exception as { status?: unknown; expose?: unknown };
+  return typeof status === 'number' && status >= 400 && status < 500 && expose === true;
 }

@@ -1,16 +1,21 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, map, Observable } from 'rxjs';
 import { PRINCIPAL, Principal } from '../auth/principal';
 import { RequestValidationError } from '../http/request-validation.error';
 import { idempotencyScope, IdempotencyService, requestFingerprint } from './idempotency.service';
+import { SHOWN_ONCE_FIELDS } from './shown-once.decorator';
 
 const MAX_KEY_LENGTH = 256;
 
 /** Applies the Idempotency-Key contract to every authenticated POST that carries the header. */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(private readonly idempotency: IdempotencyService) {}
+  constructor(
+    private readonly idempotency: IdempotencyService,
+    private readonly reflector: Reflector,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<Request & { [PRINCIPAL]?: Principal }>();
@@ -28,10 +33,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
       key,
       requestHash: requestFingerprint(request.query, request.body),
     };
+    const shownOnce = this.reflector.get<string[] | undefined>(SHOWN_ONCE_FIELDS, context.getHandler()) ?? [];
     const work = async () => {
       const body: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
       // Nest applied the route's status before the handler ran, and the handler may have changed it.
-      return { status: response.statusCode, body };
+      return { status: response.statusCode, body, replayBody: shownOnce.length > 0 ? withoutFields(body, shownOnce) : undefined };
     };
     return from(this.idempotency.execute(idempotentRequest, work)).pipe(
       map((outcome) => {
@@ -43,4 +49,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
       }),
     );
   }
+}
+
+function withoutFields(body: unknown, fields: string[]): unknown {
+  if (typeof body !== 'object' || body === null) return body;
+  return { ...body, ...Object.fromEntries(fields.map((field) => [field, null])) };
 }

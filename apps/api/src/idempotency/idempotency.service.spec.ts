@@ -40,6 +40,13 @@ describe(IdempotencyService.name, () => {
     expect(records.saved).toEqual([{ scope: 'scope', key: 'key', requestHash: 'hash-1', responseStatus: 201, responseBody: { id: 'app_1' } }]);
   });
 
+  it('stores the replay body instead when the answer holds a secret shown once', async () => {
+    const outcome = await sut.execute(request, async () => ({ status: 201, body: { id: 'tok_1', token: 'idem_secret' }, replayBody: { id: 'tok_1', token: null } }));
+
+    expect(outcome).toEqual({ status: 201, body: { id: 'tok_1', token: 'idem_secret' }, replayed: false });
+    expect(records.saved[0].responseBody).toEqual({ id: 'tok_1', token: null });
+  });
+
   it('does not store a failure, so the key stays usable', async () => {
     await sut.execute(request, async () => ({ status: 404, body: { code: 'not_found' } }));
     await expect(sut.execute(request, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');

@@ -16,6 +16,8 @@ export interface IdempotentRequest {
 export interface HttpOutcome {
   status: number;
   body: unknown;
+  /** What is stored for replays when it must differ from `body`: a secret shown once is not kept. */
+  replayBody?: unknown;
 }
 
 /**
@@ -52,11 +54,11 @@ export class IdempotencyService {
       const outcome = await work();
       if (outcome.status >= 200 && outcome.status < 300) {
         await this.records.save(
-          { scope: request.scope, key: request.key, requestHash: request.requestHash, responseStatus: outcome.status, responseBody: outcome.body ?? null },
+          { scope: request.scope, key: request.key, requestHash: request.requestHash, responseStatus: outcome.status, responseBody: outcome.replayBody ?? outcome.body ?? null },
           keptSince,
         );
       }
-      return { ...outcome, replayed: false };
+      return { status: outcome.status, body: outcome.body, replayed: false };
     });
   }
 }

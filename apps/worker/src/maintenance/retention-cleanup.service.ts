@@ -1,13 +1,14 @@
 import { IdemConfig } from '@app/config';
+import { BACKGROUND_TASK_RETENTION_MS } from '@app/core';
 import { RetainedTable, RetentionRepository } from '@app/persistence';
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { PeriodicTask } from './periodic-task';
 
 const BATCH = 1000;
 
 /** Keeps every table that grows with traffic bounded by its retention window. */
 @Injectable()
-export class RetentionCleanup implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RetentionCleanup implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RetentionCleanup.name);
   private readonly task: PeriodicTask;
 
@@ -24,7 +25,8 @@ export class RetentionCleanup implements OnApplicationBootstrap, OnApplicationSh
     this.task.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before connections close (see DeliverySweeper). */
+  async onModuleDestroy(): Promise<void> {
     await this.task.stop();
   }
 
@@ -34,8 +36,9 @@ export class RetentionCleanup implements OnApplicationBootstrap, OnApplicationSh
       idempotencyRecords: this.config.idempotencyRetentionMs,
       messageEventIds: this.config.idempotencyRetentionMs,
       messages: this.config.messageRetentionMs,
+      backgroundTasks: BACKGROUND_TASK_RETENTION_MS,
     };
-    const deleted = { idempotencyRecords: 0, messageEventIds: 0, messages: 0 };
+    const deleted = { idempotencyRecords: 0, messageEventIds: 0, messages: 0, backgroundTasks: 0 };
     for (const table of Object.keys(windows) as RetainedTable[]) {
       for (;;) {
         const count = await this.retention.deleteOlderThan(table, windows[table], BATCH);

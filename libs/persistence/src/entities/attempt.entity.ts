@@ -12,6 +12,9 @@ import { DeliveryEntity } from './delivery.entity';
 @Index('ix_attempts_message', ['messageId', 'id'])
 @Index('ix_attempts_endpoint', ['endpointId', 'id'])
 @Index('ix_attempts_created_at', ['createdAt'])
+// An endpoint's recent attempts in time order, with what its health figures need: the stats read
+// them with an index-only scan (attempts are never updated, so their pages stay all-visible).
+@Index('ix_attempts_endpoint_created_at', ['endpointId', 'createdAt', 'outcome', 'responseDurationMs'])
 export class AttemptEntity {
   @PrimaryColumn({ type: 'varchar', length: 40 })
   id: string;

@@ -1,5 +1,7 @@
+import { ApiTokenEntity } from './api-token.entity';
 import { ApplicationEntity } from './application.entity';
 import { AttemptEntity } from './attempt.entity';
+import { BackgroundTaskEntity } from './background-task.entity';
 import { DeliveryEntity } from './delivery.entity';
 import { EndpointSecretEntity } from './endpoint-secret.entity';
 import { EndpointEntity } from './endpoint.entity';
@@ -9,8 +11,10 @@ import { MessageEventIdEntity } from './message-event-id.entity';
 import { MessageEntity } from './message.entity';
 
 export {
+  ApiTokenEntity,
   ApplicationEntity,
   AttemptEntity,
+  BackgroundTaskEntity,
   DeliveryEntity,
   EndpointEntity,
   EndpointSecretEntity,
@@ -21,8 +25,10 @@ export {
 };
 
 export const ENTITIES = [
+  ApiTokenEntity,
   ApplicationEntity,
   AttemptEntity,
+  BackgroundTaskEntity,
   DeliveryEntity,
   EndpointEntity,
   EndpointSecretEntity,

@@ -4,6 +4,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { SelectQueryBuilder } from 'typeorm';
 import { AttemptEntity } from '../entities';
+import { whereCreatedIn } from './created-window';
 import { fetchPage, Page, PageQuery } from './keyset-page';
 
 export interface AttemptListFilter {
@@ -11,7 +12,9 @@ export interface AttemptListFilter {
   endpointId?: string;
   /** Svix's status code class: 0 for no response, else the hundreds (200 for 2xx, ...). */
   statusCodeClass?: number;
-  eventTypes?: string[];
+  eventTypes?: readonly string[];
+  /** Attempts of messages sent on this channel. */
+  channel?: string;
   before?: Date;
   after?: Date;
 }
@@ -50,14 +53,27 @@ export class AttemptRepository {
     if (filter.endpointId !== undefined) query.andWhere('attempt.endpointId = :endpointId', { endpointId: filter.endpointId });
     if (filter.statusCodeClass !== undefined) {
       if (filter.statusCodeClass === 0) query.andWhere('attempt.responseStatusCode = 0');
-      else query.andWhere('attempt.responseStatusCode / 100 = :statusHundreds', { statusHundreds: filter.statusCodeClass / 100 });
+      else {
+        query.andWhere('attempt.responseStatusCode >= :classFrom AND attempt.responseStatusCode < :classTo', {
+          classFrom: filter.statusCodeClass,
+          classTo: filter.statusCodeClass + 100,
+        });
+      }
     }
-    if (filter.before !== undefined) query.andWhere('attempt.createdAt < :before', { before: filter.before });
-    if (filter.after !== undefined) query.andWhere('attempt.createdAt > :after', { after: filter.after });
+    whereCreatedIn(query, 'attempt', 'attempt', filter);
+    // Event type and channel live on the message: a correlated lookup by its primary key per attempt
+    // the index walk reaches, so the page is still read in key order and stops after `limit` rows.
+    const messageConditions: string[] = [];
     if (filter.eventTypes && filter.eventTypes.length > 0) {
-      query.andWhere('attempt.messageId IN (SELECT m.id FROM messages m WHERE m.id = attempt.message_id AND m.event_type IN (:...eventTypes))', {
-        eventTypes: filter.eventTypes,
-      });
+      messageConditions.push('m.event_type IN (:...eventTypes)');
+      query.setParameter('eventTypes', filter.eventTypes);
+    }
+    if (filter.channel !== undefined) {
+      messageConditions.push(':channel = ANY(m.channels)');
+      query.setParameter('channel', filter.channel);
+    }
+    if (messageConditions.length > 0) {
+      query.andWhere(`EXISTS (SELECT 1 FROM messages m WHERE m.id = attempt.message_id AND ${messageConditions.join(' AND ')})`);
     }
     return query;
   }

@@ -2,7 +2,7 @@ import { AttemptOutcome, AttemptTrigger, DELIVERY_TRANSITIONS, DeliveryStatus, D
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { DeliveryEntity, EndpointEntity, MessageEntity } from '../entities';
+import { MessageEntity } from '../entities';
 
 /** What a worker needs to send one claimed delivery: loaded in the same statement that claims it. */
 export interface ClaimedDelivery {
@@ -263,16 +263,6 @@ export class DeliveryRepository {
       [appIds, endpointIds, messageIds],
     );
     return new Map(rows.map((row) => [row.id, row.name]));
-  }
-
-  /** The deliveries of a message, each with its endpoint, oldest endpoint first. */
-  async listForMessage(appId: string, messageId: string): Promise<{ delivery: DeliveryEntity; endpoint: EndpointEntity }[]> {
-    const deliveries = await this.txHost.tx.getRepository(DeliveryEntity).find({
-      where: { appId, messageId },
-      relations: { endpoint: true },
-      order: { endpointId: 'ASC' },
-    });
-    return deliveries.map((delivery) => ({ delivery, endpoint: delivery.endpoint! }));
   }
 
   /** Marks a delivery for a manual resend, durably: the sweeper re-enqueues it if the job is lost. */

@@ -1,29 +1,41 @@
+import { ApiTokenRepository } from './api-token.repository';
 import { ApplicationRepository } from './application.repository';
 import { AttemptRepository } from './attempt.repository';
+import { BackgroundTaskRepository } from './background-task.repository';
 import { DeliveryRepository } from './delivery.repository';
+import { EndpointStatsRepository } from './endpoint-stats.repository';
 import { EndpointRepository } from './endpoint.repository';
 import { EventTypeRepository } from './event-type.repository';
 import { IdempotencyRecordRepository } from './idempotency-record.repository';
+import { MessageDestinationRepository } from './message-destination.repository';
 import { MessageRepository } from './message.repository';
 import { RetentionRepository } from './retention.repository';
 
+export * from './api-token.repository';
 export * from './delivery.repository';
 export * from './application.repository';
 export * from './attempt.repository';
+export * from './background-task.repository';
 export * from './endpoint.repository';
+export * from './endpoint-stats.repository';
 export * from './event-type.repository';
 export * from './idempotency-record.repository';
 export * from './keyset-page';
+export * from './message-destination.repository';
 export * from './message.repository';
 export * from './retention.repository';
 
 export const REPOSITORIES = [
+  ApiTokenRepository,
   ApplicationRepository,
   AttemptRepository,
+  BackgroundTaskRepository,
   EndpointRepository,
+  EndpointStatsRepository,
   EventTypeRepository,
   IdempotencyRecordRepository,
   MessageRepository,
+  MessageDestinationRepository,
   DeliveryRepository,
   RetentionRepository,
 ];

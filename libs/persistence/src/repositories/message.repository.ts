@@ -3,6 +3,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { CONSTRAINT } from '../constraint-names';
 import { MessageEntity, MessageEventIdEntity } from '../entities';
+import { whereCreatedIn } from './created-window';
 import { fetchPage, Page, PageQuery } from './keyset-page';
 
 export interface MessageEventIdClaim {
@@ -63,8 +64,7 @@ export class MessageRepository {
     const query = this.messages.createQueryBuilder('message').where('message.appId = :appId', { appId });
     if (filter.eventTypes && filter.eventTypes.length > 0) query.andWhere('message.eventType IN (:...eventTypes)', { eventTypes: filter.eventTypes });
     if (filter.channel !== undefined) query.andWhere(':channel = ANY(message.channels)', { channel: filter.channel });
-    if (filter.before !== undefined) query.andWhere('message.createdAt < :before', { before: filter.before });
-    if (filter.after !== undefined) query.andWhere('message.createdAt > :after', { after: filter.after });
+    whereCreatedIn(query, 'message', 'message', filter);
     return fetchPage(query, 'message.id', page);
   }
 }

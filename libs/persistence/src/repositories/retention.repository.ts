@@ -8,6 +8,7 @@ const RETAINED_TABLES = {
   messageEventIds: { table: 'message_event_ids', createdAt: 'created_at' },
   // Deliveries and attempts go with their message (ON DELETE CASCADE).
   messages: { table: 'messages', createdAt: 'created_at' },
+  backgroundTasks: { table: 'background_tasks', createdAt: 'created_at' },
 } as const;
 
 export type RetainedTable = keyof typeof RETAINED_TABLES;

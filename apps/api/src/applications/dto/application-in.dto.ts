@@ -1,10 +1,11 @@
 import { IsInt, IsOptional, IsString, Length, Matches, Min } from 'class-validator';
-import { IsStringMap, UID_PATTERN } from '../../http/field-rules';
+import { IsDisplayName, IsStringMap, UID_PATTERN } from '../../http/field-rules';
 
 /** Svix's `ApplicationIn`: the body of create and of update (PUT). */
 export class ApplicationIn {
   @IsString()
   @Length(1, 256)
+  @IsDisplayName()
   name: string;
 
   @IsOptional()

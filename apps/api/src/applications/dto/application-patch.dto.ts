@@ -1,11 +1,12 @@
 import { IsInt, IsOptional, IsString, Length, Matches, Min } from 'class-validator';
-import { IsStringMap, UID_PATTERN } from '../../http/field-rules';
+import { IsDisplayName, IsStringMap, UID_PATTERN } from '../../http/field-rules';
 
 /** Svix's `ApplicationPatch`: absent fields keep their value; `uid: null` removes the uid. */
 export class ApplicationPatch {
   @IsOptional()
   @IsString()
   @Length(1, 256)
+  @IsDisplayName()
   name?: string;
 
   @IsOptional()

@@ -1,7 +1,8 @@
 import { SvixMessageStatus } from '@app/core';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, IsString } from 'class-validator';
+import { IsDate, IsIn, IsInt, IsOptional, IsString, Matches } from 'class-validator';
 import { EventTypesQuery } from '../../http/event-types-query';
+import { CHANNEL_PATTERN } from '../../http/field-rules';
 import { ListQuery } from '../../http/list';
 
 /** Svix's attempt list query (filters Idem does not keep, such as tags, are ignored). Newest first. */
@@ -26,6 +27,11 @@ export class MessageAttemptListQuery extends ListQuery {
 
   @EventTypesQuery()
   event_types?: string[];
+
+  /** Attempts of messages sent on this channel. */
+  @IsOptional()
+  @Matches(CHANNEL_PATTERN, { message: 'channel may only contain letters, digits, _ . : - (1 to 128)' })
+  channel?: string;
 
   @IsOptional()
   @Type(() => Date)

@@ -1,4 +1,4 @@
-import { SVIX_STATUS_TEXT, svixStatusOfDelivery, SvixMessageStatus } from '@app/core';
+import { DeliveryStatus, SVIX_STATUS_TEXT, svixStatusOfDelivery, SvixMessageStatus } from '@app/core';
 import { DeliveryEntity, EndpointEntity } from '@app/persistence';
 import { EndpointOut, toEndpointOut } from '../../endpoints/dto/endpoint-out.dto';
 
@@ -16,6 +16,6 @@ export function toMessageEndpointOut(delivery: DeliveryEntity, endpoint: Endpoin
     ...toEndpointOut(endpoint),
     status,
     statusText: SVIX_STATUS_TEXT[status],
-    nextAttempt: delivery.status === 'pending' ? (delivery.nextAttemptAt?.toISOString() ?? null) : null,
+    nextAttempt: delivery.status === DeliveryStatus.Pending ? (delivery.nextAttemptAt?.toISOString() ?? null) : null,
   };
 }

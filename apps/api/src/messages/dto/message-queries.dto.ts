@@ -1,12 +1,13 @@
 import { Type } from 'class-transformer';
-import { IsDate, IsOptional, IsString } from 'class-validator';
+import { IsDate, IsOptional, Matches } from 'class-validator';
 import { EventTypesQuery } from '../../http/event-types-query';
+import { CHANNEL_PATTERN } from '../../http/field-rules';
 import { ListQuery } from '../../http/list';
 
 /** Svix's message list query. Newest first, as in Svix. */
 export class MessageListQuery extends ListQuery {
   @IsOptional()
-  @IsString()
+  @Matches(CHANNEL_PATTERN, { message: 'channel may only contain letters, digits, _ . : - (1 to 128)' })
   channel?: string;
 
   @EventTypesQuery()

@@ -1,0 +1,36 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { OrganisationWide } from '../auth/organisation-wide.decorator';
+import { Principal } from '../auth/principal';
+import { ListResponse } from '../http/list';
+import { ShownOnce } from '../idempotency/shown-once.decorator';
+import { ApiTokensService } from './api-tokens.service';
+import { ApiTokenIn } from './dto/api-token-in.dto';
+import { ApiTokenCreatedOut, ApiTokenOut } from './dto/api-token-out.dto';
+import { ApiTokenListQuery } from './dto/api-token-queries.dto';
+
+/** Idem's extension to the Svix API: API tokens besides the admin token. */
+@ApiTags('Authentication')
+@OrganisationWide()
+@Controller('api/v1/auth/token')
+export class ApiTokensController {
+  constructor(private readonly tokens: ApiTokensService) {}
+
+  @Post()
+  @ShownOnce('token')
+  create(@CurrentPrincipal() principal: Principal, @Body() body: ApiTokenIn): Promise<ApiTokenCreatedOut> {
+    return this.tokens.create(principal, body);
+  }
+
+  @Get()
+  list(@Query() query: ApiTokenListQuery): Promise<ListResponse<ApiTokenOut>> {
+    return this.tokens.list(query);
+  }
+
+  @Delete(':token_id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  revoke(@Param('token_id') tokenId: string): Promise<void> {
+    return this.tokens.revoke(tokenId);
+  }
+}

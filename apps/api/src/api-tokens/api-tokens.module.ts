@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { ApplicationsModule } from '../applications/applications.module';
+import { ApiTokensController } from './api-tokens.controller';
+import { ApiTokensService } from './api-tokens.service';
+
+@Module({
+  imports: [ApplicationsModule],
+  controllers: [ApiTokensController],
+  providers: [ApiTokensService],
+})
+export class ApiTokensModule {}

@@ -1,0 +1,3 @@
+import { OrderedListQuery } from '../../http/list';
+
+export class ApiTokenListQuery extends OrderedListQuery {}

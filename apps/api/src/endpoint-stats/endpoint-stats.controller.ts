@@ -1,0 +1,23 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { Principal } from '../auth/principal';
+import { EndpointStatsOut } from './dto/endpoint-stats-out.dto';
+import { EndpointStatsQuery } from './dto/endpoint-stats-query.dto';
+import { EndpointStatsService } from './endpoint-stats.service';
+
+@ApiTags('Endpoint')
+@Controller('api/v1/app/:app_id/endpoint/:endpoint_id/stats')
+export class EndpointStatsController {
+  constructor(private readonly stats: EndpointStatsService) {}
+
+  @Get()
+  get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('app_id') appId: string,
+    @Param('endpoint_id') endpointId: string,
+    @Query() query: EndpointStatsQuery,
+  ): Promise<EndpointStatsOut> {
+    return this.stats.get(principal, appId, endpointId, query);
+  }
+}
