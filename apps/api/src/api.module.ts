@@ -18,6 +18,7 @@ import { SvixErrorFilter } from './http/svix-error.filter';
 import { SvixValidationPipe } from './http/validation.pipe';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { MessagesModule } from './messages/messages.module';
+import { RecoveryModule } from './recovery/recovery.module';
 
 @Module({
   imports: [
@@ -42,6 +43,7 @@ import { MessagesModule } from './messages/messages.module';
     EventTypesModule,
     EndpointsModule,
     MessagesModule,
+    RecoveryModule,
     AttemptsModule,
     EndpointStatsModule,
     BackgroundTasksModule,

@@ -49,6 +49,11 @@ export class BackgroundTaskRepository {
     return this.repository.findOneBy(onlyAppId === null ? { id } : { id, appId: onlyAppId });
   }
 
+  /** Running tasks of one type, oldest first, for whoever follows their progress. */
+  findRunning(task: BackgroundTaskType, limit: number): Promise<BackgroundTaskEntity[]> {
+    return this.repository.find({ where: { task, status: BackgroundTaskStatus.Running }, order: { id: 'ASC' }, take: limit });
+  }
+
   list(filter: BackgroundTaskListFilter, onlyAppId: string | null, page: PageQuery): Promise<Page<BackgroundTaskEntity>> {
     const query = this.repository.createQueryBuilder('task');
     if (onlyAppId !== null) query.andWhere('task.appId = :onlyAppId', { onlyAppId });

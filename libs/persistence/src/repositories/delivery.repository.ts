@@ -319,6 +319,31 @@ export class DeliveryRepository {
     return rows.length > 0;
   }
 
+  /**
+   * Marks for a resend every failed delivery of an endpoint whose message was accepted in [since, until),
+   * all with one request time, skipping deliveries with a resend already pending: asking twice never
+   * sends twice what the first request is already resending or has delivered.
+   */
+  async requestRecovery(endpointId: string, since: Date, until: Date | null): Promise<{ requestedAt: Date | null; deliveryIds: string[] }> {
+    const rows = await this.updateReturning<{ id: string; resend_requested_at: Date }>(
+      `UPDATE deliveries SET resend_requested_at = date_trunc('milliseconds', now()), updated_at = now()
+        WHERE endpoint_id = $1 AND status = '${DeliveryStatus.Failed}' AND resend_requested_at IS NULL
+          AND created_at >= $2 AND ($3::timestamptz IS NULL OR created_at < $3)
+        RETURNING id, resend_requested_at`,
+      [endpointId, since, until],
+    );
+    return { requestedAt: rows[0]?.resend_requested_at ?? null, deliveryIds: rows.map((row) => row.id) };
+  }
+
+  /** How many of an endpoint's resends asked for at `requestedAt` are still to be made. */
+  async countPendingResends(endpointId: string, requestedAt: Date): Promise<number> {
+    const [row] = await this.query<{ count: string }>(
+      `SELECT count(*) FROM deliveries WHERE endpoint_id = $1 AND resend_requested_at = $2`,
+      [endpointId, requestedAt],
+    );
+    return Number(row.count);
+  }
+
   /** Resend requests older than `requeueAfterMs` whose job may have been lost. */
   async findLostResends(requeueAfterMs: number, limit: number): Promise<ResendRequest[]> {
     const rows = await this.query<{ id: string; resend_requested_at: Date }>(

@@ -1,0 +1,71 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { ApiSuite, startApiSuite } from '../api/support/api-suite';
+import { FakeReceiver } from '../support/fake-receiver';
+
+/** Recovering an endpoint resends what failed, follows it as a background task, and is safe to ask twice. */
+describe('Endpoint recovery', () => {
+  let suite: ApiSuite;
+  let worker: INestApplicationContext;
+  let receiver: FakeReceiver;
+
+  beforeAll(async () => {
+    suite = await startApiSuite({ IDEM_RETRY_SCHEDULE: '50ms', IDEM_SWEEP_INTERVAL: '200ms' });
+    const { createWorkerApp } = await import('../../apps/worker/src/worker-app');
+    worker = await createWorkerApp();
+    receiver = await FakeReceiver.start(() => ({ status: 500 }));
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await receiver?.close();
+    await suite?.close();
+  });
+
+  it('resends every failed message since a time, once, even when asked twice', async () => {
+    const app = await suite.svix.application.create({ name: 'recover' });
+    const endpoint = await suite.svix.endpoint.create(app.id, { url: receiver.url });
+    const before = await suite.svix.message.create(app.id, { eventType: 'a', payload: { n: 0 } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const since = new Date();
+    const failed = [];
+    for (let n = 1; n <= 5; n++) failed.push((await suite.svix.message.create(app.id, { eventType: 'a', payload: { n } })).id);
+    const deadline = Date.now() + 10_000;
+    while ((await suite.count('deliveries', "status = 'failed'")) < 6) {
+      if (Date.now() > deadline) throw new Error('deliveries did not fail');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    receiver.behaviour = () => ({ status: 200 });
+    const requestsBefore = receiver.received.length;
+
+    const first = await suite.svix.endpoint.recover(app.id, endpoint.id, { since });
+    const second = await suite.svix.endpoint.recover(app.id, endpoint.id, { since });
+    expect([first.status, first.task]).toEqual(['running', 'endpoint.recover']);
+
+    let task = await suite.svix.backgroundTask.get(first.id);
+    const taskDeadline = Date.now() + 10_000;
+    while (task.status === 'running' && Date.now() < taskDeadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      task = await suite.svix.backgroundTask.get(first.id);
+    }
+    expect(task.status).toBe('finished');
+    expect(task.data).toMatchObject({ total: 5, done: 5 });
+    expect((await suite.svix.backgroundTask.get(second.id)).data).toMatchObject({ total: 0 });
+
+    const resent = receiver.received.slice(requestsBefore).map((webhook) => String(webhook.headers['webhook-id']));
+    expect(resent.sort()).toEqual([...failed].sort());
+    const { rows } = await suite.db.query<{ message_id: string; status: string }>('SELECT message_id, status FROM deliveries ORDER BY message_id');
+    expect(rows.find((row) => row.message_id === before.id)?.status).toBe('failed');
+    expect(rows.filter((row) => failed.includes(row.message_id)).every((row) => row.status === 'succeeded')).toBe(true);
+  });
+
+  it('refuses an until before since', async () => {
+    const app = await suite.svix.application.create({ name: 'recover-bad' });
+    const endpoint = await suite.svix.endpoint.create(app.id, { url: receiver.url });
+    const response = await suite.request('POST', `/api/v1/app/${app.id}/endpoint/${endpoint.id}/recover`, {
+      body: { since: '2026-01-02T00:00:00Z', until: '2026-01-01T00:00:00Z' },
+    });
+    expect(response.status).toBe(422);
+    // The two tasks of the test before; none was added.
+    expect(await suite.count('background_tasks')).toBe(2);
+  });
+});
