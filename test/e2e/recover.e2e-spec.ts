@@ -27,7 +27,7 @@ describe('Endpoint recovery', () => {
     const before = await suite.svix.message.create(app.id, { eventType: 'a', payload: { n: 0 } });
     await new Promise((resolve) => setTimeout(resolve, 50));
     const since = new Date();
-    const failed = [];
+    const failed: string[] = [];
     for (let n = 1; n <= 5; n++) failed.push((await suite.svix.message.create(app.id, { eventType: 'a', payload: { n } })).id);
     const deadline = Date.now() + 10_000;
     while ((await suite.count('deliveries', "status = 'failed'")) < 6) {
