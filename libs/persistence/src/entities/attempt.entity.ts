@@ -9,6 +9,8 @@ import { DeliveryEntity } from './delivery.entity';
   unique: true,
   where: `trigger = 'scheduled'`,
 })
+// Cascaded deletes of deliveries (retention, endpoint and application deletes) find attempts through it.
+@Index('ix_attempts_delivery', ['deliveryId'])
 @Index('ix_attempts_message', ['messageId', 'id'])
 @Index('ix_attempts_endpoint', ['endpointId', 'id'])
 @Index('ix_attempts_created_at', ['createdAt'])
