@@ -76,7 +76,7 @@ export class EndpointsService {
       if (input.channels !== undefined) changes.channels = emptyAsNull(input.channels);
       if (input.disabled !== undefined) changes.disabled = input.disabled;
       if (input.metadata !== undefined) changes.metadata = input.metadata;
-      if (input.version !== undefined) changes.version = input.version;
+      if (input.version != null) changes.version = input.version;
       const rateLimit = throttleRateOf(input);
       if (rateLimit !== undefined) changes.rateLimit = rateLimit;
       return toEndpointOut(await this.endpoints.update(endpoint, changes));

@@ -1,12 +1,13 @@
 import { SvixMessageStatus } from '@app/core';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, IsString, Matches } from 'class-validator';
-import { EventTypesQuery } from '../../http/event-types-query';
-import { CHANNEL_PATTERN } from '../../http/field-rules';
-import { ListQuery } from '../../http/list';
+import { IsIn, IsInt, IsOptional, IsString } from 'class-validator';
+import { MessageListQuery } from '../../messages/dto/message-queries.dto';
 
-/** Svix's attempt list query (filters Idem does not keep, such as tags, are ignored). Newest first. */
-export class MessageAttemptListQuery extends ListQuery {
+/**
+ * Svix's attempt list query: the message filters (event types, channel, before, after) and those of
+ * attempts. Filters Idem does not keep, such as tags, are ignored. Newest first.
+ */
+export class MessageAttemptListQuery extends MessageListQuery {
   /** Svix's `MessageStatus`: attempts are only ever 0 (success) or 2 (fail). */
   @IsOptional()
   @Type(() => Number)
@@ -24,22 +25,4 @@ export class MessageAttemptListQuery extends ListQuery {
   @IsInt()
   @IsIn([0, 100, 200, 300, 400, 500])
   status_code_class?: number;
-
-  @EventTypesQuery()
-  event_types?: string[];
-
-  /** Attempts of messages sent on this channel. */
-  @IsOptional()
-  @Matches(CHANNEL_PATTERN, { message: 'channel may only contain letters, digits, _ . : - (1 to 128)' })
-  channel?: string;
-
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate()
-  before?: Date;
-
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate()
-  after?: Date;
 }

@@ -1,3 +1,4 @@
+import { PartialType } from '@nestjs/swagger';
 import { TargetPolicy } from '@app/core';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Min } from 'class-validator';
 import { CHANNEL_PATTERN, EVENT_TYPE_NAME_PATTERN, IsSigningSecret, IsStringMap, UID_PATTERN } from '../../http/field-rules';
@@ -72,56 +73,4 @@ export class EndpointIn extends EndpointUpdate {
 }
 
 /** Svix's `EndpointPatch`: absent fields keep their value; null clears a nullable one. */
-export class EndpointPatch {
-  @IsOptional()
-  @IsString()
-  @Length(1, TargetPolicy.MAX_URL_LENGTH)
-  @IsUrl(URL_RULES, { message: 'url must be an http or https URL' })
-  url?: string;
-
-  @IsOptional()
-  @IsString()
-  @Length(0, 10_000)
-  description?: string;
-
-  @IsOptional()
-  @IsString()
-  @Matches(UID_PATTERN, { message: 'uid may only contain letters, digits, _ . - (1 to 256)' })
-  uid?: string | null;
-
-  @IsOptional()
-  @IsArray()
-  @ArrayUnique()
-  @Matches(EVENT_TYPE_NAME_PATTERN, { each: true, message: 'each filter type must be an event type name' })
-  filterTypes?: string[] | null;
-
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(10)
-  @ArrayUnique()
-  @Matches(CHANNEL_PATTERN, { each: true, message: 'each channel may only contain letters, digits, _ . : - (1 to 128)' })
-  channels?: string[] | null;
-
-  @IsOptional()
-  @IsBoolean()
-  disabled?: boolean;
-
-  @IsOptional()
-  @IsStringMap()
-  metadata?: Record<string, string>;
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  version?: number;
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  rateLimit?: number | null;
-
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  throttleRate?: number | null;
-}
+export class EndpointPatch extends PartialType(EndpointUpdate) {}

@@ -1,3 +1,4 @@
+import { PartialType } from '@nestjs/swagger';
 import { IsBoolean, IsObject, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { EVENT_TYPE_NAME_PATTERN } from '../../http/field-rules';
 
@@ -38,31 +39,4 @@ export class EventTypeIn extends EventTypeUpdate {
 }
 
 /** Svix's `EventTypePatch`: absent fields keep their value. */
-export class EventTypePatch {
-  @IsOptional()
-  @IsString()
-  @Length(0, 10_000)
-  description?: string;
-
-  @IsOptional()
-  @IsBoolean()
-  archived?: boolean;
-
-  @IsOptional()
-  @IsBoolean()
-  deprecated?: boolean;
-
-  @IsOptional()
-  @IsString()
-  @Length(1, 256)
-  featureFlag?: string | null;
-
-  @IsOptional()
-  @IsString()
-  @Length(1, 256)
-  groupName?: string | null;
-
-  @IsOptional()
-  @IsObject()
-  schemas?: Record<string, unknown> | null;
-}
+export class EventTypePatch extends PartialType(EventTypeUpdate) {}
