@@ -233,6 +233,66 @@ describe('Attempt log', () => {
     });
   });
 
+  describe("an endpoint's messages", () => {
+    let endpoint: string;
+    let older: string;
+    let newer: string;
+    let newest: string;
+
+    beforeAll(async () => {
+      endpoint = (await suite.svix.endpoint.create(appId, { url: 'https://d.example.com/hook', uid: 'messages-of' })).id;
+      older = await suite.log.createMessage({ appId, endpointIds: [endpoint], eventType: 'invoice.paid', channels: ['eu'], at: t(40) });
+      newer = await suite.log.createMessage({ appId, endpointIds: [endpoint], eventType: 'user.created', at: t(41) });
+      newest = await suite.log.createMessage({ appId, endpointIds: [endpoint], eventType: 'invoice.paid', at: t(42) });
+      await suite.log.setDeliveryStatus(older, endpoint, DeliveryStatus.Succeeded);
+      await suite.log.setDeliveryStatus(newer, endpoint, DeliveryStatus.Failed);
+      await suite.log.setDeliveryStatus(newest, endpoint, DeliveryStatus.Pending, t(95));
+    });
+
+    const messagesOf = async (options: Parameters<LogSuite['svix']['messageAttempt']['listAttemptedMessages']>[2] = {}) =>
+      (await suite.svix.messageAttempt.listAttemptedMessages(appId, endpoint, options)).data.map((message) => message.id);
+
+    it('lists the messages sent to an endpoint, newest first, each with its delivery status, through the svix client', async () => {
+      const list = await suite.svix.messageAttempt.listAttemptedMessages(appId, 'messages-of');
+
+      expect(list.data.map((message) => [message.id, message.status, message.statusText])).toEqual([
+        [newest, 1, 'pending'],
+        [newer, 2, 'fail'],
+        [older, 0, 'success'],
+      ]);
+      expect(list.data[0]).toMatchObject({ eventType: 'invoice.paid', nextAttempt: t(95) });
+      expect(list.data[0].payload).not.toEqual({});
+      expect(list.data[2]).toMatchObject({ channels: ['eu'], nextAttempt: null });
+      expect(list.done).toBe(true);
+    });
+
+    it('narrows by delivery status, event type, channel and time, and leaves payloads out on request', async () => {
+      expect(await messagesOf({ status: 2 })).toEqual([newer]);
+      expect(await messagesOf({ eventTypes: ['invoice.paid'] })).toEqual([newest, older]);
+      expect(await messagesOf({ channel: 'eu' })).toEqual([older]);
+      expect(await messagesOf({ after: t(40), before: t(42) })).toEqual([newer]);
+      const bare = await suite.svix.messageAttempt.listAttemptedMessages(appId, endpoint, { withContent: false });
+      expect(bare.data.map((message) => message.payload)).toEqual([{}, {}, {}]);
+    });
+
+    it('pages by message id', async () => {
+      const first = await suite.svix.messageAttempt.listAttemptedMessages(appId, endpoint, { limit: 2 });
+      const second = await suite.svix.messageAttempt.listAttemptedMessages(appId, endpoint, { limit: 2, iterator: first.iterator });
+
+      expect(first.data.map((message) => message.id)).toEqual([newest, newer]);
+      expect(first.done).toBe(false);
+      expect(second.data.map((message) => message.id)).toEqual([older]);
+      expect(second.done).toBe(true);
+    });
+
+    it("answers 404 for another application's endpoint and 422 for a malformed filter", async () => {
+      expect((await svixError(suite.svix.messageAttempt.listAttemptedMessages(appId, otherEndpoint))).code).toBe(404);
+      expect((await svixError(suite.svix.messageAttempt.listAttemptedMessages(otherAppId, endpoint))).code).toBe(404);
+      expect((await suite.get(`/api/v1/app/${appId}/endpoint/${endpoint}/msg?status=7`)).status).toBe(422);
+      expect((await suite.get(`/api/v1/app/${appId}/endpoint/${endpoint}/msg?with_content=maybe`)).status).toBe(422);
+    });
+  });
+
   describe('one attempt', () => {
     let detailed: string;
 

@@ -96,6 +96,11 @@ export function svixStatusOfDelivery(status: DeliveryStatus): SvixMessageStatus 
   }
 }
 
+/** The delivery statuses Svix shows as `status`, for filtering deliveries by their Svix status. */
+export function deliveryStatusesOfSvix(status: SvixMessageStatus): DeliveryStatus[] {
+  return Object.values(DeliveryStatus).filter((candidate) => svixStatusOfDelivery(candidate) === status);
+}
+
 export function svixStatusOfAttempt(outcome: AttemptOutcome): SvixMessageStatus {
   switch (outcome) {
     case AttemptOutcome.Succeeded:

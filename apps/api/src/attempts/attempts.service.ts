@@ -1,4 +1,4 @@
-import { AttemptOutcome, IdemError, SvixMessageStatus } from '@app/core';
+import { AttemptOutcome, deliveryStatusesOfSvix, IdemError, SvixMessageStatus } from '@app/core';
 import {
   AttemptEntity,
   AttemptListFilter,
@@ -18,9 +18,12 @@ import { MessagesService } from '../messages/messages.service';
 import { MessageEndpointOut, toMessageEndpointOut } from './dto/message-endpoint-out.dto';
 import { MessageAttemptOut, toMessageAttemptOut } from './dto/message-attempt-out.dto';
 import { MessageAttemptListQuery } from './dto/message-attempt-queries.dto';
+import { EndpointMessageOut, toEndpointMessageOut } from './dto/endpoint-message-out.dto';
+import { EndpointMessageListQuery } from './dto/endpoint-message-queries.dto';
 
 const ATTEMPT_CURSOR = idCursor('attempt');
 const ENDPOINT_CURSOR = idCursor('endpoint');
+const MESSAGE_CURSOR = idCursor('message');
 
 /** Attempts are written by the worker; the API reads them and asks for manual ones. */
 @Injectable()
@@ -95,6 +98,34 @@ export class AttemptsService {
       ENDPOINT_CURSOR,
       ({ endpoint }) => endpoint.id,
       ({ delivery, endpoint }) => toMessageEndpointOut(delivery, endpoint),
+    );
+  }
+
+  /** The messages sent to an endpoint, each with where its delivery stands; newest first, as Svix lists them. */
+  async listEndpointMessages(
+    principal: Principal,
+    appIdOrUid: string,
+    endpointIdOrUid: string,
+    query: EndpointMessageListQuery,
+  ): Promise<ListResponse<EndpointMessageOut>> {
+    const application = await this.applications.resolve(principal, appIdOrUid);
+    const endpoint = await this.endpointOf(application.id, endpointIdOrUid);
+    const page = toPageQuery(query, MESSAGE_CURSOR, 'descending');
+    const filter = {
+      statuses: query.status === undefined ? undefined : deliveryStatusesOfSvix(query.status),
+      eventTypes: query.event_types,
+      channel: query.channel,
+      before: query.before,
+      after: query.after,
+    };
+    const result = await this.destinations.listByEndpoint(application.id, endpoint.id, filter, page);
+    const withContent = query.with_content ?? true;
+    return toListResponse(
+      result,
+      page,
+      MESSAGE_CURSOR,
+      ({ message }) => message.id,
+      ({ delivery, message }) => toEndpointMessageOut(delivery, message, withContent),
     );
   }
 

@@ -10,6 +10,7 @@ import { MessageEntity } from './message.entity';
 @Index('ix_deliveries_due', ['nextAttemptAt'], { where: `status = 'pending'` })
 @Index('ix_deliveries_lease', ['leaseExpiresAt'], { where: `status = 'sending'` })
 @Index('ix_deliveries_endpoint', ['endpointId', 'createdAt'])
+@Index('ix_deliveries_endpoint_message', ['endpointId', 'messageId'])
 @Index('ix_deliveries_resend', ['resendRequestedAt'], { where: 'resend_requested_at IS NOT NULL' })
 export class DeliveryEntity {
   @PrimaryColumn({ type: 'varchar', length: 40 })

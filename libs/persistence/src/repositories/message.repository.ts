@@ -1,6 +1,7 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
+import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { CONSTRAINT } from '../constraint-names';
 import { MessageEntity, MessageEventIdEntity } from '../entities';
 import { whereCreatedIn } from './created-window';
@@ -62,9 +63,13 @@ export class MessageRepository {
 
   list(appId: string, filter: MessageListFilter, page: PageQuery): Promise<Page<MessageEntity>> {
     const query = this.messages.createQueryBuilder('message').where('message.appId = :appId', { appId });
-    if (filter.eventTypes && filter.eventTypes.length > 0) query.andWhere('message.eventType IN (:...eventTypes)', { eventTypes: filter.eventTypes });
-    if (filter.channel !== undefined) query.andWhere(':channel = ANY(message.channels)', { channel: filter.channel });
-    whereCreatedIn(query, 'message', 'message', filter);
-    return fetchPage(query, 'message.id', page);
+    return fetchPage(whereMessageMatches(query, 'message', filter), 'message.id', page);
   }
+}
+
+/** Keeps the rows whose message, joined as `alias`, passes `filter`. */
+export function whereMessageMatches<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, alias: string, filter: MessageListFilter): SelectQueryBuilder<T> {
+  if (filter.eventTypes && filter.eventTypes.length > 0) query.andWhere(`${alias}.eventType IN (:...eventTypes)`, { eventTypes: filter.eventTypes });
+  if (filter.channel !== undefined) query.andWhere(`:channel = ANY(${alias}.channels)`, { channel: filter.channel });
+  return whereCreatedIn(query, alias, 'message', filter);
 }

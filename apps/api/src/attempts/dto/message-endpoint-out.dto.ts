@@ -1,21 +1,11 @@
-import { DeliveryStatus, SVIX_STATUS_TEXT, svixStatusOfDelivery, SvixMessageStatus } from '@app/core';
+import { IntersectionType } from '@nestjs/swagger';
 import { DeliveryEntity, EndpointEntity } from '@app/persistence';
 import { EndpointOut, toEndpointOut } from '../../endpoints/dto/endpoint-out.dto';
+import { DeliveryProgressOut, toDeliveryProgressOut } from './delivery-progress.dto';
 
 /** Svix's `MessageEndpointOut`: an endpoint a message was sent to, and where that delivery stands. */
-export class MessageEndpointOut extends EndpointOut {
-  status: SvixMessageStatus;
-  statusText: string;
-  /** When the next scheduled attempt is due, while one is. */
-  nextAttempt: string | null;
-}
+export class MessageEndpointOut extends IntersectionType(EndpointOut, DeliveryProgressOut) {}
 
 export function toMessageEndpointOut(delivery: DeliveryEntity, endpoint: EndpointEntity): MessageEndpointOut {
-  const status = svixStatusOfDelivery(delivery.status);
-  return {
-    ...toEndpointOut(endpoint),
-    status,
-    statusText: SVIX_STATUS_TEXT[status],
-    nextAttempt: delivery.status === DeliveryStatus.Pending ? (delivery.nextAttemptAt?.toISOString() ?? null) : null,
-  };
+  return { ...toEndpointOut(endpoint), ...toDeliveryProgressOut(delivery) };
 }

@@ -1,20 +1,13 @@
-import { Transform } from 'class-transformer';
-import { IsBoolean, IsOptional } from 'class-validator';
+import { BooleanQuery } from '../../http/boolean-query';
 import { OrderedListQuery } from '../../http/list';
 
-const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
-
 export class EventTypeListQuery extends OrderedListQuery {
-  @IsOptional()
-  @Transform(toBoolean)
-  @IsBoolean()
+  @BooleanQuery()
   include_archived?: boolean;
 }
 
 export class DeleteEventTypeQuery {
   /** Delete the event type for good instead of archiving it. */
-  @IsOptional()
-  @Transform(toBoolean)
-  @IsBoolean()
+  @BooleanQuery()
   expunge?: boolean;
 }
