@@ -14,6 +14,8 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const ingestConcurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const steadyRate = Number(process.env.BENCH_RATE ?? 200);
 const endpointCount = Number(process.env.BENCH_ENDPOINTS ?? 5);
+// The svix client sends an Idempotency-Key with every POST; `BENCH_IDEMPOTENCY_KEY=false` measures requests without one.
+const withIdempotencyKey = (process.env.BENCH_IDEMPOTENCY_KEY ?? 'true') !== 'false';
 const postgres = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const suffix = randomBytes(4).toString('hex');
@@ -93,12 +95,13 @@ async function main() {
   const recordedSuccesses = async () => Number((await db.query(`SELECT count(*) FROM attempts WHERE outcome = 'succeeded'`)).rows[0].count);
 
   const api = new Pool(apiUrl, { connections: ingestConcurrency });
+  let ingestNumber = 0;
   const ingest = async (i) => {
     const started = performance.now();
     const response = await api.request({
       path: `/api/v1/app/${application.id}/msg`,
       method: 'POST',
-      headers,
+      headers: withIdempotencyKey ? { ...headers, 'idempotency-key': `bench-${++ingestNumber}` } : headers,
       body: JSON.stringify({ eventType: 'bench.event', payload: { sentAt: Date.now(), i } }),
     });
     await response.body.dump();
@@ -168,7 +171,7 @@ async function main() {
   const idemDeliveriesPerSecond = deliveries / deliverySeconds;
   const baselinePerSecond = deliveries / baselineSeconds;
   const fmt = (n) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
-  console.log(`\nIdem benchmark (${seconds} s ingest, ${ingestConcurrency} concurrent ingest clients, 1 API + 1 worker, ${endpointCount} endpoints per event)`);
+  console.log(`\nIdem benchmark (${seconds} s ingest, ${ingestConcurrency} concurrent ingest clients, 1 API + 1 worker, ${endpointCount} endpoints per event, ${withIdempotencyKey ? "an Idempotency-Key on every request, as the svix client sends" : "no Idempotency-Key"})`);
   console.log(`ingest:                 ${accepted} messages, ${fmt(accepted / ingestSeconds)} req/s, latency p50 ${fmt(percentile(ingestLatencies, 50))} ms, p99 ${fmt(percentile(ingestLatencies, 99))} ms`);
   console.log(`deliveries end to end:  ${fmt(idemDeliveriesPerSecond)} /s (all ${deliveries} recorded after ${fmt(deliverySeconds)} s; receiver saw ${throughputReport.unique} unique, ${throughputReport.duplicates} duplicates)`);
   console.log(`ingest→receiver under full load: p50 ${fmt(percentile(throughputReport.latencies, 50))} ms, p99 ${fmt(percentile(throughputReport.latencies, 99))} ms`);

@@ -1,6 +1,6 @@
 import { IdemConfig } from '@app/config';
 import { canonicalJson, IdemError, isId, newId, subscriptionMatches } from '@app/core';
-import { DeliveryRepository, EndpointRepository, MessageEntity, MessageRepository, UnitOfWork } from '@app/persistence';
+import { DeliveryRepository, EndpointEntity, MessageEntity, MessageRepository, UnitOfWork } from '@app/persistence';
 import { DeliveryQueue } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
@@ -25,7 +25,6 @@ export class MessagesService {
   constructor(
     private readonly applications: ApplicationsService,
     private readonly messages: MessageRepository,
-    private readonly endpoints: EndpointRepository,
     private readonly deliveries: DeliveryRepository,
     private readonly deliveryQueue: DeliveryQueue,
     private readonly unitOfWork: UnitOfWork,
@@ -43,18 +42,18 @@ export class MessagesService {
     // Without an eventId to record and no transaction around the request, the message and its deliveries
     // are one INSERT statement, atomic on its own: no BEGIN and COMMIT round trips on the hottest path.
     if (input.eventId == null && !this.unitOfWork.inTransaction) {
-      const application = await this.applications.resolve(principal, appIdOrUid);
-      const { message, deliveryIds } = await this.insert(application.id, messageId, input);
+      const { application, enabledEndpoints } = await this.applications.resolveWithEnabledEndpoints(principal, appIdOrUid);
+      const { message, deliveryIds } = await this.insert(application.id, enabledEndpoints, messageId, input);
       await this.enqueueFirstAttempts(deliveryIds);
       return toMessageOut(message);
     }
     return this.unitOfWork.run(async () => {
-      const application = await this.applications.resolve(principal, appIdOrUid);
+      const { application, enabledEndpoints } = await this.applications.resolveWithEnabledEndpoints(principal, appIdOrUid);
       if (input.eventId != null) {
         const earlier = await this.claimEventId(application.id, messageId, input, input.eventId);
         if (earlier) return toMessageOut(earlier);
       }
-      const { message, deliveryIds } = await this.insert(application.id, messageId, input);
+      const { message, deliveryIds } = await this.insert(application.id, enabledEndpoints, messageId, input);
       this.unitOfWork.afterCommit(() => this.enqueueFirstAttempts(deliveryIds));
       return toMessageOut(message);
     });
@@ -81,9 +80,14 @@ export class MessagesService {
   }
 
   /** The message and one pending delivery per enabled endpoint whose filters match it. */
-  private async insert(appId: string, messageId: string, input: MessageIn): Promise<{ message: MessageEntity; deliveryIds: string[] }> {
+  private async insert(
+    appId: string,
+    enabledEndpoints: readonly EndpointEntity[],
+    messageId: string,
+    input: MessageIn,
+  ): Promise<{ message: MessageEntity; deliveryIds: string[] }> {
     const channels = channelsOf(input);
-    const subscribed = (await this.endpoints.findEnabled(appId)).filter((endpoint) => subscriptionMatches(endpoint, { eventType: input.eventType, channels }));
+    const subscribed = enabledEndpoints.filter((endpoint) => subscriptionMatches(endpoint, { eventType: input.eventType, channels }));
     return this.deliveries.createMessageWithDeliveries(
       { id: messageId, appId, eventType: input.eventType, eventId: input.eventId ?? null, payload: JSON.stringify(input.payload), channels },
       subscribed.map((endpoint) => endpoint.id),

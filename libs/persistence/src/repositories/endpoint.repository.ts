@@ -47,11 +47,6 @@ export class EndpointRepository {
     return fetchPage(query, 'endpoint.id', page);
   }
 
-  /** Every enabled endpoint of the application: the candidates for a new message's fan-out. */
-  findEnabled(appId: string): Promise<EndpointEntity[]> {
-    return this.endpoints.find({ where: { appId, disabled: false }, order: { id: 'ASC' } });
-  }
-
   async update(endpoint: EndpointEntity, fields: Partial<EndpointFields>): Promise<EndpointEntity> {
     // Re-enabling starts the endpoint's health afresh: the old reason and run of failures no longer apply.
     const reset = fields.disabled === false && endpoint.disabled ? { disabledReason: null, failingSince: null } : {};
