@@ -29,6 +29,7 @@ const env = {
   REDIS_URL: redisUrl,
   IDEM_QUEUE_PREFIX: queuePrefix,
   IDEM_ADMIN_TOKEN: adminToken,
+  IDEM_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   IDEM_ALLOW_PRIVATE_TARGETS: 'true',
   IDEM_LOG_LEVEL: 'warn',
   HOST: '127.0.0.1',

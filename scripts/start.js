@@ -8,17 +8,23 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const tokenFile = path.join(root, '.idem', 'admin-token');
+const encryptionKeyFile = path.join(root, '.idem', 'encryption-key');
 
-function adminToken() {
-  if (process.env.IDEM_ADMIN_TOKEN) return process.env.IDEM_ADMIN_TOKEN;
-  if (fs.existsSync(tokenFile)) return fs.readFileSync(tokenFile, 'utf8').trim();
-  const token = 'idem_admin_' + randomBytes(24).toString('base64url');
-  fs.mkdirSync(path.dirname(tokenFile), { recursive: true });
-  fs.writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
-  return token;
+/** The value in `file`, made by `generate` and kept there (readable by this user only) the first time. */
+function kept(file, generate) {
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const value = generate();
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, value + '\n', { mode: 0o600 });
+  return value;
 }
 
-const env = { ...process.env, IDEM_ADMIN_TOKEN: adminToken() };
+const env = {
+  ...process.env,
+  IDEM_ADMIN_TOKEN: process.env.IDEM_ADMIN_TOKEN || kept(tokenFile, () => 'idem_admin_' + randomBytes(24).toString('base64url')),
+  // Endpoint secrets in the database are encrypted with this key: losing the file loses them.
+  IDEM_ENCRYPTION_KEY: process.env.IDEM_ENCRYPTION_KEY || kept(encryptionKeyFile, () => randomBytes(32).toString('base64')),
+};
 const migrate = spawnSync(process.execPath, ['dist/apps/api/main.js', 'migrate'], { cwd: root, env, stdio: 'inherit' });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
@@ -28,7 +34,8 @@ const children = ['api', 'worker'].map((app) =>
 const port = env.PORT || '8040';
 const host = env.HOST || '127.0.0.1';
 console.log(`\nIdem API:     http://${host}:${port}/api/v1  (OpenAPI at /docs)`);
-console.log(`Admin token:  ${env.IDEM_ADMIN_TOKEN}${process.env.IDEM_ADMIN_TOKEN ? '' : `  (kept in ${path.relative(root, tokenFile)})`}\n`);
+console.log(`Admin token:  ${env.IDEM_ADMIN_TOKEN}${process.env.IDEM_ADMIN_TOKEN ? '' : `  (kept in ${path.relative(root, tokenFile)})`}`);
+console.log(`Secrets key:  ${process.env.IDEM_ENCRYPTION_KEY ? 'from IDEM_ENCRYPTION_KEY' : `kept in ${path.relative(root, encryptionKeyFile)}; back it up`}\n`);
 
 let stopping = false;
 function stop(signal) {

@@ -1,8 +1,9 @@
 import { generateSigningSecret, newId } from '@app/core';
+import { EndpointSecretCipher } from '@app/persistence';
 import { createProducerRedis, DeliveryQueue } from '@app/queue';
 import type IORedis from 'ioredis';
 import type { Client } from 'pg';
-import { connectToDatabase, TestEnvironment } from './test-environment';
+import { connectToDatabase, endpointSecretCipherOf, TestEnvironment } from './test-environment';
 
 export interface SeededEndpoint {
   appId: string;
@@ -59,19 +60,21 @@ export interface AttemptRow {
 /**
  * Writes what the API writes when it accepts a message (the message and one pending delivery per
  * endpoint, due now, in one transaction), then enqueues attempt 1 through the real DeliveryQueue, so
- * worker suites run without the API. Also reads deliveries and attempts back for assertions.
+ * worker suites run without the API. Endpoint secrets are sealed with the suite's key, as the API
+ * stores them. Also reads deliveries and attempts back for assertions.
  */
 export class Seeder {
   private constructor(
     readonly db: Client,
     readonly queue: DeliveryQueue,
     private readonly redis: IORedis,
+    private readonly secretCipher: EndpointSecretCipher,
   ) {}
 
   static async open(environment: TestEnvironment): Promise<Seeder> {
     const db = await connectToDatabase(environment.databaseUrl);
     const redis = createProducerRedis(environment.redisUrl, { enableOfflineQueue: true });
-    return new Seeder(db, new DeliveryQueue(redis, environment.queuePrefix), redis);
+    return new Seeder(db, new DeliveryQueue(redis, environment.queuePrefix), redis, endpointSecretCipherOf(environment.env));
   }
 
   async endpoint(seed: EndpointSeed): Promise<SeededEndpoint> {
@@ -90,7 +93,7 @@ export class Seeder {
       await this.db.query(`INSERT INTO endpoint_secrets (id, endpoint_id, secret, expires_at) VALUES ($1, $2, $3, $4)`, [
         newId('endpointSecret'),
         endpointId,
-        entry.secret,
+        this.secretCipher.seal(endpointId, entry.secret),
         entry.expiresAt,
       ]);
     }

@@ -1,4 +1,5 @@
-import { migrateDatabase } from '@app/persistence';
+import { loadIdemConfig } from '@app/config';
+import { EndpointSecretCipher, migrateDatabase } from '@app/persistence';
 import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
@@ -7,8 +8,9 @@ const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
- * One suite's own world: a fresh migrated database, its own Redis key prefix and an admin token.
- * `env` is what the API and worker read; `dispose` drops the database and the prefix's keys.
+ * One suite's own world: a fresh migrated database, its own Redis key prefix, an admin token and an
+ * encryption key for endpoint secrets. `env` is what the API and worker read; `dispose` drops the
+ * database and the prefix's keys.
  */
 export interface TestEnvironment {
   env: Record<string, string>;
@@ -33,6 +35,7 @@ export async function createTestEnvironment(overrides: Record<string, string> = 
     REDIS_URL,
     IDEM_QUEUE_PREFIX: queuePrefix,
     IDEM_ADMIN_TOKEN: adminToken,
+    IDEM_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     IDEM_ALLOW_PRIVATE_TARGETS: 'true',
     IDEM_LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
@@ -78,6 +81,11 @@ async function deleteKeysWithPrefix(redisUrl: string, prefix: string): Promise<n
     redis.disconnect();
   }
   return deleted;
+}
+
+/** The cipher the API and worker build from `env`, for tests that read or write `endpoint_secrets` directly. */
+export function endpointSecretCipherOf(env: Record<string, string>): EndpointSecretCipher {
+  return EndpointSecretCipher.fromConfig(loadIdemConfig(env));
 }
 
 /** A plain pg client on the suite's database, for assertions on what was (or was not) written. */

@@ -4,6 +4,20 @@ import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
 
+/**
+ * An app's `main.ts` run from source in a child process, as `node dist/...` runs it in production. `env`
+ * is laid over this process's environment; a variable set to `undefined` is left out.
+ */
+export function spawnFromSource(main: string, args: string[], env: Record<string, string | undefined>): ChildProcess {
+  const childEnv: Record<string, string | undefined> = { ...process.env, ...env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') };
+  for (const [name, value] of Object.entries(childEnv)) if (value === undefined) delete childEnv[name];
+  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', main, ...args], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
 /** A real worker process, started from source with the suite's environment, that tests can kill. */
 export class WorkerProcess {
   private output = '';
@@ -16,11 +30,7 @@ export class WorkerProcess {
   }
 
   static async start(env: Record<string, string>, readyTimeoutMs = 30_000): Promise<WorkerProcess> {
-    const child = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/worker/src/main.ts'],
-      { cwd: ROOT, env: { ...process.env, ...env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawnFromSource('apps/worker/src/main.ts', [], env);
     const worker = new WorkerProcess(child);
     const deadline = Date.now() + readyTimeoutMs;
     while (!worker.output.includes('Idem worker started')) {

@@ -1,5 +1,7 @@
-import { generateSigningSecret } from '@app/core';
+import { generateSigningSecret, SecretCipher, SecretKey } from '@app/core';
+import { EndpointSecretCipher } from '@app/persistence';
 import type { INestApplicationContext } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -284,5 +286,43 @@ describe('Delivering a webhook', () => {
     await seeder.waitForStatus([message.deliveryId], 'succeeded');
     expect(receiver.received).toHaveLength(1);
     expect(receiver.received[0].receivedAt).toBeGreaterThanOrEqual(dueAt.getTime() - 5);
+  });
+
+  it('signs with a secret stored in clear, as rows written before secrets were encrypted hold them', async () => {
+    const { receiver, endpoint } = await receiverEndpoint();
+    await seeder.db.query('UPDATE endpoint_secrets SET secret = $1 WHERE endpoint_id = $2', [endpoint.secret, endpoint.endpointId]);
+    await seeder.messages(endpoint, 1);
+
+    await receiver.waitFor((received) => received.length === 1);
+    expect(receiver.received[0].verified).toBe(true);
+  });
+
+  it('holds a delivery whose secret no configured key can read, without holding up others, and sends it once the secret can be read', async () => {
+    const unreadable = await receiverEndpoint();
+    const readable = await receiverEndpoint();
+    const {
+      rows: [{ secret: sealed }],
+    } = await seeder.db.query<{ secret: string }>('SELECT secret FROM endpoint_secrets WHERE endpoint_id = $1', [unreadable.endpoint.endpointId]);
+    const lostKey = new EndpointSecretCipher(new SecretCipher(SecretKey.parse(randomBytes(32).toString('base64'))));
+    await seeder.db.query('UPDATE endpoint_secrets SET secret = $1 WHERE endpoint_id = $2', [
+      lostKey.seal(unreadable.endpoint.endpointId, unreadable.endpoint.secret),
+      unreadable.endpoint.endpointId,
+    ]);
+    const [held] = await seeder.messages(unreadable.endpoint, 1, { enqueue: false });
+    const [sent] = await seeder.messages(readable.endpoint, 1, { enqueue: false });
+    // One enqueue, so both are likely claimed in the same batch.
+    await seeder.queue.enqueue([held, sent].map(({ deliveryId }) => ({ deliveryId, attemptNumber: 1 })));
+
+    await seeder.waitForStatus([sent.deliveryId], 'succeeded');
+    await sleep(500);
+    expect(unreadable.receiver.received).toHaveLength(0);
+    expect(await seeder.attempts(held.deliveryId)).toHaveLength(0);
+    expect((await seeder.delivery(held.deliveryId)).status).toBe('sending');
+
+    // As when the operator puts the key back: the lease runs out and the delivery is sent.
+    await seeder.db.query('UPDATE endpoint_secrets SET secret = $1 WHERE endpoint_id = $2', [sealed, unreadable.endpoint.endpointId]);
+    await seeder.waitForStatus([held.deliveryId], 'succeeded');
+    expect(unreadable.receiver.received).toHaveLength(1);
+    expect(unreadable.receiver.received[0].verified).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { IdemConfig, IdemConfigModule } from '@app/config';
+import { IdemConfig, IdemConfigModule, REDACTED_LOG_PATHS } from '@app/config';
 import { PersistenceModule } from '@app/persistence';
 import { QueueModule } from '@app/queue';
 import { Module } from '@nestjs/common';
@@ -28,7 +28,7 @@ import { RecoveryModule } from './recovery/recovery.module';
       useFactory: (config: IdemConfig) => ({
         pinoHttp: {
           level: config.logLevel,
-          redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+          redact: REDACTED_LOG_PATHS,
           autoLogging: { ignore: (req) => req.url?.startsWith('/api/v1/health') ?? false },
         },
       }),

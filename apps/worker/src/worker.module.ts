@@ -1,4 +1,4 @@
-import { IdemConfig, IdemConfigModule } from '@app/config';
+import { IdemConfig, IdemConfigModule, REDACTED_LOG_PATHS } from '@app/config';
 import { PersistenceModule } from '@app/persistence';
 import { QueueModule } from '@app/queue';
 import { Module } from '@nestjs/common';
@@ -11,7 +11,7 @@ import { MaintenanceModule } from './maintenance/maintenance.module';
     IdemConfigModule,
     LoggerModule.forRootAsync({
       inject: [IdemConfig],
-      useFactory: (config: IdemConfig) => ({ pinoHttp: { level: config.logLevel } }),
+      useFactory: (config: IdemConfig) => ({ pinoHttp: { level: config.logLevel, redact: REDACTED_LOG_PATHS } }),
     }),
     PersistenceModule,
     QueueModule,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { loadIdemConfig } from './idem-config';
 
 describe(loadIdemConfig.name, () => {
@@ -35,5 +36,47 @@ describe(loadIdemConfig.name, () => {
     ['IDEM_API_RATE_LIMIT', '-1', 'IDEM_API_RATE_LIMIT: "-1" is not a whole number from 0 to 1000000'],
   ])('stops start-up naming %s when it is %p', (variable, value, message) => {
     expect(() => loadIdemConfig({ [variable]: value })).toThrow(message);
+  });
+
+  describe('encryption keys', () => {
+    const [current, previous, older] = [randomBytes(32), randomBytes(32), randomBytes(32)];
+
+    it('reads the current key and the previous ones, base64 or hex', () => {
+      const sut = loadIdemConfig({
+        IDEM_ENCRYPTION_KEY: current.toString('base64'),
+        IDEM_ENCRYPTION_KEYS_PREVIOUS: ` ${previous.toString('hex')}, ${older.toString('base64')} ,`,
+      });
+      const keys = sut.requireEncryptionKeys();
+      expect(keys.current.id).toMatch(/^[0-9a-f]{8}$/);
+      expect(keys.previous).toHaveLength(2);
+      expect(new Set([keys.current.id, ...keys.previous.map((key) => key.id)]).size).toBe(3);
+    });
+
+    it('loads without a key (migrations need none), but whatever needs the key stops, saying how to make one', () => {
+      const sut = loadIdemConfig({});
+      expect(() => sut.requireEncryptionKeys()).toThrow(/^IDEM_ENCRYPTION_KEY: is required: .*openssl rand -base64 32/);
+    });
+
+    it.each([
+      ['IDEM_ENCRYPTION_KEY', { IDEM_ENCRYPTION_KEY: current.toString('base64').slice(0, 40) }, 'IDEM_ENCRYPTION_KEY: must be 32 bytes written as base64'],
+      ['IDEM_ENCRYPTION_KEY', { IDEM_ENCRYPTION_KEY: current.toString('hex') + 'ab' }, 'IDEM_ENCRYPTION_KEY: must be 32 bytes written as base64'],
+      [
+        'IDEM_ENCRYPTION_KEYS_PREVIOUS',
+        { IDEM_ENCRYPTION_KEY: current.toString('hex'), IDEM_ENCRYPTION_KEYS_PREVIOUS: `${previous.toString('hex')},${older.toString('hex').slice(2)}` },
+        'IDEM_ENCRYPTION_KEYS_PREVIOUS: entry 2 must be 32 bytes',
+      ],
+      ['IDEM_ENCRYPTION_KEY', { IDEM_ENCRYPTION_KEYS_PREVIOUS: previous.toString('hex') }, 'IDEM_ENCRYPTION_KEY: is required when IDEM_ENCRYPTION_KEYS_PREVIOUS is set'],
+    ])('stops start-up naming %s, never repeating a key', (_variable, env, message) => {
+      let error: Error | undefined;
+      try {
+        loadIdemConfig(env);
+      } catch (thrown) {
+        error = thrown as Error;
+      }
+      expect(error?.message).toContain(message);
+      for (const value of Object.values(env)) {
+        for (const entry of value.split(',')) expect(error?.message).not.toContain(entry.slice(0, 16));
+      }
+    });
   });
 });

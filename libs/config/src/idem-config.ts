@@ -1,4 +1,4 @@
-import { parseCidrList, parseDuration, parseDurationList, TargetPolicyOptions } from '@app/core';
+import { parseCidrList, parseDuration, parseDurationList, SECRET_KEY_FORMAT, SecretKey, TargetPolicyOptions } from '@app/core';
 
 /** Everything Idem reads from its environment, parsed and validated once at start-up. */
 export class IdemConfig {
@@ -31,10 +31,28 @@ export class IdemConfig {
   maxPayloadBytes: number;
   /** Requests per second one credential may make to the API; 0 turns the limit off. */
   apiRateLimit: number;
+  /** The key endpoint signing secrets are encrypted with (`IDEM_ENCRYPTION_KEY`); see `requireEncryptionKeys`. */
+  encryptionKey: SecretKey | undefined;
+  /** Keys that still decrypt but no longer encrypt (`IDEM_ENCRYPTION_KEYS_PREVIOUS`), during a key rotation. */
+  previousEncryptionKeys: SecretKey[];
 
   /** How long a worker owns a delivery it is sending: the request timeout plus a margin for recording the outcome. */
   get deliveryLeaseMs(): number {
     return this.deliveryTimeoutMs + 5_000;
+  }
+
+  /**
+   * The keys for endpoint signing secrets at rest. Only what reads or writes those secrets asks (the API,
+   * the worker, `reencrypt-secrets`), so `migrate` and the migration CLI run without a key.
+   */
+  requireEncryptionKeys(): { current: SecretKey; previous: SecretKey[] } {
+    if (!this.encryptionKey) {
+      throw new ConfigError(
+        'IDEM_ENCRYPTION_KEY',
+        `is required: endpoint signing secrets are stored encrypted with it. Set it to ${SECRET_KEY_FORMAT}, e.g. from \`openssl rand -base64 32\`, and keep it safe: secrets written with a lost key cannot be read again`,
+      );
+    }
+    return { current: this.encryptionKey, previous: this.previousEncryptionKeys };
   }
 
   /** Where endpoints may point: what the API checks when an endpoint is saved and the worker when it connects. */
@@ -84,6 +102,11 @@ export function loadIdemConfig(env: Env): IdemConfig {
   config.logLevel = oneOf(env, 'IDEM_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
   config.maxPayloadBytes = integer(env, 'IDEM_MAX_PAYLOAD_BYTES', 512 * 1024, 1024, 64 * 1024 * 1024);
   config.apiRateLimit = integer(env, 'IDEM_API_RATE_LIMIT', 1000, 0, 1_000_000);
+  config.encryptionKey = optionalSecretKey(env, 'IDEM_ENCRYPTION_KEY');
+  config.previousEncryptionKeys = secretKeyList(env, 'IDEM_ENCRYPTION_KEYS_PREVIOUS');
+  if (!config.encryptionKey && config.previousEncryptionKeys.length > 0) {
+    throw new ConfigError('IDEM_ENCRYPTION_KEY', 'is required when IDEM_ENCRYPTION_KEYS_PREVIOUS is set: it is the key new secrets are written with');
+  }
   return config;
 }
 
@@ -178,4 +201,29 @@ function optionalToken(env: Env, name: string): string | undefined {
   const value = raw(env, name);
   if (value !== undefined && value.length < 16) throw new ConfigError(name, 'must be at least 16 characters');
   return value;
+}
+
+/** A key is never repeated in the message: a typo in it is still most of a key. */
+function optionalSecretKey(env: Env, name: string): SecretKey | undefined {
+  const value = raw(env, name);
+  if (value === undefined) return undefined;
+  try {
+    return SecretKey.parse(value);
+  } catch (error) {
+    throw new ConfigError(name, (error as Error).message);
+  }
+}
+
+function secretKeyList(env: Env, name: string): SecretKey[] {
+  const entries = text(env, name, '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+  return entries.map((entry, index) => {
+    try {
+      return SecretKey.parse(entry);
+    } catch (error) {
+      throw new ConfigError(name, `entry ${index + 1} ${(error as Error).message}`);
+    }
+  });
 }

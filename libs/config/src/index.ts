@@ -1,2 +1,3 @@
 export * from './idem-config';
 export * from './idem-config.module';
+export * from './log-redaction';

@@ -6,3 +6,5 @@ export * from './database-setup';
 export * from './persistence.module';
 export * from './unit-of-work';
 export * from './migrations';
+export * from './endpoint-secret-cipher';
+export * from './endpoint-secret-reencryption';

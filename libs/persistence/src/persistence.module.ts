@@ -6,6 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './data-source-options';
+import { EndpointSecretCipher } from './endpoint-secret-cipher';
 import { REPOSITORIES } from './repositories';
 import { UnitOfWork } from './unit-of-work';
 
@@ -30,7 +31,12 @@ import { UnitOfWork } from './unit-of-work';
       ],
     }),
   ],
-  providers: [...REPOSITORIES, UnitOfWork],
+  providers: [
+    ...REPOSITORIES,
+    UnitOfWork,
+    // Built at start-up, so an API or worker without IDEM_ENCRYPTION_KEY stops with the variable's name.
+    { provide: EndpointSecretCipher, inject: [IdemConfig], useFactory: (config: IdemConfig) => EndpointSecretCipher.fromConfig(config) },
+  ],
   exports: [...REPOSITORIES, UnitOfWork],
 })
 export class PersistenceModule {}

@@ -94,7 +94,7 @@ export class EndpointsService {
     const endpoint = await this.resolve(principal, appIdOrUid, endpointIdOrUid);
     const secret = await this.endpoints.findCurrentSecret(endpoint.id);
     if (!secret) throw new Error(`endpoint ${endpoint.id} has no current signing secret`);
-    return { key: secret.secret };
+    return { key: secret };
   }
 
   /**

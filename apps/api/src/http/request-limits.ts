@@ -46,6 +46,18 @@ export function applyRequestLimits(app: NestExpressApplication, config: IdemConf
       }
     },
   });
+  app.use(withoutQuotedBody);
+}
+
+/**
+ * The body parser's error for invalid JSON is V8's, which quotes the text around the mistake
+ * (`Unexpected token 'w', ..."secret":whsec_abc"...`): a signing secret or token could be in it, and
+ * Nest would answer with it as is. Only the position is passed on.
+ */
+function withoutQuotedBody(error: unknown, _request: Request, _response: Response, next: NextFunction): void {
+  if ((error as { type?: unknown } | null)?.type !== 'entity.parse.failed') return next(error);
+  const position = /at position (\d+)/.exec((error as Error).message)?.[1];
+  next(new IdemError(IdemErrorCode.BadRequest, `The request body is not valid JSON${position === undefined ? '' : ` (at position ${position})`}`));
 }
 
 function refuseTooManyHeaders(request: Request, _response: Response, next: NextFunction): void {

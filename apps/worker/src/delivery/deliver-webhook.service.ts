@@ -57,6 +57,8 @@ export class DeliverWebhookService {
 
   async deliver(job: DeliveryJob): Promise<DeliveryJobResult> {
     const claim = await this.claims.submit({ deliveryId: job.deliveryId, attemptNumber: job.attemptNumber });
+    // Fails this job alone; the delivery is tried again when its lease runs out, once a key can read the secret.
+    if (claim.kind === 'unreadable-secret') throw claim.error;
     if (claim.kind !== 'claimed') return claim;
     const delivery = claim.delivery;
     if (delivery.endpointDisabled || delivery.secrets.length === 0) {

@@ -1,5 +1,5 @@
 import { IdemConfig } from '@app/config';
-import { newId } from '@app/core';
+import { newId, SecretDecryptionError } from '@app/core';
 import { ApplicationRepository, DeliveryRepository, EndpointRepository, UnitOfWork } from '@app/persistence';
 import { DeliveryQueue } from '@app/queue';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
@@ -40,13 +40,23 @@ export class OperationalWebhooks implements OnApplicationBootstrap {
       let endpoint = await this.endpoints.insertUnlessUidTaken(newId('endpoint'), application.id, fields);
       endpoint ??= await this.endpoints.update((await this.endpoints.findByIdOrUid(application.id, OPERATIONAL_ENDPOINT_UID))!, { url, disabled: false });
       await this.endpoints.lock(endpoint.id);
-      if ((await this.endpoints.findCurrentSecret(endpoint.id))?.secret !== secret) {
+      if ((await this.currentSecretOrNull(endpoint.id)) !== secret) {
         await this.endpoints.retireCurrentSecret(endpoint.id, new Date(), new Date());
         await this.endpoints.addSecret(newId('endpointSecret'), endpoint.id, secret);
       }
       return { appId: application.id, endpointId: endpoint.id };
     });
     this.logger.log(`operational webhooks go to ${url}`);
+  }
+
+  /** The configured secret is the truth: one stored that no key can read any more is simply replaced. */
+  private async currentSecretOrNull(endpointId: string): Promise<string | null> {
+    try {
+      return await this.endpoints.findCurrentSecret(endpointId);
+    } catch (error) {
+      if (error instanceof SecretDecryptionError) return null;
+      throw error;
+    }
   }
 
   /** True for deliveries of the operational application itself, which never report on themselves. */

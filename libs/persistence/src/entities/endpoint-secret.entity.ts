@@ -15,8 +15,9 @@ export class EndpointSecretEntity {
   @JoinColumn({ name: 'endpoint_id' })
   endpoint?: EndpointEntity;
 
-  @Column({ type: 'text' })
-  secret: string;
+  /** The secret as stored: sealed by `EndpointSecretCipher`, or in clear for rows written before secrets were encrypted. */
+  @Column({ name: 'secret', type: 'text' })
+  sealedSecret: string;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -1,7 +1,8 @@
-import { AttemptOutcome, AttemptTrigger, DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, newId } from '@app/core';
+import { AttemptOutcome, AttemptTrigger, DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, newId, SecretDecryptionError } from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
+import { EndpointSecretCipher } from '../endpoint-secret-cipher';
 import { MessageEntity } from '../entities';
 
 /** What a worker needs to send one claimed delivery: loaded in the same statement that claims it. */
@@ -14,7 +15,7 @@ export interface ClaimedDelivery {
   payload: string;
   url: string;
   endpointDisabled: boolean;
-  /** Secrets that sign this attempt: the current one and any rotated out less than the grace period ago. */
+  /** Secrets that sign this attempt, in clear: the current one and any rotated out less than the grace period ago. */
   secrets: string[];
 }
 
@@ -26,7 +27,17 @@ export interface ClaimRequest {
 /** Why a delivery could not be claimed, and when it is worth trying again (epoch ms), if ever. */
 export type ClaimRefusal = { kind: 'leased'; retryAt: number } | { kind: 'early'; retryAt: number } | { kind: 'stale' };
 
-export type ClaimResult = { kind: 'claimed'; delivery: ClaimedDelivery } | ClaimRefusal;
+/**
+ * Claimed, but a signing secret of its endpoint cannot be decrypted (its key is not configured, or the
+ * stored value was altered). The delivery keeps its lease and is tried again once the lease runs out;
+ * the rest of the batch goes on.
+ */
+export interface UnreadableSecretClaim {
+  kind: 'unreadable-secret';
+  error: SecretDecryptionError;
+}
+
+export type ClaimResult = { kind: 'claimed'; delivery: ClaimedDelivery } | ClaimRefusal | UnreadableSecretClaim;
 
 export interface ScheduledAttemptRecord {
   deliveryId: string;
@@ -70,7 +81,7 @@ export interface DueDelivery {
 
 const { Pending, Sending } = DeliveryStatus;
 
-/** The secrets that sign for endpoint `e` now, newest first: the current one and any still in its rotation grace period. */
+/** The secrets (as stored) that sign for endpoint `e` now, newest first: the current one and any still in its rotation grace period. */
 const LIVE_SECRETS_SQL = `ARRAY(SELECT s.secret FROM endpoint_secrets s
                           WHERE s.endpoint_id = e.id AND (s.expires_at IS NULL OR s.expires_at > now())
                           ORDER BY s.created_at DESC) AS secrets`;
@@ -87,22 +98,26 @@ interface SendableRow {
   secrets: string[] | null;
 }
 
-function toSendable(row: SendableRow): Omit<ClaimedDelivery, 'attemptNumber'> {
-  return {
-    deliveryId: row.delivery_id,
-    messageId: row.message_id,
-    endpointId: row.endpoint_id,
-    appId: row.app_id,
-    payload: row.payload,
-    url: row.url,
-    endpointDisabled: row.disabled,
-    secrets: row.secrets ?? [],
-  };
-}
-
 @Injectable()
 export class DeliveryRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly secretCipher: EndpointSecretCipher,
+  ) {}
+
+  /** Throws `SecretDecryptionError` when a secret cannot be decrypted. */
+  private toSendable(row: SendableRow): Omit<ClaimedDelivery, 'attemptNumber'> {
+    return {
+      deliveryId: row.delivery_id,
+      messageId: row.message_id,
+      endpointId: row.endpoint_id,
+      appId: row.app_id,
+      payload: row.payload,
+      url: row.url,
+      endpointDisabled: row.disabled,
+      secrets: (row.secrets ?? []).map((stored) => this.secretCipher.open(row.endpoint_id, stored)),
+    };
+  }
 
   private query<T = Record<string, unknown>>(sql: string, parameters: unknown[]): Promise<T[]> {
     return this.txHost.tx.query(sql, parameters);
@@ -173,7 +188,12 @@ export class DeliveryRepository {
     return requests.map((request) => {
       const row = claimed.get(request.deliveryId);
       if (!row) return refusals.get(request.deliveryId) ?? { kind: 'stale' };
-      return { kind: 'claimed', delivery: { ...toSendable(row), attemptNumber: row.attempt_number } };
+      try {
+        return { kind: 'claimed', delivery: { ...this.toSendable(row), attemptNumber: row.attempt_number } };
+      } catch (error) {
+        if (error instanceof SecretDecryptionError) return { kind: 'unreadable-secret', error };
+        throw error;
+      }
     });
   }
 
@@ -285,7 +305,7 @@ export class DeliveryRepository {
       [deliveryId],
     );
     if (!row) return null;
-    return { ...toSendable(row), scheduledAttempts: row.scheduled_attempts, resendRequestedAt: row.resend_requested_at };
+    return { ...this.toSendable(row), scheduledAttempts: row.scheduled_attempts, resendRequestedAt: row.resend_requested_at };
   }
 
 

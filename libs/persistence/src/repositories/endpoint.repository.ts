@@ -4,6 +4,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { IsNull, LessThanOrEqual } from 'typeorm';
 import { CONSTRAINT, isUniqueViolation } from '../constraint-names';
+import { EndpointSecretCipher } from '../endpoint-secret-cipher';
 import { EndpointEntity, EndpointSecretEntity } from '../entities';
 import { fetchPage, Page, PageQuery } from './keyset-page';
 
@@ -12,10 +13,13 @@ export type EndpointFields = Pick<
   'uid' | 'url' | 'description' | 'version' | 'rateLimit' | 'disabled' | 'filterTypes' | 'channels' | 'metadata'
 >;
 
-/** Endpoints and their signing secrets. */
+/** Endpoints and their signing secrets, which go in and come out in clear and are stored sealed. */
 @Injectable()
 export class EndpointRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly secretCipher: EndpointSecretCipher,
+  ) {}
 
   private get endpoints() {
     return this.txHost.tx.getRepository(EndpointEntity);
@@ -64,12 +68,13 @@ export class EndpointRepository {
   }
 
   async addSecret(id: string, endpointId: string, secret: string): Promise<void> {
-    await this.secrets.insert({ id, endpointId, secret, expiresAt: null });
+    await this.secrets.insert({ id, endpointId, sealedSecret: this.secretCipher.seal(endpointId, secret), expiresAt: null });
   }
 
-  /** The secret new signatures are made with: the one without an expiry. */
-  findCurrentSecret(endpointId: string): Promise<EndpointSecretEntity | null> {
-    return this.secrets.findOne({ where: { endpointId, expiresAt: IsNull() }, order: { createdAt: 'DESC' } });
+  /** The secret new signatures are made with (the one without an expiry), in clear. */
+  async findCurrentSecret(endpointId: string): Promise<string | null> {
+    const current = await this.secrets.findOne({ where: { endpointId, expiresAt: IsNull() }, order: { createdAt: 'DESC' } });
+    return current ? this.secretCipher.open(endpointId, current.sealedSecret) : null;
   }
 
   /** Gives the current secret an expiry, so it keeps signing beside its successor until then, and drops long-expired ones. */
