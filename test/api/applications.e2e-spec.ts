@@ -55,6 +55,19 @@ describe('Applications API (svix client)', () => {
     expect((await suite.svix.application.get('put-me-2')).id).toBe(app.id);
   });
 
+  it('refuses a throttleRate or rateLimit outside 1 to 65535, or the two names disagreeing, with 422, changing nothing', async () => {
+    const app = await suite.svix.application.create({ name: 'Throttled', rateLimit: 9 });
+    expect(app).toMatchObject({ throttleRate: 9, rateLimit: 9 });
+    const before = await suite.count('applications');
+    for (const body of [{ throttleRate: 0 }, { rateLimit: 65_536 }, { throttleRate: 1.5 }, { rateLimit: 4, throttleRate: 5 }]) {
+      const created = await suite.request('POST', '/api/v1/app', { body: { name: 'Bad', ...body } });
+      const patched = await suite.request('PATCH', `/api/v1/app/${app.id}`, { body });
+      expect([created.status, patched.status]).toEqual([422, 422]);
+    }
+    expect(await suite.count('applications')).toBe(before);
+    expect(await suite.svix.application.get(app.id)).toMatchObject({ throttleRate: 9, rateLimit: 9 });
+  });
+
   it('creates an application on PUT to an unknown uid, and refuses a uid that is taken with 409', async () => {
     const raw = await suite.request('PUT', '/api/v1/app/made-by-put', { body: { name: 'Made by PUT' } });
     expect(raw.status).toBe(201);

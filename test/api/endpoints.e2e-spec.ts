@@ -87,6 +87,57 @@ describe('Endpoints API (svix client)', () => {
     expect(await suite.count('endpoint_secrets', 'endpoint_id = $1', [endpoint.id])).toBe(0);
   });
 
+  it('takes the rate limit as throttleRate or as rateLimit and returns it under both names, through create, get, update and patch', async () => {
+    const created = await suite.svix.endpoint.create(appId, { url: 'https://example.com/throttled', throttleRate: 10 });
+    expect(created).toMatchObject({ throttleRate: 10, rateLimit: 10 });
+    expect(await suite.svix.endpoint.get(appId, created.id)).toMatchObject({ throttleRate: 10, rateLimit: 10 });
+    expect(await suite.svix.endpoint.create(appId, { url: 'https://example.com/old-name', rateLimit: 7 })).toMatchObject({ throttleRate: 7, rateLimit: 7 });
+    expect(await suite.svix.endpoint.create(appId, { url: 'https://example.com/both', rateLimit: 3, throttleRate: 3 })).toMatchObject({ throttleRate: 3, rateLimit: 3 });
+    expect(await suite.svix.endpoint.create(appId, { url: 'https://example.com/unlimited' })).toMatchObject({ throttleRate: null, rateLimit: null });
+
+    expect(await suite.svix.endpoint.update(appId, created.id, { url: 'https://example.com/throttled', rateLimit: 65_535 })).toMatchObject({ throttleRate: 65_535, rateLimit: 65_535 });
+    // PUT replaces every field: no rate limit sent is no rate limit.
+    expect(await suite.svix.endpoint.update(appId, created.id, { url: 'https://example.com/throttled' })).toMatchObject({ throttleRate: null, rateLimit: null });
+
+    expect(await suite.svix.endpoint.patch(appId, created.id, { throttleRate: 1 })).toMatchObject({ throttleRate: 1, rateLimit: 1 });
+    expect(await suite.svix.endpoint.patch(appId, created.id, { description: 'untouched limit' })).toMatchObject({ throttleRate: 1, rateLimit: 1 });
+    expect(await suite.svix.endpoint.patch(appId, created.id, { rateLimit: 20 })).toMatchObject({ throttleRate: 20, rateLimit: 20 });
+    expect(await suite.svix.endpoint.patch(appId, created.id, { throttleRate: null })).toMatchObject({ throttleRate: null, rateLimit: null });
+    expect(await suite.svix.endpoint.patch(appId, created.id, { rateLimit: 4 })).toMatchObject({ throttleRate: 4, rateLimit: 4 });
+    expect(await suite.svix.endpoint.patch(appId, created.id, { rateLimit: null })).toMatchObject({ throttleRate: null, rateLimit: null });
+    const { rows } = await suite.db.query<{ rate_limit: number | null }>('SELECT rate_limit FROM endpoints WHERE id = $1', [created.id]);
+    expect(rows).toEqual([{ rate_limit: null }]);
+  });
+
+  it('refuses a rate limit that is not a whole number from 1 to 65535, or two names that disagree, with 422, changing nothing', async () => {
+    const endpoint = await suite.svix.endpoint.create(appId, { url: 'https://example.com/bounds', throttleRate: 5 });
+    const endpointsBefore = await suite.count('endpoints');
+    const path = `/api/v1/app/${appId}/endpoint`;
+    for (const field of ['throttleRate', 'rateLimit']) {
+      for (const value of [0, -5, 2.5, 65_536, 1e12, '5', true]) {
+        const create = await suite.request('POST', path, { body: { url: 'https://example.com/bad', [field]: value } });
+        const update = await suite.request('PUT', `${path}/${endpoint.id}`, { body: { url: 'https://example.com/bounds', [field]: value } });
+        const patch = await suite.request('PATCH', `${path}/${endpoint.id}`, { body: { [field]: value } });
+        for (const response of [create, update, patch]) {
+          expect({ value, status: response.status }).toEqual({ value, status: 422 });
+          expect([...new Set(response.body.detail.map((problem: { loc: string[] }) => problem.loc.join('.')))]).toEqual([`body.${field}`]);
+        }
+      }
+    }
+    for (const [rateLimit, throttleRate] of [
+      [5, 6],
+      [5, null],
+      [null, 5],
+    ]) {
+      const patch = await suite.request('PATCH', `${path}/${endpoint.id}`, { body: { rateLimit, throttleRate } });
+      expect(patch.status).toBe(422);
+      expect(patch.body.detail[0].msg).toMatch(/rateLimit|throttleRate/);
+    }
+    expect((await svixError(suite.svix.endpoint.create(appId, { url: 'https://example.com/x', rateLimit: 2, throttleRate: 3 }))).code).toBe(422);
+    expect(await suite.count('endpoints')).toBe(endpointsBefore);
+    expect(await suite.svix.endpoint.get(appId, endpoint.id)).toMatchObject({ url: 'https://example.com/bounds', throttleRate: 5, rateLimit: 5 });
+  });
+
   it('pages through endpoints with the iterator', async () => {
     const app = await suite.svix.application.create({ name: 'Many endpoints' });
     const ids: string[] = [];

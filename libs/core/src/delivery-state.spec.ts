@@ -15,6 +15,11 @@ describe('delivery state machine', () => {
     expect(() => nextDeliveryStatus(DeliveryStatus.Pending, DeliveryTransition.Reclaim)).toThrow('a pending delivery cannot reclaim');
   });
 
+  it('hands a claimed delivery back to pending when its endpoint is throttled, and only a claimed one', () => {
+    expect(nextDeliveryStatus(DeliveryStatus.Sending, DeliveryTransition.Throttle)).toBe(DeliveryStatus.Pending);
+    expect(() => nextDeliveryStatus(DeliveryStatus.Pending, DeliveryTransition.Throttle)).toThrow('a pending delivery cannot throttle');
+  });
+
   it('ends a delivery being sent as succeeded, failed or canceled, and only then', () => {
     expect(nextDeliveryStatus(DeliveryStatus.Sending, DeliveryTransition.Exhaust)).toBe(DeliveryStatus.Failed);
     expect(nextDeliveryStatus(DeliveryStatus.Sending, DeliveryTransition.Cancel)).toBe(DeliveryStatus.Canceled);

@@ -8,8 +8,12 @@
  *      │◀──retry─────────┘ │ └──exhaust──▶ failed
  *      │                   └──cancel───▶ canceled   (endpoint disabled or gone)
  *      │◀──leaseExpire── sending whose lease ran out (its worker died)
+ *      │◀──throttle───── sending whose endpoint's rate limit says "not yet" (nothing was sent)
  *
  * `reclaim` is claim and leaseExpire in one step: a worker may take over a delivery whose lease expired.
+ * `throttle` hands a claimed delivery back, due when the endpoint's rate limit has room for it: no
+ * attempt was made, so none is recorded and the attempt number stays; it is the same wait as a job
+ * arriving early, not a failure.
  * `resendSucceed`: a manual resend that succeeded delivers a delivery that was waiting for a retry, had
  * failed or was canceled; one that fails changes nothing, and scheduled retries go on as planned.
  */
@@ -34,6 +38,7 @@ export enum DeliveryTransition {
   LeaseExpire = 'leaseExpire',
   Cancel = 'cancel',
   ResendSucceed = 'resendSucceed',
+  Throttle = 'throttle',
 }
 
 export const DELIVERY_TRANSITIONS: Readonly<
@@ -46,6 +51,7 @@ export const DELIVERY_TRANSITIONS: Readonly<
   [DeliveryTransition.Exhaust]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Failed },
   [DeliveryTransition.LeaseExpire]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Pending },
   [DeliveryTransition.Cancel]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Canceled },
+  [DeliveryTransition.Throttle]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Pending },
   [DeliveryTransition.ResendSucceed]: {
     from: [DeliveryStatus.Pending, DeliveryStatus.Failed, DeliveryStatus.Canceled],
     to: DeliveryStatus.Succeeded,

@@ -5,6 +5,7 @@ export * from './retry-after';
 export * from './signing';
 export * from './subscription';
 export * from './delivery-state';
+export * from './endpoint-throttle';
 export * from './idem-error';
 export * from './api-token';
 export * from './canonical-json';

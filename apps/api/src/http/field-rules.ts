@@ -1,5 +1,5 @@
-import { isValidSigningSecret } from '@app/core';
-import { registerDecorator, ValidationOptions } from 'class-validator';
+import { isValidSigningSecret, THROTTLE_RATE_MAX, THROTTLE_RATE_MIN } from '@app/core';
+import { IsInt, IsOptional, Max, Min, registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
 
 /** Svix's rule for an application's or endpoint's `uid`. */
 export const UID_PATTERN = /^[a-zA-Z0-9_.-]{1,256}$/;
@@ -28,7 +28,33 @@ export function IsDisplayName(options?: ValidationOptions): PropertyDecorator {
     });
 }
 
-/** `throttleRate` wins over Svix's deprecated `rateLimit`; undefined when neither was sent. */
+/**
+ * Svix's `throttleRate` and its deprecated name `rateLimit`: messages per second, a uint16 in Svix, and 0
+ * is refused (it would stop delivery; disabling the endpoint does that). Null means no limit. When both
+ * names are sent they must agree.
+ */
+export function IsThrottleRate(otherName: 'rateLimit' | 'throttleRate'): PropertyDecorator {
+  return (target, propertyName) => {
+    IsOptional()(target, propertyName);
+    IsInt()(target, propertyName);
+    Min(THROTTLE_RATE_MIN)(target, propertyName);
+    Max(THROTTLE_RATE_MAX)(target, propertyName);
+    registerDecorator({
+      name: 'isSameThrottleRate',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: `$property and ${otherName} name one setting; when both are sent they must be equal` },
+      validator: {
+        validate: (value: unknown, args: ValidationArguments) => {
+          const other = (args.object as Record<string, unknown>)[otherName];
+          return other === undefined || other === value;
+        },
+      },
+    });
+  };
+}
+
+/** The rate limit a body sets, under either name (validation made them agree); undefined when neither was sent. */
 export function throttleRateOf(input: { rateLimit?: number | null; throttleRate?: number | null }): number | null | undefined {
   return input.throttleRate !== undefined ? input.throttleRate : input.rateLimit;
 }

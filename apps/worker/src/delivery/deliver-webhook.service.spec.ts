@@ -1,17 +1,33 @@
 import { IdemConfig, loadIdemConfig } from '@app/config';
-import { DeliveryTransition, generateSigningSecret } from '@app/core';
-import { ClaimedDelivery, ClaimRequest, ClaimResult, DeliveryRepository, EndpointRepository, ScheduledAttemptRecord, UnitOfWork } from '@app/persistence';
+import { DeliveryTransition, generateSigningSecret, ThrottleDecision } from '@app/core';
+import {
+  ClaimedDelivery,
+  ClaimRequest,
+  ClaimResult,
+  DeliveryRepository,
+  EndpointRepository,
+  ResendableDelivery,
+  ScheduledAttemptRecord,
+  ThrottledDelivery,
+  UnitOfWork,
+} from '@app/persistence';
 import { DeliveryQueue, ScheduledDeliveryJob } from '@app/queue';
 import { Webhook } from 'standardwebhooks';
 import { OperationalWebhooks } from '../operational/operational-webhooks.service';
 import { DeliverWebhookService } from './deliver-webhook.service';
+import { EndpointThrottle } from './endpoint-throttle';
 import { WebhookRequest, WebhookResponse, WebhookSender } from './webhook-sender';
 
-/** Postgres as the service sees it: what each claim answers, and what was recorded or canceled. */
-class FakeDeliveries implements Pick<DeliveryRepository, 'claim' | 'recordScheduledAttempts' | 'cancel' | 'findExternalNames'> {
+/** Postgres as the service sees it: what each claim answers, and what was recorded, canceled or handed back. */
+class FakeDeliveries
+  implements Pick<DeliveryRepository, 'claim' | 'recordScheduledAttempts' | 'cancel' | 'throttle' | 'findExternalNames' | 'findResendable' | 'recordManualAttempt'>
+{
   readonly claimBatches: ClaimRequest[][] = [];
   readonly recorded: ScheduledAttemptRecord[] = [];
   readonly canceled: ClaimRequest[] = [];
+  readonly throttleBatches: ThrottledDelivery[][] = [];
+  readonly resendable = new Map<string, ResendableDelivery>();
+  manualAttempts = 0;
   readonly answers = new Map<string, ClaimResult>();
   /** Another worker recorded these attempts first. */
   readonly recordedElsewhere = new Set<string>();
@@ -33,8 +49,32 @@ class FakeDeliveries implements Pick<DeliveryRepository, 'claim' | 'recordSchedu
     this.canceled.push({ deliveryId, attemptNumber });
   }
 
+  async throttle(deliveries: readonly ThrottledDelivery[]): Promise<void> {
+    this.throttleBatches.push([...deliveries]);
+  }
+
   async findExternalNames(): Promise<Map<string, string | null>> {
     return new Map();
+  }
+
+  async findResendable(deliveryId: string): Promise<ResendableDelivery | null> {
+    return this.resendable.get(deliveryId) ?? null;
+  }
+
+  async recordManualAttempt(): Promise<boolean> {
+    this.manualAttempts += 1;
+    return true;
+  }
+}
+
+/** The shared limiter: answers what the test sets, per endpoint, and remembers who asked. */
+class FakeThrottle extends EndpointThrottle {
+  readonly asked: { endpointId: string; ratePerSecond: number; holder: string }[] = [];
+  readonly answers = new Map<string, ThrottleDecision>();
+
+  async admit(endpointId: string, ratePerSecond: number, holder: string): Promise<ThrottleDecision> {
+    this.asked.push({ endpointId, ratePerSecond, holder });
+    return this.answers.get(endpointId) ?? { kind: 'send' };
   }
 }
 
@@ -62,19 +102,29 @@ describe(DeliverWebhookService.name, () => {
   let deliveries: FakeDeliveries;
   let sender: FakeSender;
   let queue: FakeQueue;
+  let throttle: FakeThrottle;
+  let healthUpdates: number;
   let sut: DeliverWebhookService;
 
   beforeEach(() => {
     deliveries = new FakeDeliveries();
     sender = new FakeSender();
     queue = new FakeQueue();
-    const endpoints = { recordAttemptOutcomes: async () => [] } as unknown as EndpointRepository;
+    throttle = new FakeThrottle();
+    healthUpdates = 0;
+    const endpoints = {
+      recordAttemptOutcomes: async () => {
+        healthUpdates += 1;
+        return [];
+      },
+    } as unknown as EndpointRepository;
     const operationalWebhooks = { isOperational: () => false, emit: async () => undefined } as unknown as OperationalWebhooks;
     const unitOfWork = { run: <T>(work: () => Promise<T>) => work() } as unknown as UnitOfWork;
     sut = new DeliverWebhookService(
       deliveries as unknown as DeliveryRepository,
       endpoints,
       sender,
+      throttle,
       queue as unknown as DeliveryQueue,
       operationalWebhooks,
       unitOfWork,
@@ -92,6 +142,7 @@ describe(DeliverWebhookService.name, () => {
       payload: '{"amount": 12.50, "b":1,"a":2}',
       url: 'https://receiver.example/hooks',
       endpointDisabled: false,
+      throttleRate: null,
       secrets: [secret],
       ...overrides,
     };
@@ -192,5 +243,64 @@ describe(DeliverWebhookService.name, () => {
 
     await expect(sut.deliver({ deliveryId: claimable(1).deliveryId, attemptNumber: 1 })).rejects.toThrow('ECONNREFUSED');
     expect(sender.requests).toEqual([]);
+  });
+
+  it('sends to an endpoint without a rate limit without asking the throttle', async () => {
+    await sut.deliver({ deliveryId: claimable(1).deliveryId, attemptNumber: 1 });
+
+    expect(throttle.asked).toEqual([]);
+    expect(sender.requests).toHaveLength(1);
+  });
+
+  it("asks the endpoint's throttle, at its rate, for this attempt, and sends when there is room", async () => {
+    const delivery = claimable(2, { throttleRate: 5 });
+
+    expect(await sut.deliver({ deliveryId: delivery.deliveryId, attemptNumber: 2 })).toEqual({ kind: 'recorded', transition: DeliveryTransition.Succeed });
+    expect(throttle.asked).toEqual([{ endpointId: 'ep_1', ratePerSecond: 5, holder: `${delivery.deliveryId}:2` }]);
+    expect(sender.requests).toHaveLength(1);
+  });
+
+  it('hands a throttled delivery back unsent, at the same attempt, without recording an attempt or touching health', async () => {
+    const delivery = claimable(3, { throttleRate: 5 });
+    throttle.answers.set('ep_1', { kind: 'wait', waitMs: 1_400 });
+
+    const before = Date.now();
+    const result = await sut.deliver({ deliveryId: delivery.deliveryId, attemptNumber: 3 });
+    expect(result).toEqual({ kind: 'throttled', retryAt: expect.any(Number) });
+    expect((result as { retryAt: number }).retryAt).toBeGreaterThanOrEqual(before + 1_400);
+    expect(deliveries.throttleBatches).toEqual([[{ deliveryId: delivery.deliveryId, attemptNumber: 3, waitMs: 1_400 }]]);
+    expect(sender.requests).toEqual([]);
+    expect(deliveries.recorded).toEqual([]);
+    expect(deliveries.canceled).toEqual([]);
+    expect(healthUpdates).toBe(0);
+    expect(queue.enqueued).toEqual([]);
+  });
+
+  it('hands back concurrent throttled deliveries in one round trip, while other endpoints are sent', async () => {
+    const throttled = [1, 2, 3].map((n) => claimable(1, { deliveryId: `dlv_slow_${n}`, endpointId: 'ep_slow', throttleRate: 1 }));
+    const free = claimable(1, { deliveryId: 'dlv_free', endpointId: 'ep_free' });
+    throttle.answers.set('ep_slow', { kind: 'wait', waitMs: 1_000 });
+
+    const results = await Promise.all([...throttled, free].map((delivery) => sut.deliver({ deliveryId: delivery.deliveryId, attemptNumber: 1 })));
+    expect(results.map((result) => result.kind)).toEqual(['throttled', 'throttled', 'throttled', 'recorded']);
+    expect(deliveries.throttleBatches).toHaveLength(1);
+    expect(deliveries.throttleBatches[0].map((delivery) => delivery.deliveryId)).toEqual(throttled.map((delivery) => delivery.deliveryId));
+    expect(sender.requests.map((request) => request.url)).toEqual([free.url]);
+  });
+
+  it('makes a manual resend to a throttled endpoint wait too, sending and recording nothing meanwhile', async () => {
+    const requestedAt = new Date('2030-01-01T00:00:00Z');
+    const { attemptNumber: _, ...sendable } = claimable(1, { throttleRate: 2 });
+    deliveries.resendable.set('dlv_1', { ...sendable, scheduledAttempts: 4, resendRequestedAt: requestedAt });
+    throttle.answers.set('ep_1', { kind: 'wait', waitMs: 500 });
+
+    expect(await sut.resend({ deliveryId: 'dlv_1', requestedAt: requestedAt.getTime() })).toEqual({ kind: 'throttled', retryAt: expect.any(Number) });
+    expect(throttle.asked).toEqual([{ endpointId: 'ep_1', ratePerSecond: 2, holder: `dlv_1:resend:${requestedAt.getTime()}` }]);
+    expect(sender.requests).toEqual([]);
+    expect(deliveries.manualAttempts).toBe(0);
+
+    throttle.answers.delete('ep_1');
+    expect(await sut.resend({ deliveryId: 'dlv_1', requestedAt: requestedAt.getTime() })).toEqual({ kind: 'recorded' });
+    expect(sender.requests).toHaveLength(1);
   });
 });

@@ -1,18 +1,37 @@
 import { IdemConfig } from '@app/config';
 import { AttemptOutcome, DeliveryTransition, MicroBatcher, RetryPolicy, signWebhook } from '@app/core';
-import { ClaimedDelivery, ClaimRefusal, ClaimRequest, ClaimResult, DeliveryRepository, DisabledEndpoint, EndpointRepository, ScheduledAttemptRecord, UnitOfWork } from '@app/persistence';
+import {
+  ClaimedDelivery,
+  ClaimRefusal,
+  ClaimRequest,
+  ClaimResult,
+  DeliveryRepository,
+  DisabledEndpoint,
+  EndpointRepository,
+  ScheduledAttemptRecord,
+  ThrottledDelivery,
+  UnitOfWork,
+} from '@app/persistence';
 import { DeliveryJob, DeliveryQueue, ResendJob } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
 import { FAILING_AFTER_ATTEMPT, OperationalEvent, OperationalEventType } from '../operational/operational-event';
 import { OperationalWebhooks } from '../operational/operational-webhooks.service';
+import { EndpointThrottle } from './endpoint-throttle';
 import { WebhookResponse, WebhookSender } from './webhook-sender';
 
-/** What became of one delivery job. Refusals tell the processor when the job is worth running again. */
+/** Nothing was sent: the endpoint's rate limit has room for this job at `retryAt` (epoch ms). */
+export type Throttled = { kind: 'throttled'; retryAt: number };
+
+/** What became of one delivery job. Refusals and throttling tell the processor when the job is worth running again. */
 export type DeliveryJobResult =
   | ClaimRefusal
+  | Throttled
   | { kind: 'canceled' }
   | { kind: 'recorded'; transition: ScheduledAttemptRecord['transition'] }
   | { kind: 'superseded' };
+
+/** What became of one resend job. */
+export type ResendJobResult = Throttled | { kind: 'recorded' | 'answered' | 'gone' };
 
 /** Statuses whose Retry-After a receiver may use to slow its retries down. */
 const RETRY_AFTER_STATUSES = new Set([429, 503]);
@@ -21,8 +40,12 @@ const USER_AGENT = 'Idem-Webhooks/0.1';
 
 /**
  * One scheduled attempt of one delivery: claim it in Postgres, sign and send it, record the outcome and
- * move the delivery on, then enqueue the next attempt. Claims and records from concurrent jobs are
- * batched, so many deliveries share a round trip and a commit.
+ * move the delivery on, then enqueue the next attempt. Claims, records and throttled hand-backs from
+ * concurrent jobs are batched, so many deliveries share a round trip and a commit.
+ *
+ * An endpoint with a rate limit is asked for room just before sending. A delivery it has no room for is
+ * handed back unsent (the Throttle transition) and its job waits in the queue for the slot the throttle
+ * named, so a throttled backlog holds no worker slot while it waits and other endpoints' jobs run.
  */
 @Injectable()
 export class DeliverWebhookService {
@@ -30,11 +53,13 @@ export class DeliverWebhookService {
   private readonly retryPolicy: RetryPolicy;
   private readonly claims: MicroBatcher<ClaimRequest, ClaimResult>;
   private readonly records: MicroBatcher<ScheduledAttemptRecord, boolean>;
+  private readonly throttled: MicroBatcher<ThrottledDelivery, void>;
 
   constructor(
     private readonly deliveries: DeliveryRepository,
     private readonly endpoints: EndpointRepository,
     private readonly sender: WebhookSender,
+    private readonly throttle: EndpointThrottle,
     private readonly queue: DeliveryQueue,
     private readonly operationalWebhooks: OperationalWebhooks,
     private readonly unitOfWork: UnitOfWork,
@@ -53,6 +78,10 @@ export class DeliverWebhookService {
         return records.map((record) => attemptIds.has(record.deliveryId));
       }),
     );
+    this.throttled = new MicroBatcher<ThrottledDelivery, void>(batching, async (deliveries) => {
+      await this.deliveries.throttle(deliveries);
+      return deliveries.map(() => undefined);
+    });
   }
 
   async deliver(job: DeliveryJob): Promise<DeliveryJobResult> {
@@ -64,6 +93,11 @@ export class DeliverWebhookService {
     if (delivery.endpointDisabled || delivery.secrets.length === 0) {
       await this.deliveries.cancel(delivery.deliveryId, delivery.attemptNumber);
       return { kind: 'canceled' };
+    }
+    const waitMs = await this.waitForRoom(delivery, `${delivery.deliveryId}:${delivery.attemptNumber}`);
+    if (waitMs > 0) {
+      await this.throttled.submit({ deliveryId: delivery.deliveryId, attemptNumber: delivery.attemptNumber, waitMs });
+      return { kind: 'throttled', retryAt: Date.now() + waitMs };
     }
 
     const { attemptedAt, requestHeaders, response } = await this.sign(delivery);
@@ -102,10 +136,13 @@ export class DeliverWebhookService {
    * A manual resend: sent whatever the delivery's status, recorded as a manual attempt, and leaving the
    * schedule alone (see ResendSucceed). A request already answered by another worker is not sent again.
    */
-  async resend(job: ResendJob): Promise<'recorded' | 'answered' | 'gone'> {
+  async resend(job: ResendJob): Promise<ResendJobResult> {
     const delivery = await this.deliveries.findResendable(job.deliveryId);
-    if (!delivery) return 'gone';
-    if (delivery.resendRequestedAt?.getTime() !== job.requestedAt) return 'answered';
+    if (!delivery) return { kind: 'gone' };
+    if (delivery.resendRequestedAt?.getTime() !== job.requestedAt) return { kind: 'answered' };
+    // A resend needs no hand-back: it holds no lease, and its request stays marked until it is answered.
+    const waitMs = await this.waitForRoom(delivery, `${delivery.deliveryId}:resend:${job.requestedAt}`);
+    if (waitMs > 0) return { kind: 'throttled', retryAt: Date.now() + waitMs };
     const { attemptedAt, requestHeaders, response } = await this.sign({ ...delivery, attemptNumber: delivery.scheduledAttempts });
     const recorded = await this.deliveries.recordManualAttempt({
       deliveryId: delivery.deliveryId,
@@ -123,7 +160,14 @@ export class DeliverWebhookService {
       attemptedAt,
       requestedAt: new Date(job.requestedAt),
     });
-    return recorded ? 'recorded' : 'answered';
+    return { kind: recorded ? 'recorded' : 'answered' };
+  }
+
+  /** 0 when the delivery may be sent now; otherwise how long its endpoint's rate limit makes it wait. */
+  private async waitForRoom(delivery: Pick<ClaimedDelivery, 'endpointId' | 'throttleRate'>, holder: string): Promise<number> {
+    if (delivery.throttleRate === null) return 0;
+    const decision = await this.throttle.admit(delivery.endpointId, delivery.throttleRate, holder);
+    return decision.kind === 'send' ? 0 : Math.max(1, decision.waitMs);
   }
 
   /** A 410, or failing without a success for the configured time, disables the endpoint with its reason. */

@@ -8,7 +8,8 @@ import { DeliverWebhookService } from './deliver-webhook.service';
 /**
  * BullMQ's side of delivery: takes jobs and hands their ids to DeliverWebhookService. Postgres decides
  * what is due; a job that comes too early, or whose delivery another worker holds, is put back until
- * the time Postgres names.
+ * the time Postgres names, and one whose endpoint is throttled until the slot the throttle named. A job
+ * put back keeps its id, so the sweeper's re-add of the same attempt changes nothing.
  *
  * The lock settings make a dead worker's jobs stalled within lockDuration + stalledInterval (15 s) instead
  * of BullMQ's 60 s, and maxStalledCount is high so a stalled job always comes back rather than failing;
@@ -42,10 +43,10 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private async process(job: Job<DeliveryJob | ResendJob>, token?: string): Promise<string> {
-    if (job.name === RESEND_JOB) return this.deliverWebhook.resend(job.data as ResendJob);
-    const result = await this.deliverWebhook.deliver(job.data as DeliveryJob);
-    if ((result.kind === 'leased' || result.kind === 'early') && token) {
-      await job.moveToDelayed(result.retryAt + 50, token);
+    const result = job.name === RESEND_JOB ? await this.deliverWebhook.resend(job.data as ResendJob) : await this.deliverWebhook.deliver(job.data as DeliveryJob);
+    if ((result.kind === 'leased' || result.kind === 'early' || result.kind === 'throttled') && token) {
+      // Postgres' time is not ours: a lease or due time is waited for a little past. A throttle slot is exact.
+      await job.moveToDelayed(result.kind === 'throttled' ? result.retryAt : result.retryAt + 50, token);
       throw new DelayedError();
     }
     return result.kind;

@@ -15,6 +15,8 @@ export interface ClaimedDelivery {
   payload: string;
   url: string;
   endpointDisabled: boolean;
+  /** Messages per second the endpoint may receive (its own `throttleRate`, else its application's); null for no limit. */
+  throttleRate: number | null;
   /** Secrets that sign this attempt, in clear: the current one and any rotated out less than the grace period ago. */
   secrets: string[];
 }
@@ -22,6 +24,11 @@ export interface ClaimedDelivery {
 export interface ClaimRequest {
   deliveryId: string;
   attemptNumber: number;
+}
+
+/** A claimed delivery handed back unsent, due again in `waitMs`. */
+export interface ThrottledDelivery extends ClaimRequest {
+  waitMs: number;
 }
 
 /** Why a delivery could not be claimed, and when it is worth trying again (epoch ms), if ever. */
@@ -81,6 +88,9 @@ export interface DueDelivery {
 
 const { Pending, Sending } = DeliveryStatus;
 
+/** The rate limit of endpoint `e`: its own, else that of its application `a`. */
+const THROTTLE_RATE_SQL = `COALESCE(e.rate_limit, a.rate_limit) AS throttle_rate`;
+
 /** The secrets (as stored) that sign for endpoint `e` now, newest first: the current one and any still in its rotation grace period. */
 const LIVE_SECRETS_SQL = `ARRAY(SELECT s.secret FROM endpoint_secrets s
                           WHERE s.endpoint_id = e.id AND (s.expires_at IS NULL OR s.expires_at > now())
@@ -95,6 +105,7 @@ interface SendableRow {
   payload: string;
   url: string;
   disabled: boolean;
+  throttle_rate: number | null;
   secrets: string[] | null;
 }
 
@@ -115,6 +126,7 @@ export class DeliveryRepository {
       payload: row.payload,
       url: row.url,
       endpointDisabled: row.disabled,
+      throttleRate: row.throttle_rate,
       secrets: (row.secrets ?? []).map((stored) => this.secretCipher.open(row.endpoint_id, stored)),
     };
   }
@@ -176,10 +188,11 @@ export class DeliveryRepository {
          RETURNING d.id, r.attempt_number, d.message_id, d.endpoint_id, d.app_id
        )
        SELECT c.id AS delivery_id, c.attempt_number, c.message_id, c.endpoint_id, c.app_id,
-              m.payload, e.url, e.disabled, ${LIVE_SECRETS_SQL}
+              m.payload, e.url, e.disabled, ${THROTTLE_RATE_SQL}, ${LIVE_SECRETS_SQL}
          FROM claimed c
          JOIN messages m ON m.id = c.message_id
-         JOIN endpoints e ON e.id = c.endpoint_id`,
+         JOIN endpoints e ON e.id = c.endpoint_id
+         JOIN applications a ON a.id = e.app_id`,
       [requests.map((r) => r.deliveryId), requests.map((r) => r.attemptNumber), leaseMs, earlyToleranceMs],
     );
     const claimed = new Map(rows.map((row) => [row.delivery_id, row]));
@@ -195,6 +208,26 @@ export class DeliveryRepository {
         throw error;
       }
     });
+  }
+
+  /**
+   * Hands claimed deliveries back unsent (the Throttle transition): pending again, due after their wait,
+   * at the same attempt number and with no attempt recorded. Marked enqueued now, since their job waits
+   * in the queue until then, so the sweeper leaves them alone until they are overdue like any other.
+   */
+  async throttle(deliveries: readonly ThrottledDelivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    await this.query(
+      `UPDATE deliveries d
+          SET status = '${DELIVERY_TRANSITIONS[DeliveryTransition.Throttle].to}',
+              next_attempt_at = now() + t.wait_ms * interval '1 millisecond',
+              lease_expires_at = NULL,
+              enqueued_at = now(),
+              updated_at = now()
+         FROM unnest($1::varchar[], $2::int[], $3::int[]) AS t(delivery_id, attempt_number, wait_ms)
+        WHERE d.id = t.delivery_id AND d.status = '${Sending}' AND d.scheduled_attempts + 1 = t.attempt_number`,
+      [deliveries.map((d) => d.deliveryId), deliveries.map((d) => d.attemptNumber), deliveries.map((d) => Math.ceil(d.waitMs))],
+    );
   }
 
   private async explainRefusals(requests: readonly ClaimRequest[]): Promise<Map<string, ClaimRefusal>> {
@@ -299,8 +332,9 @@ export class DeliveryRepository {
   async findResendable(deliveryId: string): Promise<ResendableDelivery | null> {
     const [row] = await this.query<SendableRow & { scheduled_attempts: number; resend_requested_at: Date | null }>(
       `SELECT d.id AS delivery_id, d.scheduled_attempts, d.resend_requested_at, d.message_id, d.endpoint_id, d.app_id,
-              m.payload, e.url, e.disabled, ${LIVE_SECRETS_SQL}
+              m.payload, e.url, e.disabled, ${THROTTLE_RATE_SQL}, ${LIVE_SECRETS_SQL}
          FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN endpoints e ON e.id = d.endpoint_id
+         JOIN applications a ON a.id = e.app_id
         WHERE d.id = $1`,
       [deliveryId],
     );

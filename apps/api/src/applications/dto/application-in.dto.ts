@@ -1,5 +1,5 @@
-import { IsInt, IsOptional, IsString, Length, Matches, Min } from 'class-validator';
-import { IsDisplayName, IsStringMap, UID_PATTERN } from '../../http/field-rules';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsDisplayName, IsStringMap, IsThrottleRate, UID_PATTERN } from '../../http/field-rules';
 
 /** Svix's `ApplicationIn`: the body of create and of update (PUT). */
 export class ApplicationIn {
@@ -18,13 +18,10 @@ export class ApplicationIn {
   metadata?: Record<string, string>;
 
   /** Svix's deprecated name for `throttleRate`; either is accepted. */
-  @IsOptional()
-  @IsInt()
-  @Min(1)
+  @IsThrottleRate('throttleRate')
   rateLimit?: number | null;
 
-  @IsOptional()
-  @IsInt()
-  @Min(1)
+  /** Messages per second; null for no limit. */
+  @IsThrottleRate('rateLimit')
   throttleRate?: number | null;
 }

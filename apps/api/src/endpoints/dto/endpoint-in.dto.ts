@@ -1,7 +1,7 @@
 import { PartialType } from '@nestjs/swagger';
 import { TargetPolicy } from '@app/core';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Min } from 'class-validator';
-import { CHANNEL_PATTERN, EVENT_TYPE_NAME_PATTERN, IsSigningSecret, IsStringMap, UID_PATTERN } from '../../http/field-rules';
+import { CHANNEL_PATTERN, EVENT_TYPE_NAME_PATTERN, IsSigningSecret, IsStringMap, IsThrottleRate, UID_PATTERN } from '../../http/field-rules';
 
 /**
  * The form of an endpoint URL. Where it may point (loopback, private networks, cloud metadata)
@@ -53,14 +53,11 @@ export class EndpointUpdate {
   version?: number | null;
 
   /** Svix's deprecated name for `throttleRate`; either is accepted. */
-  @IsOptional()
-  @IsInt()
-  @Min(1)
+  @IsThrottleRate('throttleRate')
   rateLimit?: number | null;
 
-  @IsOptional()
-  @IsInt()
-  @Min(1)
+  /** Messages per second; null for no limit. */
+  @IsThrottleRate('rateLimit')
   throttleRate?: number | null;
 }
 
