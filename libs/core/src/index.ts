@@ -11,3 +11,4 @@ export * from './canonical-json';
 export * from './micro-batcher';
 export * from './target-policy';
 export * from './background-task';
+export * from './payload-retention';

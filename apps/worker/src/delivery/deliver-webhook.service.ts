@@ -100,11 +100,16 @@ export class DeliverWebhookService {
    * A manual resend: sent whatever the delivery's status, recorded as a manual attempt, and leaving the
    * schedule alone (see ResendSucceed). A request already answered by another worker is not sent again.
    */
-  async resend(job: ResendJob): Promise<'recorded' | 'answered' | 'gone'> {
+  async resend(job: ResendJob): Promise<'recorded' | 'answered' | 'gone' | 'expired'> {
     const delivery = await this.deliveries.findResendable(job.deliveryId);
     if (!delivery) return 'gone';
     if (delivery.resendRequestedAt?.getTime() !== job.requestedAt) return 'answered';
-    const { attemptedAt, requestHeaders, response } = await this.sign({ ...delivery, attemptNumber: delivery.scheduledAttempts });
+    // The API refuses a resend of an expunged payload; this is one asked for just as the payload expired.
+    if (delivery.payload === null) {
+      await this.deliveries.withdrawResend(delivery.deliveryId, new Date(job.requestedAt));
+      return 'expired';
+    }
+    const { attemptedAt, requestHeaders, response } = await this.sign({ ...delivery, payload: delivery.payload, attemptNumber: delivery.scheduledAttempts });
     const recorded = await this.deliveries.recordManualAttempt({
       deliveryId: delivery.deliveryId,
       attemptNumber: delivery.scheduledAttempts,
