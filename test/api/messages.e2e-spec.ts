@@ -162,6 +162,40 @@ describe('Messages API (svix client)', () => {
     expect(await suite.count('messages', 'app_id = $1', [appId])).toBe(0);
   });
 
+  it("keeps a payload 90 days by default, or as long as payloadRetentionPeriod (days) or payloadRetentionHours says", async () => {
+    const appId = await newApplication();
+    const byDefault = await suite.svix.message.create(appId, { eventType: 'kept', payload: {} });
+    const forDays = await suite.svix.message.create(appId, { eventType: 'kept', payload: {}, payloadRetentionPeriod: 14 });
+    const forHours = await suite.svix.message.create(appId, { eventType: 'kept', payload: {}, payloadRetentionHours: 6, eventId: 'kept-6h' });
+    const shortest = await suite.svix.message.create(appId, { eventType: 'kept', payload: {}, payloadRetentionPeriod: 1 });
+
+    const { rows } = await suite.db.query<{ id: string; hours: number }>(
+      `SELECT id, extract(epoch FROM payload_expires_at - created_at)::int / 3600 AS hours FROM messages WHERE app_id = $1`,
+      [appId],
+    );
+    const hours = new Map(rows.map((row) => [row.id, row.hours]));
+    expect([byDefault, forDays, forHours, shortest].map((message) => hours.get(message.id))).toEqual([90 * 24, 14 * 24, 6, 24]);
+  });
+
+  it('refuses a payload retention out of bounds, not whole, or given both ways with 422, and writes nothing', async () => {
+    const appId = await newApplication();
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ payloadRetentionPeriod: 0 }, 'payloadRetentionPeriod'],
+      [{ payloadRetentionPeriod: 91 }, 'payloadRetentionPeriod'],
+      [{ payloadRetentionPeriod: 2.5 }, 'payloadRetentionPeriod'],
+      [{ payloadRetentionPeriod: '14' }, 'payloadRetentionPeriod'],
+      [{ payloadRetentionHours: 0 }, 'payloadRetentionHours'],
+      [{ payloadRetentionHours: 90 * 24 + 1 }, 'payloadRetentionHours'],
+      [{ payloadRetentionPeriod: 14, payloadRetentionHours: 6 }, 'payloadRetentionHours'],
+    ];
+    for (const [retention, field] of cases) {
+      const response = await suite.request('POST', `/api/v1/app/${appId}/msg`, { body: { eventType: 'x', payload: {}, ...retention } });
+      const fields = new Set(response.body.detail.map((problem: { loc: string[] }) => problem.loc.join('.')));
+      expect([response.status, [...fields]]).toEqual([422, [`body.${field}`]]);
+    }
+    expect(await suite.count('messages', 'app_id = $1', [appId])).toBe(0);
+  });
+
   it('answers an unknown message with 404', async () => {
     const appId = await newApplication();
     expect((await svixError(suite.svix.message.get(appId, newId('message')))).code).toBe(404);

@@ -213,4 +213,21 @@ describe(OutboxRelay.name, () => {
     expect((await rows()).map((row) => row.idempotency_key)).not.toContain(old);
     expect(await rows()).toHaveLength(3);
   });
+
+  it('keeps the outbox bounded while running: its cleanup deletes every old shipped row, however many batches that takes', async () => {
+    // More old rows than one statement's limit, as a relay shipping faster than one batch per interval leaves.
+    await database.pool.query(
+      `INSERT INTO ${table} (app, idempotency_key, event_type, payload, status, shipped_at)
+       SELECT 'app_shop', 'old-' || n, 'order.paid', '{}', 'shipped', now() - interval '8 days' FROM generate_series(1, 12500) AS n`,
+    );
+    const [pending] = await enqueueEvents(1);
+    const relay = relayFor({ retentionMs: 7 * 24 * 60 * 60 * 1000 });
+    relay.start();
+    try {
+      await eventually(async () => (await countByStatus('shipped')) <= 1 && (await rows()).some((row) => row.idempotency_key === pending && row.status === 'shipped'), 20_000, 'cleanup and ship');
+    } finally {
+      await relay.stop();
+    }
+    expect((await rows()).map((row) => row.idempotency_key)).toEqual([pending]);
+  });
 });

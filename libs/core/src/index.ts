@@ -13,3 +13,4 @@ export * from './micro-batcher';
 export * from './target-policy';
 export * from './background-task';
 export * from './secret-cipher';
+export * from './payload-retention';

@@ -1,4 +1,4 @@
-import { AttemptOutcome, deliveryStatusesOfSvix, IdemError, SvixMessageStatus } from '@app/core';
+import { AttemptOutcome, deliveryStatusesOfSvix, IdemError, IdemErrorCode, SvixMessageStatus } from '@app/core';
 import {
   AttemptEntity,
   AttemptListFilter,
@@ -43,9 +43,11 @@ export class AttemptsService {
   /**
    * Asks for a manual attempt of a message to an endpoint it was sent to. The request is marked on the
    * delivery in Postgres before it is queued, so it survives a lost job; scheduled retries are untouched.
+   * A message whose payload has expired cannot be resent: 400 `missing_payload`, as in Svix.
    */
   async resend(principal: Principal, appIdOrUid: string, messageIdOrEventId: string, endpointIdOrUid: string): Promise<void> {
     const message = await this.messages.resolve(principal, appIdOrUid, messageIdOrEventId);
+    if (message.payload === null) throw new IdemError(IdemErrorCode.MissingPayload, 'Unable to resend message: its payload has expired');
     const endpoint = await this.endpoints.findByIdOrUid(message.appId, endpointIdOrUid);
     if (!endpoint) throw IdemError.notFound('Endpoint');
     const request = await this.deliveries.requestResend(message.id, endpoint.id);

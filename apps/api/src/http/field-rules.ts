@@ -85,3 +85,16 @@ export function IsSigningSecret(options?: ValidationOptions): PropertyDecorator 
       validator: { validate: (value: unknown) => typeof value === 'string' && isValidSigningSecret(value) },
     });
 }
+
+/** A field that may not be sent together with `other` (Svix's "mutually exclusive" fields). */
+export function IsExclusiveWith(other: string, options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isExclusiveWith',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      constraints: [other],
+      options: { message: `$property and ${other} are mutually exclusive: send one of them`, ...options },
+      validator: { validate: (value: unknown, args) => value == null || (args?.object as Record<string, unknown>)[other] == null },
+    });
+}

@@ -18,6 +18,7 @@ const STATUS_OF_CODE: Readonly<Record<IdemErrorCode, number>> = {
   [IdemErrorCode.UnsupportedMediaType]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   // Nest's HttpStatus has no name for 431.
   [IdemErrorCode.RequestHeadersTooLarge]: 431,
+  [IdemErrorCode.MissingPayload]: HttpStatus.BAD_REQUEST,
 };
 
 /** Svix's names for the errors that Nest and Express raise before our code runs. */

@@ -1,5 +1,5 @@
 import { IdemConfig } from '@app/config';
-import { canonicalJson, IdemError, isId, newId, subscriptionMatches } from '@app/core';
+import { canonicalJson, IdemError, isId, newId, payloadRetentionHoursOf, subscriptionMatches } from '@app/core';
 import { DeliveryRepository, EndpointEntity, MessageEntity, MessageRepository, UnitOfWork } from '@app/persistence';
 import { DeliveryQueue } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
@@ -89,7 +89,15 @@ export class MessagesService {
     const channels = channelsOf(input);
     const subscribed = enabledEndpoints.filter((endpoint) => subscriptionMatches(endpoint, { eventType: input.eventType, channels }));
     return this.deliveries.createMessageWithDeliveries(
-      { id: messageId, appId, eventType: input.eventType, eventId: input.eventId ?? null, payload: JSON.stringify(input.payload), channels },
+      {
+        id: messageId,
+        appId,
+        eventType: input.eventType,
+        eventId: input.eventId ?? null,
+        payload: JSON.stringify(input.payload),
+        channels,
+        payloadRetentionHours: payloadRetentionHoursOf(input),
+      },
       subscribed.map((endpoint) => endpoint.id),
     );
   }

@@ -31,7 +31,7 @@ export type DeliveryJobResult =
   | { kind: 'superseded' };
 
 /** What became of one resend job. */
-export type ResendJobResult = Throttled | { kind: 'recorded' | 'answered' | 'gone' };
+export type ResendJobResult = Throttled | { kind: 'recorded' | 'answered' | 'gone' | 'expired' };
 
 /** Statuses whose Retry-After a receiver may use to slow its retries down. */
 const RETRY_AFTER_STATUSES = new Set([429, 503]);
@@ -140,10 +140,15 @@ export class DeliverWebhookService {
     const delivery = await this.deliveries.findResendable(job.deliveryId);
     if (!delivery) return { kind: 'gone' };
     if (delivery.resendRequestedAt?.getTime() !== job.requestedAt) return { kind: 'answered' };
+    // The API refuses a resend of an expunged payload; this is one asked for just as the payload expired.
+    if (delivery.payload === null) {
+      await this.deliveries.withdrawResend(delivery.deliveryId, new Date(job.requestedAt));
+      return { kind: 'expired' };
+    }
     // A resend needs no hand-back: it holds no lease, and its request stays marked until it is answered.
     const waitMs = await this.waitForRoom(delivery, `${delivery.deliveryId}:resend:${job.requestedAt}`);
     if (waitMs > 0) return { kind: 'throttled', retryAt: Date.now() + waitMs };
-    const { attemptedAt, requestHeaders, response } = await this.sign({ ...delivery, attemptNumber: delivery.scheduledAttempts });
+    const { attemptedAt, requestHeaders, response } = await this.sign({ ...delivery, payload: delivery.payload, attemptNumber: delivery.scheduledAttempts });
     const recorded = await this.deliveries.recordManualAttempt({
       deliveryId: delivery.deliveryId,
       attemptNumber: delivery.scheduledAttempts,

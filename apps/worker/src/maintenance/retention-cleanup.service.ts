@@ -6,7 +6,13 @@ import { PeriodicTask } from './periodic-task';
 
 const BATCH = 1000;
 
-/** Keeps every table that grows with traffic bounded by its retention window. */
+/** What one cleanup did: rows deleted per table, and message payloads expunged. */
+export interface CleanupReport {
+  deleted: Record<RetainedTable, number>;
+  expungedPayloads: number;
+}
+
+/** Keeps every table that grows with traffic bounded by its retention window, and customer content by its own. */
 @Injectable()
 export class RetentionCleanup implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RetentionCleanup.name);
@@ -30,8 +36,12 @@ export class RetentionCleanup implements OnApplicationBootstrap, OnModuleDestroy
     await this.task.stop();
   }
 
-  /** Deletes, in bounded batches, everything past its retention window; returns the rows deleted per table. */
-  async cleanUp(): Promise<Record<RetainedTable, number>> {
+  /**
+   * Expunges payloads past their retention, then deletes everything past its window, each in bounded
+   * batches until a batch comes back short.
+   */
+  async cleanUp(): Promise<CleanupReport> {
+    const expungedPayloads = await inBatches(() => this.retention.expungeExpiredPayloads(BATCH));
     const windows: Record<RetainedTable, number> = {
       idempotencyRecords: this.config.idempotencyRetentionMs,
       messageEventIds: this.config.idempotencyRetentionMs,
@@ -40,13 +50,19 @@ export class RetentionCleanup implements OnApplicationBootstrap, OnModuleDestroy
     };
     const deleted = { idempotencyRecords: 0, messageEventIds: 0, messages: 0, backgroundTasks: 0 };
     for (const table of Object.keys(windows) as RetainedTable[]) {
-      for (;;) {
-        const count = await this.retention.deleteOlderThan(table, windows[table], BATCH);
-        deleted[table] += count;
-        if (count < BATCH) break;
-      }
+      deleted[table] = await inBatches(() => this.retention.deleteOlderThan(table, windows[table], BATCH));
     }
-    if (Object.values(deleted).some((count) => count > 0)) this.logger.log({ deleted }, 'retention cleanup');
-    return deleted;
+    if (expungedPayloads > 0 || Object.values(deleted).some((count) => count > 0)) this.logger.log({ deleted, expungedPayloads }, 'retention cleanup');
+    return { deleted, expungedPayloads };
+  }
+}
+
+/** Repeats a batch until one comes back smaller than the batch size; returns the total. */
+async function inBatches(batch: () => Promise<number>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const count = await batch();
+    total += count;
+    if (count < BATCH) return total;
   }
 }

@@ -1,5 +1,5 @@
 import { IdemConfig } from '@app/config';
-import { newId, SecretDecryptionError } from '@app/core';
+import { DEFAULT_PAYLOAD_RETENTION_HOURS, newId, SecretDecryptionError } from '@app/core';
 import { ApplicationRepository, DeliveryRepository, EndpointRepository, UnitOfWork } from '@app/persistence';
 import { DeliveryQueue } from '@app/queue';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
@@ -71,7 +71,15 @@ export class OperationalWebhooks implements OnApplicationBootstrap {
     const deliveryIds: string[] = [];
     for (const event of events) {
       const { deliveryIds: ids } = await this.deliveries.createMessageWithDeliveries(
-        { id: newId('message'), appId: target.appId, eventType: event.type, eventId: null, payload: JSON.stringify(payloadOf(event, uids)), channels: null },
+        {
+          id: newId('message'),
+          appId: target.appId,
+          eventType: event.type,
+          eventId: null,
+          payload: JSON.stringify(payloadOf(event, uids)),
+          channels: null,
+          payloadRetentionHours: DEFAULT_PAYLOAD_RETENTION_HOURS,
+        },
         [target.endpointId],
       );
       deliveryIds.push(...ids);

@@ -15,7 +15,8 @@ import { DeliveryEntity } from './delivery.entity';
 @Index('ix_attempts_endpoint', ['endpointId', 'id'])
 @Index('ix_attempts_created_at', ['createdAt'])
 // An endpoint's recent attempts in time order, with what its health figures need: the stats read
-// them with an index-only scan (attempts are never updated, so their pages stay all-visible).
+// them with an index-only scan (an attempt is updated once at most, when its response body is
+// expunged with its message's payload, so pages become all-visible again after the next vacuum).
 @Index('ix_attempts_endpoint_created_at', ['endpointId', 'createdAt', 'outcome', 'responseDurationMs'])
 export class AttemptEntity {
   @PrimaryColumn({ type: 'varchar', length: 40 })
@@ -53,7 +54,7 @@ export class AttemptEntity {
   @Column({ name: 'response_status_code', type: 'integer' })
   responseStatusCode: number;
 
-  /** At most the first 20 KB of the response body. */
+  /** At most the first 20 KB of the response body; `EXPUNGED` once the message's payload expired. */
   @Column({ name: 'response_body', type: 'text', default: '' })
   responseBody: string;
 

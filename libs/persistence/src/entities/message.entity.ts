@@ -4,6 +4,8 @@ import { ApplicationEntity } from './application.entity';
 @Entity('messages')
 @Index('ix_messages_app_id', ['appId', 'id'])
 @Index('ix_messages_created_at', ['createdAt'])
+// The retention cleanup's queue of payloads to expunge; an expunged message leaves it.
+@Index('ix_messages_payload_expires_at', ['payloadExpiresAt'], { where: 'payload IS NOT NULL' })
 export class MessageEntity {
   @PrimaryColumn({ type: 'varchar', length: 40 })
   id: string;
@@ -21,9 +23,20 @@ export class MessageEntity {
   @Column({ name: 'event_id', type: 'varchar', length: 256, nullable: true })
   eventId: string | null;
 
-  /** The JSON text exactly as it is signed and sent: every attempt sends these bytes. */
-  @Column({ type: 'text' })
-  payload: string;
+  /**
+   * The JSON text exactly as it is signed and sent: every attempt sends these bytes. Null once expunged:
+   * its retention ran out and no delivery still needed it.
+   */
+  @Column({ type: 'text', nullable: true })
+  payload: string | null;
+
+  /**
+   * When the payload's retention runs out (`payloadRetentionPeriod` / `payloadRetentionHours`). Ingest
+   * always sets it; the default, Svix's 90 days, covers rows written any other way. It is written as
+   * TypeORM reads it back from Postgres (without the `::interval` cast), so the schema check stays clean.
+   */
+  @Column({ name: 'payload_expires_at', type: 'timestamptz', default: () => "(now() + '90 days')" })
+  payloadExpiresAt: Date;
 
   @Column({ type: 'text', array: true, nullable: true })
   channels: string[] | null;

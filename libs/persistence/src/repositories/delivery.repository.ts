@@ -21,6 +21,13 @@ export interface ClaimedDelivery {
   secrets: string[];
 }
 
+/** A message as it is accepted, before Postgres stamps its times. */
+export interface NewMessage extends Pick<MessageEntity, 'id' | 'appId' | 'eventType' | 'eventId' | 'channels'> {
+  payload: string;
+  /** How long after acceptance the payload is expunged. */
+  payloadRetentionHours: number;
+}
+
 export interface ClaimRequest {
   deliveryId: string;
   attemptNumber: number;
@@ -66,7 +73,9 @@ export interface ScheduledAttemptRecord {
 }
 
 /** What a manual resend needs: the delivery as it is now, whatever its status. */
-export interface ResendableDelivery extends Omit<ClaimedDelivery, 'attemptNumber'> {
+export interface ResendableDelivery extends Omit<ClaimedDelivery, 'attemptNumber' | 'payload'> {
+  /** Null when the message's payload was expunged since the resend was asked for: nothing is left to send. */
+  payload: string | null;
   scheduledAttempts: number;
   resendRequestedAt: Date | null;
 }
@@ -102,7 +111,7 @@ interface SendableRow {
   message_id: string;
   endpoint_id: string;
   app_id: string;
-  payload: string;
+  payload: string | null;
   url: string;
   disabled: boolean;
   throttle_rate: number | null;
@@ -117,7 +126,7 @@ export class DeliveryRepository {
   ) {}
 
   /** Throws `SecretDecryptionError` when a secret cannot be decrypted. */
-  private toSendable(row: SendableRow): Omit<ClaimedDelivery, 'attemptNumber'> {
+  private toSendable(row: SendableRow): Omit<ResendableDelivery, 'scheduledAttempts' | 'resendRequestedAt'> {
     return {
       deliveryId: row.delivery_id,
       messageId: row.message_id,
@@ -145,24 +154,26 @@ export class DeliveryRepository {
    * Writes a message and one pending delivery per endpoint, due now, in one statement (one round trip
    * on the ingest path). Call inside the transaction that records the message's event id, if any.
    */
-  async createMessageWithDeliveries(
-    message: Pick<MessageEntity, 'id' | 'appId' | 'eventType' | 'eventId' | 'payload' | 'channels'>,
-    endpointIds: readonly string[],
-  ): Promise<{ message: MessageEntity; deliveryIds: string[] }> {
+  async createMessageWithDeliveries(message: NewMessage, endpointIds: readonly string[]): Promise<{ message: MessageEntity; deliveryIds: string[] }> {
     const deliveryIds = endpointIds.map(() => newId('delivery'));
-    const [row] = await this.query<{ created_at: Date }>(
+    const [row] = await this.query<{ created_at: Date; payload_expires_at: Date }>(
       `WITH message AS (
-         INSERT INTO messages (id, app_id, event_type, event_id, payload, channels)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, app_id, created_at
+         INSERT INTO messages (id, app_id, event_type, event_id, payload, channels, payload_expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, now() + $9 * interval '1 hour') RETURNING id, app_id, created_at, payload_expires_at
        ), delivery AS (
          INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, scheduled_attempts, next_attempt_at, enqueued_at)
          SELECT d.id, message.id, d.endpoint_id, message.app_id, '${Pending}', 0, message.created_at, message.created_at
            FROM message, unnest($7::varchar[], $8::varchar[]) AS d(id, endpoint_id)
        )
-       SELECT created_at FROM message`,
-      [message.id, message.appId, message.eventType, message.eventId, message.payload, message.channels, deliveryIds, endpointIds],
+       SELECT created_at, payload_expires_at FROM message`,
+      [
+        message.id, message.appId, message.eventType, message.eventId, message.payload, message.channels, deliveryIds, endpointIds,
+        message.payloadRetentionHours,
+      ],
     );
-    return { message: Object.assign(new MessageEntity(), message, { createdAt: row.created_at }), deliveryIds };
+    const { id, appId, eventType, eventId, payload, channels } = message;
+    const stored = Object.assign(new MessageEntity(), { id, appId, eventType, eventId, payload, channels, createdAt: row.created_at, payloadExpiresAt: row.payload_expires_at });
+    return { message: stored, deliveryIds };
   }
 
   /**
@@ -202,7 +213,8 @@ export class DeliveryRepository {
       const row = claimed.get(request.deliveryId);
       if (!row) return refusals.get(request.deliveryId) ?? { kind: 'stale' };
       try {
-        return { kind: 'claimed', delivery: { ...this.toSendable(row), attemptNumber: row.attempt_number } };
+        // Never null here: a payload is expunged only once no delivery of its message is pending or sending.
+        return { kind: 'claimed', delivery: { ...this.toSendable(row), payload: row.payload!, attemptNumber: row.attempt_number } };
       } catch (error) {
         if (error instanceof SecretDecryptionError) return { kind: 'unreadable-secret', error };
         throw error;
@@ -376,17 +388,30 @@ export class DeliveryRepository {
   /**
    * Marks for a resend every failed delivery of an endpoint whose message was accepted in [since, until),
    * all with one request time, skipping deliveries with a resend already pending: asking twice never
-   * sends twice what the first request is already resending or has delivered.
+   * sends twice what the first request is already resending or has delivered. Messages whose payload
+   * was expunged are skipped too: there is nothing left to send.
    */
   async requestRecovery(endpointId: string, since: Date, until: Date | null): Promise<{ requestedAt: Date | null; deliveryIds: string[] }> {
     const rows = await this.updateReturning<{ id: string; resend_requested_at: Date }>(
       `UPDATE deliveries SET resend_requested_at = date_trunc('milliseconds', now()), updated_at = now()
         WHERE endpoint_id = $1 AND status = '${DeliveryStatus.Failed}' AND resend_requested_at IS NULL
           AND created_at >= $2 AND ($3::timestamptz IS NULL OR created_at < $3)
+          AND EXISTS (SELECT 1 FROM messages m WHERE m.id = deliveries.message_id AND m.payload IS NOT NULL)
         RETURNING id, resend_requested_at`,
       [endpointId, since, until],
     );
     return { requestedAt: rows[0]?.resend_requested_at ?? null, deliveryIds: rows.map((row) => row.id) };
+  }
+
+  /**
+   * Withdraws a resend request that can no longer be answered (its message's payload was expunged), unless
+   * a newer request came meanwhile, so the sweeper stops finding it.
+   */
+  async withdrawResend(deliveryId: string, requestedAt: Date): Promise<void> {
+    await this.query(`UPDATE deliveries SET resend_requested_at = NULL, updated_at = now() WHERE id = $1 AND resend_requested_at = $2`, [
+      deliveryId,
+      requestedAt,
+    ]);
   }
 
   /** How many of an endpoint's resends asked for at `requestedAt` are still to be made. */

@@ -1,3 +1,4 @@
+import { DeliveryStatus, EXPIRED_PAYLOAD, EXPUNGED_RESPONSE } from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -29,5 +30,36 @@ export class RetentionRepository {
       [maxAgeMs, limit],
     );
     return Number(affected ?? 0);
+  }
+
+  /**
+   * Expunges at most `limit` message payloads whose retention has run out, and returns how many went.
+   * With each payload go the other copies of customer data it brought: its attempts' response bodies,
+   * and the `Idempotency-Key` replay of the request that created it (written in the same transaction,
+   * so it shares the message's `created_at`). A message any of whose deliveries is still pending, being
+   * sent or asked to be resent keeps its payload until none is: expunging it would lose the webhook.
+   */
+  async expungeExpiredPayloads(limit: number): Promise<number> {
+    const [row] = await this.txHost.tx.query(
+      `WITH expunged AS (
+         UPDATE messages SET payload = NULL
+          WHERE id IN (
+            SELECT m.id FROM messages m
+             WHERE m.payload IS NOT NULL AND m.payload_expires_at < now()
+               AND NOT EXISTS (SELECT 1 FROM deliveries d
+                                WHERE d.message_id = m.id
+                                  AND (d.status IN ('${DeliveryStatus.Pending}', '${DeliveryStatus.Sending}') OR d.resend_requested_at IS NOT NULL))
+             ORDER BY m.payload_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING id, created_at
+       ), response_bodies AS (
+         UPDATE attempts a SET response_body = $2 FROM expunged e WHERE a.message_id = e.id AND a.response_body <> ''
+       ), replays AS (
+         UPDATE idempotency_records r SET response_body = jsonb_set(r.response_body, '{payload}', $3::jsonb)
+           FROM expunged e WHERE r.created_at = e.created_at AND r.response_body ->> 'id' = e.id
+       )
+       SELECT count(*)::int AS count FROM expunged`,
+      [limit, EXPUNGED_RESPONSE, JSON.stringify(EXPIRED_PAYLOAD)],
+    );
+    return row.count;
   }
 }

@@ -3,6 +3,9 @@ import { IdemClient, IngestAttempt } from './ingest-client';
 import { DEFAULT_OUTBOX_TABLE, PostgresOutbox } from './outbox';
 import { RetryPolicy, RetryPolicyOptions } from './retry-policy';
 
+/** Shipped rows deleted per statement by the running relay's cleanup. */
+const CLEANUP_BATCH = 1000;
+
 export interface OutboxRelayOptions {
   /** Sends each row; an `IdemClient`. */
   client: Pick<IdemClient, 'attemptSend'>;
@@ -197,7 +200,9 @@ export class OutboxRelay {
       let batch: RelayBatch;
       try {
         if (Date.now() - lastCleanup >= this.cleanupIntervalMs) {
-          await this.deleteShipped();
+          // Batch after batch until one comes back short: one batch per interval would fall behind a
+          // relay that ships faster than that, and the outbox would grow without bound.
+          while ((await this.deleteShipped(CLEANUP_BATCH)) === CLEANUP_BATCH);
           lastCleanup = Date.now();
         }
         batch = await this.runOnce();

@@ -32,11 +32,14 @@ export async function installInboxTable(db: SqlQueryable, table: string = DEFAUL
   await db.query(inboxTableSql(table));
 }
 
-/** Deletes up to `limit` expired rows and returns how many went. */
+/**
+ * Deletes up to `limit` expired rows and returns how many went. Rows another transaction holds (a claim
+ * taking an expired row over, another cleanup) are skipped rather than waited for.
+ */
 export async function deleteExpiredInboxRows(db: SqlQueryable, table: string, limit: number): Promise<number> {
   const [deleted] = await queryRows<{ count: number }>(
     db,
-    `WITH expired AS (SELECT message_id FROM ${table} WHERE expires_at < now() LIMIT $1),
+    `WITH expired AS (SELECT message_id FROM ${table} WHERE expires_at < now() LIMIT $1 FOR UPDATE SKIP LOCKED),
           deleted AS (DELETE FROM ${table} t USING expired WHERE t.message_id = expired.message_id RETURNING 1)
      SELECT count(*)::int AS count FROM deleted`,
     [limit],

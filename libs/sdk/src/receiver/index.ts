@@ -2,6 +2,8 @@ export { DEFAULT_DEDUP_TTL_MS, DEFAULT_LEASE_MS } from './dedup-store';
 export type { DedupClaim, DedupStore, DedupStoreOptions } from './dedup-store';
 export { expressWebhookMiddleware } from './express-webhook-middleware';
 export type { ExpressWebhookMiddlewareOptions } from './express-webhook-middleware';
+export { InboxCleanup } from './inbox-cleanup';
+export type { InboxCleanupOptions } from './inbox-cleanup';
 export { DEFAULT_INBOX_TABLE, inboxTableSql, installInboxTable } from './inbox-table';
 export { MemoryDedupStore } from './memory-dedup-store';
 export type { MemoryDedupStoreOptions } from './memory-dedup-store';

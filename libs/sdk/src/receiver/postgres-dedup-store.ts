@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { assertTableName, queryRows, SqlQueryable } from '../postgres/postgres-database';
 import { DEFAULT_DEDUP_TTL_MS, DEFAULT_LEASE_MS, DedupClaim, DedupStore, DedupStoreOptions } from './dedup-store';
+import { InboxCleanup, InboxCleanupOptions } from './inbox-cleanup';
 import { DEFAULT_INBOX_TABLE, deleteExpiredInboxRows, installInboxTable } from './inbox-table';
 
 export interface PostgresDedupStoreOptions extends DedupStoreOptions {
@@ -13,11 +14,14 @@ export interface PostgresDedupStoreOptions extends DedupStoreOptions {
  * but no Redis. The record is written outside your handler's transaction; for the dedup record and the
  * side effect to commit together use `PostgresInbox` instead.
  *
- * Call `deleteExpired()` periodically (say hourly) to keep the table small.
+ * Records expire after `ttlMs`; `startCleanup()` deletes expired ones periodically, which keeps the
+ * table bounded (without it the table grows with every message received).
  *
  * @example
  * const store = new PostgresDedupStore(pool);
  * await store.install();
+ * const cleanup = store.startCleanup();
+ * process.on('SIGTERM', () => cleanup.stop());
  */
 export class PostgresDedupStore implements DedupStore {
   private readonly table: string;
@@ -72,12 +76,26 @@ export class PostgresDedupStore implements DedupStore {
   }
 
   /**
-   * Deletes up to `limit` expired rows; returns how many went. Run it on a schedule.
+   * Deletes up to `limit` expired rows; returns how many went. `startCleanup()` runs it on a schedule.
    *
    * @example
-   * setInterval(() => store.deleteExpired().catch(console.error), 60 * 60 * 1000);
+   * await store.deleteExpired();
    */
   deleteExpired(limit = 10_000): Promise<number> {
     return deleteExpiredInboxRows(this.db, this.table, limit);
+  }
+
+  /**
+   * Deletes expired rows now and then every `intervalMs` (default 10 minutes), in bounded batches, until
+   * the returned cleanup is stopped. See `InboxCleanup`.
+   *
+   * @example
+   * const cleanup = store.startCleanup({ intervalMs: 60_000 });
+   * await cleanup.stop();
+   */
+  startCleanup(options: Omit<InboxCleanupOptions, 'table'> = {}): InboxCleanup {
+    const cleanup = new InboxCleanup(this.db, { ...options, table: this.table });
+    cleanup.start();
+    return cleanup;
   }
 }

@@ -1,5 +1,6 @@
 import { assertTableName, inTransaction, PgPoolClientLike, PostgresDatabase, queryRows, SqlQueryable } from '../postgres/postgres-database';
 import { DEFAULT_DEDUP_TTL_MS } from './dedup-store';
+import { InboxCleanup, InboxCleanupOptions } from './inbox-cleanup';
 import { DEFAULT_INBOX_TABLE, deleteExpiredInboxRows, installInboxTable } from './inbox-table';
 import { InboxRun, TransactionalInbox } from './transactional-inbox';
 
@@ -25,9 +26,13 @@ const ADVISORY_LOCK_NAMESPACE = 0x1de_0001;
  * The transaction object handed to your handler is the driver's own: a `pg` PoolClient for a Pool, a
  * TypeORM EntityManager for a DataSource. Name its type with the type parameter.
  *
+ * Records expire after `ttlMs`; `startCleanup()` deletes expired ones periodically, which keeps the
+ * table bounded (without it the table grows with every message received).
+ *
  * @example
  * const inbox = new PostgresInbox<EntityManager>(dataSource);
  * await inbox.install();
+ * inbox.startCleanup();
  * const receiver = new WebhookReceiver({ secret, store: inbox });
  * await receiver.receive(request, async (delivery, manager) => {
  *   await manager.insert(Payment, { id: delivery.payload.paymentId }); // commits with the dedup record
@@ -75,13 +80,27 @@ export class PostgresInbox<Tx = PgPoolClientLike> implements TransactionalInbox<
   }
 
   /**
-   * Deletes up to `limit` records past their TTL; returns how many went. Run it on a schedule.
+   * Deletes up to `limit` records past their TTL; returns how many went. `startCleanup()` runs it on a schedule.
    *
    * @example
-   * setInterval(() => inbox.deleteExpired().catch(console.error), 60 * 60 * 1000);
+   * await inbox.deleteExpired();
    */
   deleteExpired(limit = 10_000): Promise<number> {
     return deleteExpiredInboxRows(this.database, this.table, limit);
+  }
+
+  /**
+   * Deletes expired records now and then every `intervalMs` (default 10 minutes), in bounded batches,
+   * until the returned cleanup is stopped. See `InboxCleanup`.
+   *
+   * @example
+   * const cleanup = inbox.startCleanup({ intervalMs: 60_000 });
+   * await cleanup.stop();
+   */
+  startCleanup(options: Omit<InboxCleanupOptions, 'table'> = {}): InboxCleanup {
+    const cleanup = new InboxCleanup(this.database, { ...options, table: this.table });
+    cleanup.start();
+    return cleanup;
   }
 
   /** Inserts the id; false if it was recorded before (and has not expired). */

@@ -13,7 +13,7 @@ export class MessageAttemptOut {
   msgId: string;
   endpointId: string;
   url: string;
-  /** The start of the receiver's response body. */
+  /** The start of the receiver's response body; `EXPUNGED` once its message's payload has expired, as Svix shows it. */
   response: string;
   /** 0 when no HTTP response arrived. */
   responseStatusCode: number;

@@ -1,3 +1,4 @@
+import { EXPIRED_PAYLOAD } from '@app/core';
 import { MessageEntity } from '@app/persistence';
 
 /** Svix's `MessageOut`. */
@@ -5,6 +6,7 @@ export class MessageOut {
   id: string;
   eventType: string;
   eventId: string | null;
+  /** As sent; `{"expired": true}` once its retention ran out and it was expunged, as Svix shows it. */
   payload: unknown;
   channels: string[] | null;
   tags: null;
@@ -16,7 +18,7 @@ export function toMessageOut(message: MessageEntity): MessageOut {
     id: message.id,
     eventType: message.eventType,
     eventId: message.eventId,
-    payload: JSON.parse(message.payload) as unknown,
+    payload: message.payload === null ? EXPIRED_PAYLOAD : (JSON.parse(message.payload) as unknown),
     channels: message.channels,
     tags: null,
     timestamp: message.createdAt.toISOString(),

@@ -1,0 +1,51 @@
+import { IdemConfig, loadIdemConfig } from '@app/config';
+import { RetainedTable, RetentionRepository } from '@app/persistence';
+import { RetentionCleanup } from './retention-cleanup.service';
+
+/** Postgres as the cleanup sees it: so many rows due per table, handed out at most `limit` at a time. */
+class FakeRetention implements Pick<RetentionRepository, 'deleteOlderThan' | 'expungeExpiredPayloads'> {
+  readonly calls: string[] = [];
+
+  constructor(
+    private expiredPayloads: number,
+    private readonly due: Record<RetainedTable, number>,
+  ) {}
+
+  async expungeExpiredPayloads(limit: number): Promise<number> {
+    const count = Math.min(limit, this.expiredPayloads);
+    this.expiredPayloads -= count;
+    this.calls.push(`payloads:${count}`);
+    return count;
+  }
+
+  async deleteOlderThan(table: RetainedTable, _maxAgeMs: number, limit: number): Promise<number> {
+    const count = Math.min(limit, this.due[table]);
+    this.due[table] -= count;
+    this.calls.push(`${table}:${count}`);
+    return count;
+  }
+}
+
+describe(RetentionCleanup.name, () => {
+  const config: IdemConfig = loadIdemConfig({});
+
+  it('expunges expired payloads first, then deletes each table, batch after batch until one comes back short', async () => {
+    const retention = new FakeRetention(2500, { idempotencyRecords: 1000, messageEventIds: 3, messages: 1200, backgroundTasks: 0 });
+    const sut = new RetentionCleanup(retention as unknown as RetentionRepository, config);
+
+    const report = await sut.cleanUp();
+
+    expect(report).toEqual({ expungedPayloads: 2500, deleted: { idempotencyRecords: 1000, messageEventIds: 3, messages: 1200, backgroundTasks: 0 } });
+    expect(retention.calls).toEqual([
+      'payloads:1000',
+      'payloads:1000',
+      'payloads:500',
+      'idempotencyRecords:1000',
+      'idempotencyRecords:0',
+      'messageEventIds:3',
+      'messages:1000',
+      'messages:200',
+      'backgroundTasks:0',
+    ]);
+  });
+});
