@@ -101,6 +101,10 @@ const CASES: BadCase[] = [
   { class: 'types', name: 'negative throttleRate', request: () => post(APPS, { name: 'x', throttleRate: -5 }), status: 422, loc: ['body', 'throttleRate'] },
   { class: 'types', name: 'disabled is "yes"', request: (f) => post(endpointsOf(f.appA), { url: 'https://example.com', disabled: 'yes' }), status: 422, loc: ['body', 'disabled'] },
   { class: 'types', name: 'version is 1e400 (Infinity)', request: (f) => raw(endpointsOf(f.appA), '{"url":"https://example.com","version":1e400}'), status: 422, loc: ['body', 'version'] },
+  { class: 'types', name: 'endpoint throttleRate 0', request: (f) => post(endpointsOf(f.appA), { url: 'https://example.com', throttleRate: 0 }), status: 422, loc: ['body', 'throttleRate'] },
+  { class: 'types', name: 'endpoint rateLimit past uint16', request: (f) => post(endpointsOf(f.appA), { url: 'https://example.com', rateLimit: 65536 }), status: 422, loc: ['body', 'rateLimit'] },
+  { class: 'types', name: 'payloadRetentionPeriod 91 days', request: (f) => post(messagesOf(f.appA), { eventType: 'x', payload: {}, payloadRetentionPeriod: 91 }), status: 422, loc: ['body', 'payloadRetentionPeriod'] },
+  { class: 'types', name: 'payloadRetentionHours 1.5', request: (f) => post(messagesOf(f.appA), { eventType: 'x', payload: {}, payloadRetentionHours: 1.5 }), status: 422, loc: ['body', 'payloadRetentionHours'] },
   { class: 'types', name: 'secret not whsec_', request: (f) => post(endpointsOf(f.appA), { url: 'https://example.com', secret: 'plain' }), status: 422, loc: ['body', 'secret'] },
 
   // Bodies that are not JSON in UTF-8
