@@ -1,5 +1,12 @@
 import { THROTTLE_RESERVATION_GRACE_MS, ThrottleDecision } from '@app/core';
-import IORedis from 'ioredis';
+import IORedis, { Result } from 'ioredis';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** THROTTLE_SCRIPT, defined by RedisEndpointThrottle. */
+    idemEndpointThrottle(key: string, holder: string, ratePerSecond: number, graceMs: number): Result<[number, number], Context>;
+  }
+}
 
 /** The port the delivery service asks before sending to an endpoint that has a rate limit. */
 export abstract class EndpointThrottle {
@@ -64,30 +71,17 @@ export function throttleKey(queuePrefix: string, endpointId: string): string {
  * like every other queue operation of the worker.
  */
 export class RedisEndpointThrottle extends EndpointThrottle {
-  private scriptSha: string | undefined;
-
   constructor(
     private readonly redis: IORedis,
     private readonly queuePrefix: string,
   ) {
     super();
+    // ioredis sends it by EVALSHA and loads it again when Redis has forgotten it (a restart, SCRIPT FLUSH).
+    redis.defineCommand('idemEndpointThrottle', { numberOfKeys: 1, lua: THROTTLE_SCRIPT });
   }
 
   async admit(endpointId: string, ratePerSecond: number, holder: string): Promise<ThrottleDecision> {
-    const [send, waitMs] = await this.run(throttleKey(this.queuePrefix, endpointId), [holder, ratePerSecond, THROTTLE_RESERVATION_GRACE_MS]);
+    const [send, waitMs] = await this.redis.idemEndpointThrottle(throttleKey(this.queuePrefix, endpointId), holder, ratePerSecond, THROTTLE_RESERVATION_GRACE_MS);
     return send === 1 ? { kind: 'send' } : { kind: 'wait', waitMs };
-  }
-
-  /** EVALSHA, loading the script again when Redis has forgotten it (a restart, SCRIPT FLUSH). */
-  private async run(key: string, args: (string | number)[]): Promise<[number, number]> {
-    if (this.scriptSha) {
-      try {
-        return (await this.redis.evalsha(this.scriptSha, 1, key, ...args)) as [number, number];
-      } catch (error) {
-        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      }
-    }
-    this.scriptSha = (await this.redis.script('LOAD', THROTTLE_SCRIPT)) as string;
-    return (await this.redis.evalsha(this.scriptSha, 1, key, ...args)) as [number, number];
   }
 }
