@@ -263,6 +263,15 @@ export class MessageDetailPage {
     };
   }
 
+  /** The notice shown instead of the payload once its retention ran out. */
+  expiredNotice(): Locator {
+    return this.console.testId('payload-expired');
+  }
+
+  resendButton(endpointId: string): Locator {
+    return this.endpointRow(endpointId).getByTestId('resend-button');
+  }
+
   /** Presses Resend for one endpoint and waits until the page reports the attempt it made. */
   async resend(endpointId: string): Promise<string> {
     const row = this.endpointRow(endpointId);
@@ -281,6 +290,69 @@ export class EndpointDetailPage {
   async waitFor(): Promise<void> {
     await this.console.testId('endpoint-detail-page').waitFor();
     await this.console.settle();
+  }
+
+  /** Presses Reveal and answers the secret the page then shows. */
+  async revealSecret(): Promise<string> {
+    await this.console.testId('secret-reveal').click();
+    await this.console.testId('endpoint-secret').waitFor();
+    return (await this.console.testId('endpoint-secret').textContent()) ?? '';
+  }
+
+  async hideSecret(): Promise<void> {
+    await this.console.testId('secret-hide').click();
+    await this.console.testId('secret-hidden').waitFor();
+  }
+
+  /** Presses Rotate; the rotation happens only once `confirmRotation` is called. */
+  async askToRotateSecret(): Promise<void> {
+    await this.console.testId('secret-rotate').click();
+    await this.console.testId('secret-rotate-confirm').waitFor();
+  }
+
+  async confirmRotation(): Promise<void> {
+    await this.console.testId('secret-rotate-confirm').click();
+    await this.console.testId('secret-rotated').waitFor();
+  }
+
+  /** The rate limit as the page shows it, e.g. `5 messages/s` or `unlimited`. */
+  async throttleRate(): Promise<string> {
+    return (await this.console.testId('throttle-rate').textContent()) ?? '';
+  }
+
+  /** Edits the rate limit; `''` asks for no limit. Resolves once the page shows the saved value or an error. */
+  async setThrottleRate(value: string): Promise<void> {
+    if ((await this.console.testId('throttle-rate-form').count()) === 0) await this.console.testId('throttle-rate-edit').click();
+    await this.console.testId('throttle-rate-input').fill(value);
+    await this.console.testId('throttle-rate-save').click();
+    await until(async () => (await this.console.testId('throttle-rate-form').count()) === 0 || (await this.console.testId('throttle-rate-error').count()) > 0);
+  }
+
+  /** Rows of "Messages sent to this endpoint". */
+  messageRows(): Locator {
+    return this.console.testId('endpoint-message-row');
+  }
+
+  async messageIds(): Promise<string[]> {
+    return Promise.all((await this.messageRows().all()).map(async (row) => (await row.getAttribute('data-msg-id')) ?? ''));
+  }
+
+  /** Follows one of the list's links (pagination, filters) that draws the page anew, and waits for it. */
+  async followAndWait(action: () => Promise<void>): Promise<void> {
+    const shown = await this.console.testId('endpoint-detail-page').elementHandle();
+    await action();
+    await shown?.waitForElementState('hidden');
+    await this.waitFor();
+  }
+
+  async filterMessagesByStatus(status: string): Promise<void> {
+    await this.console.testId('endpoint-messages-status').selectOption(status);
+    await this.followAndWait(() => this.console.testId('endpoint-messages-apply').click());
+  }
+
+  async openMessage(msgId: string): Promise<void> {
+    await this.console.page.locator(`[data-testid="endpoint-message-row"][data-msg-id="${msgId}"]`).getByTestId('message-link').click();
+    await this.console.message.waitFor();
   }
 
   /** Starts a recovery; `since` is a `datetime-local` value. */

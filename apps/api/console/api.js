@@ -36,6 +36,10 @@ export class ApiClient {
     return this.request('POST', path, { body, signal });
   }
 
+  patch(path, body, signal) {
+    return this.request('PATCH', path, { body, signal });
+  }
+
   async request(method, path, { query = {}, body, signal } = {}) {
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(query)) {

@@ -2,12 +2,23 @@
 // (null, a missing field, a string where a number was expected) and answers with text.
 
 /** Svix's `MessageStatus`, for a message's delivery to an endpoint and for an attempt. */
-export const MESSAGE_STATUS = { 0: 'success', 1: 'pending', 2: 'fail', 3: 'sending' };
+export const MESSAGE_STATUS = { 0: 'success', 1: 'pending', 2: 'fail', 3: 'sending', 4: 'canceled' };
 
 /** Svix's `MessageAttemptTriggerType`. */
 export const TRIGGER_TYPE = { 0: 'scheduled', 1: 'manual' };
 
 export const NO_VALUE = '—';
+
+/**
+ * What the API shows, as Svix does, once a message's payload retention has run out: the payload
+ * becomes exactly `{"expired": true}` and its attempts' response bodies `EXPUNGED`. Nothing else marks
+ * it, so a producer that sent exactly that payload would be shown as expired too.
+ */
+export function isExpiredPayload(payload) {
+  return payload !== null && typeof payload === 'object' && !Array.isArray(payload) && Object.keys(payload).length === 1 && payload.expired === true;
+}
+
+export const EXPUNGED_RESPONSE = 'EXPUNGED';
 
 function pad(number) {
   return String(number).padStart(2, '0');
@@ -43,6 +54,12 @@ export function formatPercent(rate) {
   const percent = toPercent(rate);
   if (percent === null) return NO_VALUE;
   return `${percent >= 99.95 || percent === 0 ? percent.toFixed(0) : percent.toFixed(1)} %`;
+}
+
+/** An endpoint's or application's `throttleRate`: messages per second, null for no limit. */
+export function formatThrottleRate(rate) {
+  if (rate === null || rate === undefined) return 'unlimited';
+  return typeof rate === 'number' && Number.isFinite(rate) ? `${formatCount(rate)} messages/s` : String(rate);
 }
 
 export function formatCount(value) {

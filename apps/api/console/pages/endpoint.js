@@ -1,21 +1,27 @@
 import { apiPath } from '../api.js';
 import { h, replace } from '../dom.js';
-import { NO_VALUE, formatCount, isoToLocalInput, localInputToIso } from '../format.js';
+import { NO_VALUE, formatCount, formatThrottleRate, isoToLocalInput, localInputToIso } from '../format.js';
 import { links } from '../routes.js';
 import { errorState, facts, idText, loadInto, sleep, tagList, time } from '../views.js';
 import { applicationHeader } from './application-header.js';
+import { endpointMessagesSection } from './endpoint-messages.js';
+import { signingSecretSection } from './endpoint-secret.js';
 import { endpointState, healthSummary } from './endpoints.js';
 
 const TASK_POLL_MS = 1_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** One endpoint: what it is, its delivery stats and health, and recovery of what it failed. */
+/**
+ * One endpoint: what it is (its rate limit editable), its signing secret on demand, its delivery stats
+ * and health, the messages sent to it, and recovery of what it failed.
+ */
 export async function endpointPage({ api, route, params, signal, container }) {
   const { appId, endpointId } = route;
   document.title = `Endpoint ${endpointId} · Idem console`;
   container.setAttribute('data-testid', 'endpoint-detail-page');
   const details = h('div');
   const stats = h('div', { testid: 'endpoint-stats' });
+  const messages = endpointMessagesSection({ api, appId, endpointId, params, signal });
   const progress = h('div', { class: 'task-progress', testid: 'recover-progress', 'aria-live': 'polite' });
   container.append(
     applicationHeader({
@@ -29,6 +35,7 @@ export async function endpointPage({ api, route, params, signal, container }) {
     }),
     details,
     h('section', { class: 'section' }, h('h2', {}, 'Delivery stats'), stats),
+    messages.section,
     h(
       'section',
       { class: 'section' },
@@ -53,8 +60,15 @@ export async function endpointPage({ api, route, params, signal, container }) {
   );
 
   const work = [
-    loadInto(details, signal, () => api.get(apiPath`/app/${appId}/endpoint/${endpointId}`, {}, signal), endpointFacts),
+    loadInto(
+      details,
+      signal,
+      () => loadEndpoint(api, appId, endpointId, signal),
+      // The secret's controls appear only beside an endpoint the token may see.
+      (loaded) => h('div', {}, endpointCard({ api, appId, endpointId, signal, ...loaded }), signingSecretSection({ api, appId, endpointId, signal })),
+    ),
     loadInto(stats, signal, () => api.get(apiPath`/app/${appId}/endpoint/${endpointId}/stats`, {}, signal), statsView),
+    messages.loaded,
   ];
   const taskId = params.get('task');
   if (taskId) {
@@ -70,7 +84,28 @@ export async function endpointPage({ api, route, params, signal, container }) {
   await Promise.all(work);
 }
 
-function endpointFacts(endpoint) {
+/** The endpoint, and its application for the rate limit it inherits (the page does without it). */
+async function loadEndpoint(api, appId, endpointId, signal) {
+  const [endpoint, application] = await Promise.all([
+    api.get(apiPath`/app/${appId}/endpoint/${endpointId}`, {}, signal),
+    api.get(apiPath`/app/${appId}`, {}, signal).catch(() => null),
+  ]);
+  return { endpoint, application };
+}
+
+/** The endpoint's facts; saving its rate limit redraws them from the API's answer. */
+function endpointCard({ api, appId, endpointId, signal, endpoint, application }) {
+  let card;
+  const onSaved = (updated) => {
+    const next = endpointCard({ api, appId, endpointId, signal, endpoint: updated, application });
+    card.replaceWith(next);
+    card = next;
+  };
+  card = endpointFacts(endpoint, throttleRateEditor({ api, appId, endpointId, signal, endpoint, application, onSaved }));
+  return card;
+}
+
+function endpointFacts(endpoint, throttleRate) {
   const metadata = Object.entries(endpoint.metadata ?? {});
   return h(
     'div',
@@ -84,6 +119,7 @@ function endpointFacts(endpoint) {
         ['UID', endpoint.uid ? h('code', {}, endpoint.uid) : null],
         ['Event types', tagList(endpoint.filterTypes)],
         ['Channels', tagList(endpoint.channels)],
+        ['Rate limit', throttleRate],
         ['Version', endpoint.version === undefined ? null : String(endpoint.version)],
         ['Created', time(endpoint.createdAt)],
         ['Updated', time(endpoint.updatedAt)],
@@ -92,6 +128,76 @@ function endpointFacts(endpoint) {
       'endpoint-facts',
     ),
   );
+}
+
+/**
+ * The endpoint's `throttleRate`, and a form to change it. An endpoint without one is held to its
+ * application's, if that has one. The API is the judge of what is valid: whatever is typed is sent
+ * (a number when it reads as one), and a 422 is shown as the API gave it.
+ */
+function throttleRateEditor({ api, appId, endpointId, signal, endpoint, application, onSaved }) {
+  const own = endpoint.throttleRate ?? null;
+  const inherited = own === null ? (application?.throttleRate ?? null) : null;
+  const wrapper = h('div', { class: 'throttle-rate' });
+  const edit = h('button', { type: 'button', class: 'button button-small', testid: 'throttle-rate-edit' }, 'Edit');
+  const summary = [
+    h('span', { testid: 'throttle-rate', 'data-source': own !== null ? 'endpoint' : inherited !== null ? 'application' : 'none' }, formatThrottleRate(own ?? inherited)),
+    inherited !== null ? h('span', { class: 'muted', testid: 'throttle-rate-inherited' }, ' from the application (this endpoint has none of its own)') : null,
+    ' ',
+    edit,
+  ];
+
+  const input = h('input', {
+    id: 'throttle-rate-input',
+    name: 'throttleRate',
+    inputmode: 'numeric',
+    autocomplete: 'off',
+    value: own === null ? '' : String(own),
+    placeholder: 'unlimited',
+    testid: 'throttle-rate-input',
+  });
+  const save = h('button', { type: 'submit', class: 'button button-primary button-small', testid: 'throttle-rate-save' }, 'Save');
+  const cancel = h('button', { type: 'button', class: 'button button-small', testid: 'throttle-rate-cancel', on: { click: () => replace(wrapper, summary) } }, 'Cancel');
+  const feedback = h('div', { class: 'throttle-rate-feedback' });
+  const form = h(
+    'form',
+    {
+      class: 'throttle-rate-form',
+      testid: 'throttle-rate-form',
+      on: {
+        submit: async (event) => {
+          event.preventDefault();
+          save.disabled = true;
+          replace(feedback);
+          try {
+            const updated = await api.patch(apiPath`/app/${appId}/endpoint/${endpointId}`, { throttleRate: throttleRateOf(input.value) }, signal);
+            if (!signal.aborted) onSaved(updated);
+          } catch (error) {
+            if (signal.aborted || error?.name === 'AbortError') return;
+            replace(feedback, errorState(error, { testid: 'throttle-rate-error' }));
+          } finally {
+            save.disabled = false;
+          }
+        },
+      },
+    },
+    h('label', { for: 'throttle-rate-input' }, 'Messages per second (empty for unlimited)'),
+    h('div', { class: 'throttle-rate-controls' }, input, save, cancel),
+    feedback,
+  );
+  edit.addEventListener('click', () => {
+    replace(wrapper, form);
+    input.focus();
+  });
+  return replace(wrapper, summary);
+}
+
+/** Empty is no limit; a number is sent as one; anything else as typed, for the API to explain. */
+function throttleRateOf(text) {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  const number = Number(trimmed);
+  return Number.isFinite(number) ? number : trimmed;
 }
 
 function statsView(stats) {

@@ -1,6 +1,6 @@
 import { apiPath } from '../api.js';
 import { h, replace } from '../dom.js';
-import { NO_VALUE, TRIGGER_TYPE, displayHeaders, formatDuration, prettyJson } from '../format.js';
+import { EXPUNGED_RESPONSE, NO_VALUE, TRIGGER_TYPE, displayHeaders, formatDuration, isExpiredPayload, prettyJson } from '../format.js';
 import { links } from '../routes.js';
 import { dataTable, emptyState, errorState, facts, idText, loadInto, sleep, statusBadge, tagList, time } from '../views.js';
 import { applicationHeader } from './application-header.js';
@@ -12,7 +12,8 @@ const RESEND_POLL_MS = 1_000;
 /**
  * One message: its payload, the endpoints it went to (with a resend each) and every attempt,
  * with the response each endpoint gave. Payloads and response bodies come from outside and are
- * only ever shown as text.
+ * only ever shown as text. Once the payload's retention has run out there is nothing to show or
+ * resend, and the page says so.
  */
 export async function messagePage({ api, route, signal, container }) {
   const { appId, msgId } = route;
@@ -38,12 +39,23 @@ export async function messagePage({ api, route, signal, container }) {
     ),
   );
 
+  // The message is asked for once and shared: the endpoints and attempts need to know whether its
+  // payload has expired. A failure is asked again on the next use.
+  let messageRequest = null;
+  const loadMessage = () =>
+    (messageRequest ??= api.get(apiPath`/app/${appId}/msg/${msgId}`, {}, signal).catch((error) => {
+      messageRequest = null;
+      throw error;
+    }));
+  // The summary reports the message's own failure; the other sections then show what they can.
+  const payloadExpired = () => loadMessage().then((message) => isExpiredPayload(message?.payload), () => false);
+
   const showAttempts = () =>
     loadInto(
       attempts,
       signal,
-      () => listAttempts(api, appId, msgId, signal),
-      (list) => attemptList(list),
+      async () => ({ list: await listAttempts(api, appId, msgId, signal), expired: await payloadExpired() }),
+      ({ list, expired }) => attemptList(list, expired),
     );
 
   /** What each endpoint's last resend came to; kept here because the table is redrawn afterwards. */
@@ -53,10 +65,10 @@ export async function messagePage({ api, route, signal, container }) {
     loadInto(
       deliveries,
       signal,
-      () => api.get(apiPath`/app/${appId}/msg/${msgId}/endpoint`, { limit: 250 }, signal),
-      (list) =>
+      async () => ({ list: await api.get(apiPath`/app/${appId}/msg/${msgId}/endpoint`, { limit: 250 }, signal), expired: await payloadExpired() }),
+      ({ list, expired }) =>
         list?.data?.length
-          ? deliveryTable(list.data, resendNotes, (endpoint, feedback, button) => resend(endpoint, feedback, button))
+          ? deliveryTable(list.data, resendNotes, expired, (endpoint, feedback, button) => resend(endpoint, feedback, button))
           : emptyState('This message went to no endpoint.', 'No enabled endpoint subscribed to its event type and channels when it was sent.'),
     );
 
@@ -88,7 +100,7 @@ export async function messagePage({ api, route, signal, container }) {
   }
 
   await Promise.all([
-    loadInto(summary, signal, () => api.get(apiPath`/app/${appId}/msg/${msgId}`, {}, signal), messageSummary),
+    loadInto(summary, signal, loadMessage, messageSummary),
     showDeliveries(),
     showAttempts(),
   ]);
@@ -125,11 +137,20 @@ function messageSummary(message) {
       'message-facts',
     ),
     h('h2', {}, 'Payload'),
-    h('pre', { class: 'code-block', testid: 'message-payload' }, prettyJson(message.payload)),
+    isExpiredPayload(message.payload)
+      ? h(
+          'div',
+          { class: 'notice notice-expired', testid: 'payload-expired' },
+          h('p', { class: 'strong' }, 'Payload expired (retention)'),
+          h('p', {}, "Its retention period ran out and Idem removed it, with the endpoints' response bodies. The message and its attempts are kept; it cannot be resent."),
+        )
+      : h('pre', { class: 'code-block', testid: 'message-payload' }, prettyJson(message.payload)),
   );
 }
 
-function deliveryTable(endpoints, notes, onResend) {
+const EXPIRED_RESEND_HINT = 'The payload has expired (retention): there is nothing to resend.';
+
+function deliveryTable(endpoints, notes, payloadExpired, onResend) {
   return dataTable({
     testid: 'message-endpoints-table',
     rows: endpoints,
@@ -143,6 +164,11 @@ function deliveryTable(endpoints, notes, onResend) {
         class: 'cell-actions',
         cell: (endpoint) => {
           const feedback = h('span', { class: 'resend-feedback', testid: 'resend-feedback', role: 'status' }, notes.get(endpoint.id) ?? null);
+          if (payloadExpired) {
+            // A disabled button gets no pointer events in some browsers: the wrapper carries the tooltip too.
+            const button = h('button', { type: 'button', class: 'button button-small', testid: 'resend-button', disabled: true, title: EXPIRED_RESEND_HINT }, 'Resend');
+            return h('span', { class: 'resend', title: EXPIRED_RESEND_HINT }, button, feedback);
+          }
           const button = h('button', { type: 'button', class: 'button button-small', testid: 'resend-button' }, 'Resend');
           button.addEventListener('click', () => onResend(endpoint, feedback, button));
           return h('span', { class: 'resend' }, button, feedback);
@@ -152,17 +178,17 @@ function deliveryTable(endpoints, notes, onResend) {
   });
 }
 
-function attemptList(list) {
+function attemptList(list, payloadExpired) {
   if (!list?.data?.length) return emptyState('No attempts yet.', 'The worker sends the first attempt within moments of the message being accepted.');
   return h(
     'div',
     { class: 'attempts', testid: 'attempts-list' },
-    list.data.map(attemptCard),
+    list.data.map((attempt) => attemptCard(attempt, payloadExpired)),
     list.done === false ? h('p', { class: 'muted' }, 'Only the newest 250 attempts are shown.') : null,
   );
 }
 
-function attemptCard(attempt) {
+function attemptCard(attempt, payloadExpired) {
   const headers = displayHeaders(attempt.requestHeaders);
   return h(
     'article',
@@ -179,9 +205,7 @@ function attemptCard(attempt) {
     h('p', { class: 'attempt-url' }, h('span', { class: 'endpoint-url' }, attempt.url ?? NO_VALUE), ' ', idText(attempt.id)),
     attempt.error ? h('p', { class: 'attempt-error', testid: 'attempt-error' }, attempt.error) : null,
     h('h3', {}, 'Response body'),
-    attempt.response
-      ? h('pre', { class: 'code-block code-block-short', testid: 'attempt-response' }, String(attempt.response))
-      : h('p', { class: 'muted', testid: 'attempt-response' }, 'empty'),
+    responseBody(attempt.response, payloadExpired),
     headers.length
       ? h(
           'details',
@@ -191,4 +215,13 @@ function attemptCard(attempt) {
         )
       : null,
   );
+}
+
+function responseBody(response, payloadExpired) {
+  // `EXPUNGED` is Idem's word only when the payload went too; a receiver may answer it itself.
+  if (payloadExpired && response === EXPUNGED_RESPONSE) {
+    return h('p', { class: 'muted', testid: 'attempt-response', 'data-expunged': 'true' }, 'Expunged with the payload (retention)');
+  }
+  if (!response) return h('p', { class: 'muted', testid: 'attempt-response' }, 'empty');
+  return h('pre', { class: 'code-block code-block-short', testid: 'attempt-response' }, String(response));
 }

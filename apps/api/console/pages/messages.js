@@ -11,7 +11,7 @@ const PAGE_SIZE = 50;
 const FILTERS = ['eventTypes', 'channel', 'after', 'before', 'status', 'endpoint'];
 
 /** Svix's MessageStatus values, as the status filter offers them. */
-const STATUS_CHOICES = [
+export const STATUS_CHOICES = [
   ['2', 'failed'],
   ['0', 'succeeded'],
   ['1', 'pending'],
