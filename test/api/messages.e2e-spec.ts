@@ -196,6 +196,38 @@ describe('Messages API (svix client)', () => {
     expect(await suite.count('messages', 'app_id = $1', [appId])).toBe(0);
   });
 
+  it('leaves the payload out of create, get and list asked with_content=false (`{}`), the stored payload untouched', async () => {
+    const appId = await newApplication();
+    const body = { eventType: 'quiet', payload: { card: 'tok_visa' }, eventId: 'quiet-1' };
+    const create = (query: string, headers: Record<string, string> = {}) => suite.request('POST', `/api/v1/app/${appId}/msg${query}`, { body, headers });
+
+    const created = await create('?with_content=false', { 'idempotency-key': 'quiet-key' });
+    expect([created.status, created.body.eventType, created.body.eventId, created.body.payload]).toEqual([202, 'quiet', 'quiet-1', {}]);
+    const messageId: string = created.body.id;
+    // The key's replay answers as the first request was answered, and an eventId repeat as it asks.
+    const replay = await create('?with_content=false', { 'idempotency-key': 'quiet-key' });
+    expect([replay.headers.get('idempotent-replayed'), replay.body.id, replay.body.payload]).toEqual(['true', messageId, {}]);
+    expect((await create('?with_content=false')).body).toMatchObject({ id: messageId, payload: {} });
+    expect((await create('')).body).toMatchObject({ id: messageId, payload: body.payload });
+    // The query is part of what a key stands for.
+    expect((await create('', { 'idempotency-key': 'quiet-key' })).body.code).toBe('idempotency_key_reused');
+
+    expect((await suite.svix.message.get(appId, messageId, { withContent: false })).payload).toEqual({});
+    expect((await suite.svix.message.get(appId, messageId)).payload).toEqual(body.payload);
+    expect((await suite.svix.message.list(appId, { withContent: false })).data.map((message) => message.payload)).toEqual([{}]);
+    expect((await suite.svix.message.list(appId)).data.map((message) => message.payload)).toEqual([body.payload]);
+    const stored = await suite.db.query<{ payload: string }>('SELECT payload FROM messages WHERE id = $1', [messageId]);
+    expect(stored.rows[0].payload).toBe(JSON.stringify(body.payload));
+    // The svix client asks for no content on create and fills the payload in from its own request.
+    expect((await suite.svix.message.create(appId, { eventType: 'loud', payload: { n: 1 } })).payload).toEqual({ n: 1 });
+
+    for (const path of [`/api/v1/app/${appId}/msg`, `/api/v1/app/${appId}/msg/${messageId}`]) {
+      const refused = await suite.request('GET', `${path}?with_content=maybe`);
+      expect({ path, status: refused.status, loc: refused.body.detail?.[0]?.loc }).toEqual({ path, status: 422, loc: ['query', 'with_content'] });
+    }
+    expect((await create('?with_content=yes')).status).toBe(422);
+  });
+
   it('answers an unknown message with 404', async () => {
     const appId = await newApplication();
     expect((await svixError(suite.svix.message.get(appId, newId('message')))).code).toBe(404);

@@ -347,6 +347,18 @@ describe('Attempt log', () => {
       expect(JSON.stringify(response.body)).not.toContain('K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN');
     });
 
+    it('leaves response bodies out of the attempt lists asked with_content=false (`{}`, as Svix shows it)', async () => {
+      const responseIn = async (list: ReturnType<LogSuite['svix']['messageAttempt']['listByMsg']>) =>
+        (await list).data.filter((item) => item.id === detailed).map((item) => item.response);
+
+      expect(await responseIn(suite.svix.messageAttempt.listByMsg(appId, refund))).toEqual(['{"error":"bad signature"}']);
+      expect(await responseIn(suite.svix.messageAttempt.listByMsg(appId, refund, { withContent: false }))).toEqual(['{}']);
+      const refunds = { eventTypes: ['invoice.refunded'] };
+      expect(await responseIn(suite.svix.messageAttempt.listByEndpoint(appId, crmEndpoint, { ...refunds, withContent: true }))).toEqual(['{"error":"bad signature"}']);
+      expect(await responseIn(suite.svix.messageAttempt.listByEndpoint(appId, crmEndpoint, { ...refunds, withContent: false }))).toEqual(['{}']);
+      expect((await suite.get(`/api/v1/app/${appId}/attempt/msg/${refund}?with_content=maybe`)).status).toBe(422);
+    });
+
     it('answers 404 for an attempt of another message, another application or none', async () => {
       expect((await svixError(suite.svix.messageAttempt.get(appId, invoice, detailed))).code).toBe(404);
       expect((await svixError(suite.svix.messageAttempt.get(appId, refund, attempt.other))).code).toBe(404);

@@ -28,6 +28,12 @@ describe('delivery state machine', () => {
     }
   });
 
+  it('cancels a delivery waiting for, or claimed for, an attempt once its payload is expunged, and no other', () => {
+    expect(nextDeliveryStatus(DeliveryStatus.Pending, DeliveryTransition.CancelExpunged)).toBe(DeliveryStatus.Canceled);
+    expect(nextDeliveryStatus(DeliveryStatus.Sending, DeliveryTransition.CancelExpunged)).toBe(DeliveryStatus.Canceled);
+    for (const final of FINAL_DELIVERY_STATUSES) expect(() => nextDeliveryStatus(final, DeliveryTransition.CancelExpunged)).toThrow();
+  });
+
   it('refuses a transition from a status it does not leave', () => {
     expect(() => nextDeliveryStatus(DeliveryStatus.Pending, DeliveryTransition.Succeed)).toThrow('a pending delivery cannot succeed');
     expect(() => nextDeliveryStatus(DeliveryStatus.Succeeded, DeliveryTransition.Claim)).toThrow();

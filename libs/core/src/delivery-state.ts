@@ -4,16 +4,21 @@
  * when a newer version of an entity makes a message pointless) means adding it here first.
  *
  *   pending ──claim──▶ sending ──succeed──▶ succeeded
- *      ▲                 │ │ │
- *      │◀──retry─────────┘ │ └──exhaust──▶ failed
- *      │                   └──cancel───▶ canceled   (endpoint disabled or gone)
- *      │◀──leaseExpire── sending whose lease ran out (its worker died)
- *      │◀──throttle───── sending whose endpoint's rate limit says "not yet" (nothing was sent)
+ *    │ ▲                 │ │ │
+ *    │ │◀──retry─────────┘ │ └──exhaust──▶ failed
+ *    │ │                   └──cancel───▶ canceled   (endpoint disabled or gone)
+ *    │ │◀──leaseExpire── sending whose lease ran out (its worker died)
+ *    │ │◀──throttle───── sending whose endpoint's rate limit says "not yet" (nothing was sent)
+ *    └──cancelExpunged──▶ canceled   (its message's payload was expunged; from sending too)
  *
  * `reclaim` is claim and leaseExpire in one step: a worker may take over a delivery whose lease expired.
  * `throttle` hands a claimed delivery back, due when the endpoint's rate limit has room for it: no
  * attempt was made, so none is recorded and the attempt number stays; it is the same wait as a job
  * arriving early, not a failure.
+ * `cancelExpunged`: the message's payload was expunged on request (Svix's "delete message payload")
+ * while the delivery still had attempts to make, so nothing is left to send. The API applies it to the
+ * message's pending deliveries as it expunges; a worker applies it to a delivery it claims afterwards
+ * (one whose attempt was in flight then and is now due for a retry).
  * `resendSucceed`: a manual resend that succeeded delivers a delivery that was waiting for a retry, had
  * failed or was canceled; one that fails changes nothing, and scheduled retries go on as planned.
  */
@@ -25,7 +30,7 @@ export enum DeliveryStatus {
   Succeeded = 'succeeded',
   /** Every scheduled attempt failed. */
   Failed = 'failed',
-  /** Not sent because its endpoint was disabled when the attempt came due. */
+  /** Not sent because its endpoint was disabled when the attempt came due, or its message's payload was expunged. */
   Canceled = 'canceled',
 }
 
@@ -37,6 +42,7 @@ export enum DeliveryTransition {
   Exhaust = 'exhaust',
   LeaseExpire = 'leaseExpire',
   Cancel = 'cancel',
+  CancelExpunged = 'cancelExpunged',
   ResendSucceed = 'resendSucceed',
   Throttle = 'throttle',
 }
@@ -51,6 +57,7 @@ export const DELIVERY_TRANSITIONS: Readonly<
   [DeliveryTransition.Exhaust]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Failed },
   [DeliveryTransition.LeaseExpire]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Pending },
   [DeliveryTransition.Cancel]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Canceled },
+  [DeliveryTransition.CancelExpunged]: { from: [DeliveryStatus.Pending, DeliveryStatus.Sending], to: DeliveryStatus.Canceled },
   [DeliveryTransition.Throttle]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Pending },
   [DeliveryTransition.ResendSucceed]: {
     from: [DeliveryStatus.Pending, DeliveryStatus.Failed, DeliveryStatus.Canceled],

@@ -12,7 +12,7 @@ export enum IdemErrorCode {
   Forbidden = 'forbidden',
   UnsupportedMediaType = 'unsupported_media_type',
   RequestHeadersTooLarge = 'request_header_fields_too_large',
-  /** A resend of a message whose payload has expired: nothing is left to send. */
+  /** A resend of a message whose payload has expired or was expunged: nothing is left to send. */
   MissingPayload = 'missing_payload',
 }
 

@@ -47,7 +47,7 @@ export class AttemptsService {
    */
   async resend(principal: Principal, appIdOrUid: string, messageIdOrEventId: string, endpointIdOrUid: string): Promise<void> {
     const message = await this.messages.resolve(principal, appIdOrUid, messageIdOrEventId);
-    if (message.payload === null) throw new IdemError(IdemErrorCode.MissingPayload, 'Unable to resend message: its payload has expired');
+    if (message.payload === null) throw new IdemError(IdemErrorCode.MissingPayload, 'Unable to resend message: its payload has expired or was deleted');
     const endpoint = await this.endpoints.findByIdOrUid(message.appId, endpointIdOrUid);
     if (!endpoint) throw IdemError.notFound('Endpoint');
     const request = await this.deliveries.requestResend(message.id, endpoint.id);
@@ -82,6 +82,12 @@ export class AttemptsService {
     const attempt = await this.attempts.findOne(message.appId, message.id, attemptId);
     if (!attempt) throw IdemError.notFound('Message attempt');
     return { ...toMessageAttemptOut(attempt), requestHeaders: redactSignatures(attempt.requestHeaders ?? {}) };
+  }
+
+  /** Svix's "delete attempt response body": the attempt stays, its `response` becomes `EXPUNGED`. */
+  async expungeResponse(principal: Principal, appIdOrUid: string, messageIdOrEventId: string, attemptId: string): Promise<void> {
+    const message = await this.messages.resolve(principal, appIdOrUid, messageIdOrEventId);
+    if (!(await this.attempts.expungeResponseBody(message.appId, message.id, attemptId))) throw IdemError.notFound('Message attempt');
   }
 
   /** The endpoints a message was sent to, each with where its delivery stands; by endpoint id, as Svix lists them. */
@@ -142,9 +148,11 @@ export class AttemptsService {
     fetch: (filter: AttemptListFilter, page: PageQuery) => Promise<Page<AttemptEntity>>,
   ): Promise<ListResponse<MessageAttemptOut>> {
     const page = toPageQuery(query, ATTEMPT_CURSOR, 'descending');
+    const withContent = query.with_content ?? true;
+    const toOut = (attempt: AttemptEntity) => toMessageAttemptOut(attempt, withContent);
     const outcome = query.status === undefined ? undefined : OUTCOME_OF_STATUS[query.status];
     // A finished attempt is never pending, sending or canceled: such a filter matches nothing.
-    if (outcome === null) return toListResponse({ items: [], hasMore: false }, page, ATTEMPT_CURSOR, (attempt) => attempt.id, toMessageAttemptOut);
+    if (outcome === null) return toListResponse({ items: [], hasMore: false }, page, ATTEMPT_CURSOR, (attempt) => attempt.id, toOut);
     const filter: AttemptListFilter = {
       outcome,
       statusCodeClass: query.status_code_class,
@@ -153,7 +161,7 @@ export class AttemptsService {
       before: query.before,
       after: query.after,
     };
-    return toListResponse(await fetch(filter, page), page, ATTEMPT_CURSOR, (attempt) => attempt.id, toMessageAttemptOut);
+    return toListResponse(await fetch(filter, page), page, ATTEMPT_CURSOR, (attempt) => attempt.id, toOut);
   }
 }
 

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
@@ -7,7 +7,7 @@ import { AttemptsService } from './attempts.service';
 import { MessageAttemptOut } from './dto/message-attempt-out.dto';
 import { MessageEndpointOut } from './dto/message-endpoint-out.dto';
 
-/** Where one message went: its endpoints, one attempt in detail, and manual resends. */
+/** Where one message went: its endpoints, one attempt in detail (and expunging its response), and manual resends. */
 @ApiTags('Message Attempt')
 @Controller('api/v1/app/:app_id/msg/:msg_id')
 export class MessageDeliveriesController {
@@ -31,6 +31,18 @@ export class MessageDeliveriesController {
     @Param('attempt_id') attemptId: string,
   ): Promise<MessageAttemptOut> {
     return this.attempts.get(principal, appId, messageId, attemptId);
+  }
+
+  /** Svix's "delete attempt response body": 204. */
+  @Delete('attempt/:attempt_id/content')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  expungeAttemptContent(
+    @CurrentPrincipal() principal: Principal,
+    @Param('app_id') appId: string,
+    @Param('msg_id') messageId: string,
+    @Param('attempt_id') attemptId: string,
+  ): Promise<void> {
+    return this.attempts.expungeResponse(principal, appId, messageId, attemptId);
   }
 
   /** Svix's resend: 202 with an empty JSON object, and a manual attempt appears once the worker has made it. */

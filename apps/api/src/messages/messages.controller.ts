@@ -1,11 +1,11 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { ListResponse } from '../http/list';
 import { MessageIn } from './dto/message-in.dto';
 import { MessageOut } from './dto/message-out.dto';
-import { MessageListQuery } from './dto/message-queries.dto';
+import { MessageContentQuery, MessageListQuery } from './dto/message-queries.dto';
 import { MessagesService } from './messages.service';
 
 @ApiTags('Message')
@@ -21,12 +21,29 @@ export class MessagesController {
   /** 202: the message is stored and its deliveries are on their way. */
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
-  create(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Body() body: MessageIn): Promise<MessageOut> {
-    return this.messages.create(principal, appId, body);
+  create(
+    @CurrentPrincipal() principal: Principal,
+    @Param('app_id') appId: string,
+    @Body() body: MessageIn,
+    @Query() query: MessageContentQuery,
+  ): Promise<MessageOut> {
+    return this.messages.create(principal, appId, body, query);
   }
 
   @Get(':msg_id')
-  get(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Param('msg_id') messageId: string): Promise<MessageOut> {
-    return this.messages.get(principal, appId, messageId);
+  get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('app_id') appId: string,
+    @Param('msg_id') messageId: string,
+    @Query() query: MessageContentQuery,
+  ): Promise<MessageOut> {
+    return this.messages.get(principal, appId, messageId, query);
+  }
+
+  /** Svix's "delete message payload": 204, and the message can no longer be resent. */
+  @Delete(':msg_id/content')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  expungeContent(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Param('msg_id') messageId: string): Promise<void> {
+    return this.messages.expungeContent(principal, appId, messageId);
   }
 }

@@ -1,6 +1,6 @@
 import { IdemConfig } from '@app/config';
 import { canonicalJson, IdemError, isId, newId, payloadRetentionHoursOf, subscriptionMatches } from '@app/core';
-import { DeliveryRepository, EndpointEntity, MessageEntity, MessageRepository, UnitOfWork } from '@app/persistence';
+import { DeliveryRepository, EndpointEntity, MessageEntity, MessageRepository, RetentionRepository, UnitOfWork } from '@app/persistence';
 import { DeliveryQueue } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
@@ -9,7 +9,7 @@ import { Principal } from '../auth/principal';
 import { idCursor, ListResponse, toListResponse, toPageQuery } from '../http/list';
 import { MessageIn } from './dto/message-in.dto';
 import { MessageOut, toMessageOut } from './dto/message-out.dto';
-import { MessageListQuery } from './dto/message-queries.dto';
+import { MessageContentQuery, MessageListQuery } from './dto/message-queries.dto';
 
 const MESSAGE_CURSOR = idCursor('message');
 
@@ -26,6 +26,7 @@ export class MessagesService {
     private readonly applications: ApplicationsService,
     private readonly messages: MessageRepository,
     private readonly deliveries: DeliveryRepository,
+    private readonly retention: RetentionRepository,
     private readonly deliveryQueue: DeliveryQueue,
     private readonly unitOfWork: UnitOfWork,
     private readonly config: IdemConfig,
@@ -37,7 +38,8 @@ export class MessagesService {
    * A repeat of an eventId within the retention window with the same content returns the first
    * message and writes nothing; with different content it is a 409.
    */
-  async create(principal: Principal, appIdOrUid: string, input: MessageIn): Promise<MessageOut> {
+  async create(principal: Principal, appIdOrUid: string, input: MessageIn, query: MessageContentQuery): Promise<MessageOut> {
+    const withContent = query.with_content ?? true;
     const messageId = newId('message');
     // Without an eventId to record and no transaction around the request, the message and its deliveries
     // are one INSERT statement, atomic on its own: no BEGIN and COMMIT round trips on the hottest path.
@@ -45,17 +47,17 @@ export class MessagesService {
       const { application, enabledEndpoints } = await this.applications.resolveWithEnabledEndpoints(principal, appIdOrUid);
       const { message, deliveryIds } = await this.insert(application.id, enabledEndpoints, messageId, input);
       await this.enqueueFirstAttempts(deliveryIds);
-      return toMessageOut(message);
+      return toMessageOut(message, withContent);
     }
     return this.unitOfWork.run(async () => {
       const { application, enabledEndpoints } = await this.applications.resolveWithEnabledEndpoints(principal, appIdOrUid);
       if (input.eventId != null) {
         const earlier = await this.claimEventId(application.id, messageId, input, input.eventId);
-        if (earlier) return toMessageOut(earlier);
+        if (earlier) return toMessageOut(earlier, withContent);
       }
       const { message, deliveryIds } = await this.insert(application.id, enabledEndpoints, messageId, input);
       this.unitOfWork.afterCommit(() => this.enqueueFirstAttempts(deliveryIds));
-      return toMessageOut(message);
+      return toMessageOut(message, withContent);
     });
   }
 
@@ -102,8 +104,24 @@ export class MessagesService {
     );
   }
 
-  async get(principal: Principal, appIdOrUid: string, messageIdOrEventId: string): Promise<MessageOut> {
-    return toMessageOut(await this.resolve(principal, appIdOrUid, messageIdOrEventId));
+  async get(principal: Principal, appIdOrUid: string, messageIdOrEventId: string, query: MessageContentQuery): Promise<MessageOut> {
+    return toMessageOut(await this.resolve(principal, appIdOrUid, messageIdOrEventId), query.with_content ?? true);
+  }
+
+  /**
+   * Svix's "delete message payload": expunges the payload now, with what expiry takes with it (its
+   * attempts' response bodies, its `Idempotency-Key` replay). Nothing is left to send, so the message's
+   * pending deliveries are canceled in the same transaction; one being sent finishes its attempt.
+   * Expunging an expunged message changes nothing and is a 204 too.
+   */
+  async expungeContent(principal: Principal, appIdOrUid: string, messageIdOrEventId: string): Promise<void> {
+    const message = await this.resolve(principal, appIdOrUid, messageIdOrEventId);
+    const canceled = await this.unitOfWork.run(async () => {
+      const pending = await this.deliveries.cancelPendingOfExpungedMessage(message.id);
+      await this.retention.expungePayload(message.id);
+      return pending;
+    });
+    if (canceled > 0) this.logger.log({ messageId: message.id, canceled }, 'payload expunged on request; its pending deliveries were canceled');
   }
 
   async list(principal: Principal, appIdOrUid: string, query: MessageListQuery): Promise<ListResponse<MessageOut>> {
@@ -111,7 +129,8 @@ export class MessagesService {
     const page = toPageQuery(query, MESSAGE_CURSOR, 'descending');
     const filter = { eventTypes: query.event_types, channel: query.channel, before: query.before, after: query.after };
     const result = await this.messages.list(application.id, filter, page);
-    return toListResponse(result, page, MESSAGE_CURSOR, (message) => message.id, toMessageOut);
+    const withContent = query.with_content ?? true;
+    return toListResponse(result, page, MESSAGE_CURSOR, (message) => message.id, (message) => toMessageOut(message, withContent));
   }
 
   /** The message a path names by id, or by eventId while that is remembered. */

@@ -24,7 +24,7 @@ class FakeDeliveries
 {
   readonly claimBatches: ClaimRequest[][] = [];
   readonly recorded: ScheduledAttemptRecord[] = [];
-  readonly canceled: ClaimRequest[] = [];
+  readonly canceled: (ClaimRequest & { transition: DeliveryTransition })[] = [];
   readonly throttleBatches: ThrottledDelivery[][] = [];
   readonly resendable = new Map<string, ResendableDelivery>();
   manualAttempts = 0;
@@ -45,8 +45,8 @@ class FakeDeliveries
     return new Map(ours.map((record) => [record.deliveryId, `atmpt_${record.deliveryId}`]));
   }
 
-  async cancel(deliveryId: string, attemptNumber: number): Promise<void> {
-    this.canceled.push({ deliveryId, attemptNumber });
+  async cancel(deliveryId: string, attemptNumber: number, transition: DeliveryTransition): Promise<void> {
+    this.canceled.push({ deliveryId, attemptNumber, transition });
   }
 
   async throttle(deliveries: readonly ThrottledDelivery[]): Promise<void> {
@@ -158,7 +158,7 @@ describe(DeliverWebhookService.name, () => {
     expect(request.body).toBe(delivery.payload);
     expect(request.url).toBe(delivery.url);
     expect(request.headers).toMatchObject({ 'content-type': 'application/json', 'webhook-id': 'msg_1' });
-    expect(new Webhook(secret).verify(request.body, request.headers)).toEqual(JSON.parse(delivery.payload));
+    expect(new Webhook(secret).verify(request.body, request.headers)).toEqual(JSON.parse(request.body));
     const [record] = deliveries.recorded;
     expect(record).toMatchObject({ attemptNumber: 1, outcome: 'succeeded', transition: DeliveryTransition.Succeed, responseStatusCode: 200, nextAttemptAt: null });
     expect(record.requestHeaders['webhook-signature']).toBe('[redacted]');
@@ -208,9 +208,19 @@ describe(DeliverWebhookService.name, () => {
     const delivery = claimable(2, { endpointDisabled: true });
 
     expect(await sut.deliver({ deliveryId: delivery.deliveryId, attemptNumber: 2 })).toEqual({ kind: 'canceled' });
-    expect(deliveries.canceled).toEqual([{ deliveryId: delivery.deliveryId, attemptNumber: 2 }]);
+    expect(deliveries.canceled).toEqual([{ deliveryId: delivery.deliveryId, attemptNumber: 2, transition: DeliveryTransition.Cancel }]);
     expect(sender.requests).toEqual([]);
     expect(deliveries.recorded).toEqual([]);
+  });
+
+  it("cancels, without a request, a delivery whose message's payload was expunged since its attempt was scheduled", async () => {
+    const delivery = claimable(2, { payload: null });
+
+    expect(await sut.deliver({ deliveryId: delivery.deliveryId, attemptNumber: 2 })).toEqual({ kind: 'canceled' });
+    expect(deliveries.canceled).toEqual([{ deliveryId: delivery.deliveryId, attemptNumber: 2, transition: DeliveryTransition.CancelExpunged }]);
+    expect(sender.requests).toEqual([]);
+    expect(deliveries.recorded).toEqual([]);
+    expect(queue.enqueued).toEqual([]);
   });
 
   it('sends nothing for a job it cannot claim, and says when it is worth coming back', async () => {

@@ -90,8 +90,14 @@ export class DeliverWebhookService {
     if (claim.kind === 'unreadable-secret') throw claim.error;
     if (claim.kind !== 'claimed') return claim;
     const delivery = claim.delivery;
+    const payload = delivery.payload;
+    // Expunged on request after this attempt was scheduled: the API cancels pending deliveries, not one in flight then.
+    if (payload === null) {
+      await this.deliveries.cancel(delivery.deliveryId, delivery.attemptNumber, DeliveryTransition.CancelExpunged);
+      return { kind: 'canceled' };
+    }
     if (delivery.endpointDisabled || delivery.secrets.length === 0) {
-      await this.deliveries.cancel(delivery.deliveryId, delivery.attemptNumber);
+      await this.deliveries.cancel(delivery.deliveryId, delivery.attemptNumber, DeliveryTransition.Cancel);
       return { kind: 'canceled' };
     }
     const waitMs = await this.waitForRoom(delivery, `${delivery.deliveryId}:${delivery.attemptNumber}`);
@@ -100,7 +106,7 @@ export class DeliverWebhookService {
       return { kind: 'throttled', retryAt: Date.now() + waitMs };
     }
 
-    const { attemptedAt, requestHeaders, response } = await this.sign(delivery);
+    const { attemptedAt, requestHeaders, response } = await this.sign({ ...delivery, payload });
 
     const succeeded = isSuccess(response);
     const retryAfterMs = RETRY_AFTER_STATUSES.has(response.statusCode) ? response.retryAfterMs : undefined;
@@ -140,7 +146,7 @@ export class DeliverWebhookService {
     const delivery = await this.deliveries.findResendable(job.deliveryId);
     if (!delivery) return { kind: 'gone' };
     if (delivery.resendRequestedAt?.getTime() !== job.requestedAt) return { kind: 'answered' };
-    // The API refuses a resend of an expunged payload; this is one asked for just as the payload expired.
+    // The API refuses a resend of an expunged payload; this is one asked for just as the payload was expunged.
     if (delivery.payload === null) {
       await this.deliveries.withdrawResend(delivery.deliveryId, new Date(job.requestedAt));
       return { kind: 'expired' };
@@ -232,7 +238,7 @@ export class DeliverWebhookService {
   }
 
   /** Signs the stored payload for this attempt and sends it. */
-  private async sign(delivery: ClaimedDelivery): Promise<{ attemptedAt: Date; requestHeaders: Record<string, string>; response: WebhookResponse }> {
+  private async sign(delivery: ClaimedDelivery & { payload: string }): Promise<{ attemptedAt: Date; requestHeaders: Record<string, string>; response: WebhookResponse }> {
     const attemptedAt = new Date();
     const timestamp = Math.floor(attemptedAt.getTime() / 1000);
     const headers = {

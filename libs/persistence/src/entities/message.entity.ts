@@ -25,7 +25,7 @@ export class MessageEntity {
 
   /**
    * The JSON text exactly as it is signed and sent: every attempt sends these bytes. Null once expunged:
-   * its retention ran out and no delivery still needed it.
+   * its retention ran out and no delivery still needed it, or it was expunged on request.
    */
   @Column({ type: 'text', nullable: true })
   payload: string | null;

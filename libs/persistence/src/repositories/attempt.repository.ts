@@ -1,4 +1,4 @@
-import { AttemptOutcome } from '@app/core';
+import { AttemptOutcome, EXPUNGED_RESPONSE } from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -19,7 +19,7 @@ export interface AttemptListFilter {
   after?: Date;
 }
 
-/** The read side of attempts; the worker writes them (see DeliveryRepository). */
+/** The read side of attempts, and expunging a response; the worker writes them (see DeliveryRepository). */
 @Injectable()
 export class AttemptRepository {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
@@ -46,6 +46,12 @@ export class AttemptRepository {
 
   findOne(appId: string, messageId: string, attemptId: string): Promise<AttemptEntity | null> {
     return this.repository.findOneBy({ appId, messageId, id: attemptId });
+  }
+
+  /** Replaces an attempt's response body with Svix's marker; false when the message has no such attempt. */
+  async expungeResponseBody(appId: string, messageId: string, attemptId: string): Promise<boolean> {
+    const result = await this.repository.update({ appId, messageId, id: attemptId }, { responseBody: EXPUNGED_RESPONSE });
+    return (result.affected ?? 0) > 0;
   }
 
   private filtered(query: SelectQueryBuilder<AttemptEntity>, filter: AttemptListFilter): SelectQueryBuilder<AttemptEntity> {

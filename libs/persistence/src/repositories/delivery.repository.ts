@@ -12,7 +12,8 @@ export interface ClaimedDelivery {
   messageId: string;
   endpointId: string;
   appId: string;
-  payload: string;
+  /** Null once its message's payload was expunged: nothing is left to send. */
+  payload: string | null;
   url: string;
   endpointDisabled: boolean;
   /** Messages per second the endpoint may receive (its own `throttleRate`, else its application's); null for no limit. */
@@ -73,9 +74,7 @@ export interface ScheduledAttemptRecord {
 }
 
 /** What a manual resend needs: the delivery as it is now, whatever its status. */
-export interface ResendableDelivery extends Omit<ClaimedDelivery, 'attemptNumber' | 'payload'> {
-  /** Null when the message's payload was expunged since the resend was asked for: nothing is left to send. */
-  payload: string | null;
+export interface ResendableDelivery extends Omit<ClaimedDelivery, 'attemptNumber'> {
   scheduledAttempts: number;
   resendRequestedAt: Date | null;
 }
@@ -213,8 +212,7 @@ export class DeliveryRepository {
       const row = claimed.get(request.deliveryId);
       if (!row) return refusals.get(request.deliveryId) ?? { kind: 'stale' };
       try {
-        // Never null here: a payload is expunged only once no delivery of its message is pending or sending.
-        return { kind: 'claimed', delivery: { ...this.toSendable(row), payload: row.payload!, attemptNumber: row.attempt_number } };
+        return { kind: 'claimed', delivery: { ...this.toSendable(row), attemptNumber: row.attempt_number } };
       } catch (error) {
         if (error instanceof SecretDecryptionError) return { kind: 'unreadable-secret', error };
         throw error;
@@ -434,13 +432,31 @@ export class DeliveryRepository {
     return rows.map((row) => ({ deliveryId: row.id, requestedAt: row.resend_requested_at }));
   }
 
-  /** The Cancel transition: the endpoint was disabled or deleted when the attempt came due. */
-  async cancel(deliveryId: string, attemptNumber: number): Promise<void> {
+  /**
+   * Cancels a claimed delivery instead of sending it: the Cancel transition when its endpoint was disabled
+   * or deleted when the attempt came due, CancelExpunged when its message's payload is gone.
+   */
+  async cancel(deliveryId: string, attemptNumber: number, transition: DeliveryTransition.Cancel | DeliveryTransition.CancelExpunged): Promise<void> {
     await this.query(
-      `UPDATE deliveries SET status = '${DELIVERY_TRANSITIONS[DeliveryTransition.Cancel].to}', lease_expires_at = NULL, updated_at = now()
+      `UPDATE deliveries SET status = '${DELIVERY_TRANSITIONS[transition].to}', lease_expires_at = NULL, updated_at = now()
         WHERE id = $1 AND status = '${Sending}' AND scheduled_attempts + 1 = $2`,
       [deliveryId, attemptNumber],
     );
+  }
+
+  /**
+   * The CancelExpunged transition for every delivery of a message that is waiting for an attempt, as its
+   * payload is expunged; returns how many. One being sent finishes its attempt, and its worker cancels it
+   * when it claims the next one.
+   */
+  async cancelPendingOfExpungedMessage(messageId: string): Promise<number> {
+    const rows = await this.updateReturning<{ id: string }>(
+      `UPDATE deliveries SET status = '${DELIVERY_TRANSITIONS[DeliveryTransition.CancelExpunged].to}', next_attempt_at = NULL, updated_at = now()
+        WHERE message_id = $1 AND status = '${Pending}'
+        RETURNING id`,
+      [messageId],
+    );
+    return rows.length;
   }
 
   /**

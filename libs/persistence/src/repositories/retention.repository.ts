@@ -34,31 +34,52 @@ export class RetentionRepository {
 
   /**
    * Expunges at most `limit` message payloads whose retention has run out, and returns how many went.
-   * With each payload go the other copies of customer data it brought: its attempts' response bodies,
-   * and the `Idempotency-Key` replay of the request that created it (written in the same transaction,
-   * so it shares the message's `created_at`). A message any of whose deliveries is still pending, being
-   * sent or asked to be resent keeps its payload until none is: expunging it would lose the webhook.
+   * A message any of whose deliveries is still pending, being sent or asked to be resent keeps its
+   * payload until none is: expunging it would lose the webhook.
    */
   async expungeExpiredPayloads(limit: number): Promise<number> {
+    return this.expunge(
+      `SELECT m.id FROM messages m
+        WHERE m.payload IS NOT NULL AND m.payload_expires_at < now()
+          AND NOT EXISTS (SELECT 1 FROM deliveries d
+                           WHERE d.message_id = m.id
+                             AND (d.status IN ('${DeliveryStatus.Pending}', '${DeliveryStatus.Sending}') OR d.resend_requested_at IS NOT NULL))
+        ORDER BY m.payload_expires_at LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+  }
+
+  /**
+   * Expunges one message's payload now, whatever its deliveries are doing (the caller decides what
+   * becomes of them). Expunging it again scrubs what came since: a response recorded by an attempt
+   * that was in flight.
+   */
+  async expungePayload(messageId: string): Promise<void> {
+    await this.expunge(`SELECT id FROM messages WHERE id = $3`, [messageId]);
+  }
+
+  /**
+   * Expunges the payloads of the messages `selection` picks (a query of their ids, whose parameters
+   * start at $3) and returns how many. With each payload go the other copies of customer data it
+   * brought: its attempts' response bodies, and the `Idempotency-Key` replay of the request that
+   * created it (written in the same transaction, so it shares the message's `created_at`). A replay
+   * of a create asked `with_content=false` holds no payload (`{}`) and is left as it was answered.
+   */
+  private async expunge(selection: string, selectionParameters: unknown[]): Promise<number> {
     const [row] = await this.txHost.tx.query(
       `WITH expunged AS (
-         UPDATE messages SET payload = NULL
-          WHERE id IN (
-            SELECT m.id FROM messages m
-             WHERE m.payload IS NOT NULL AND m.payload_expires_at < now()
-               AND NOT EXISTS (SELECT 1 FROM deliveries d
-                                WHERE d.message_id = m.id
-                                  AND (d.status IN ('${DeliveryStatus.Pending}', '${DeliveryStatus.Sending}') OR d.resend_requested_at IS NOT NULL))
-             ORDER BY m.payload_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+         UPDATE messages SET payload = NULL WHERE id IN (${selection})
          RETURNING id, created_at
        ), response_bodies AS (
-         UPDATE attempts a SET response_body = $2 FROM expunged e WHERE a.message_id = e.id AND a.response_body <> ''
+         UPDATE attempts a SET response_body = $1 FROM expunged e
+          WHERE a.message_id = e.id AND a.response_body NOT IN ('', $1)
        ), replays AS (
-         UPDATE idempotency_records r SET response_body = jsonb_set(r.response_body, '{payload}', $3::jsonb)
-           FROM expunged e WHERE r.created_at = e.created_at AND r.response_body ->> 'id' = e.id
+         UPDATE idempotency_records r SET response_body = jsonb_set(r.response_body, '{payload}', $2::jsonb)
+           FROM expunged e
+          WHERE r.created_at = e.created_at AND r.response_body ->> 'id' = e.id AND r.response_body -> 'payload' <> '{}'::jsonb
        )
        SELECT count(*)::int AS count FROM expunged`,
-      [limit, EXPUNGED_RESPONSE, JSON.stringify(EXPIRED_PAYLOAD)],
+      [EXPUNGED_RESPONSE, JSON.stringify(EXPIRED_PAYLOAD), ...selectionParameters],
     );
     return row.count;
   }

@@ -7,6 +7,5 @@ import { DeliveryProgressOut, toDeliveryProgressOut } from './delivery-progress.
 export class EndpointMessageOut extends IntersectionType(MessageOut, DeliveryProgressOut) {}
 
 export function toEndpointMessageOut(delivery: DeliveryEntity, message: MessageEntity, withContent: boolean): EndpointMessageOut {
-  const out = toMessageOut(message);
-  return { ...out, payload: withContent ? out.payload : {}, ...toDeliveryProgressOut(delivery) };
+  return { ...toMessageOut(message, withContent), ...toDeliveryProgressOut(delivery) };
 }

@@ -1,17 +1,12 @@
 import { SvixMessageStatus } from '@app/core';
 import { Type } from 'class-transformer';
 import { IsEnum, IsOptional } from 'class-validator';
-import { BooleanQuery } from '../../http/boolean-query';
 import { MessageListQuery } from '../../messages/dto/message-queries.dto';
 
-/** Svix's query for the messages sent to an endpoint: the message filters and the delivery's status. */
+/** Svix's query for the messages sent to an endpoint: the message list's (with `with_content`) and the delivery's status. */
 export class EndpointMessageListQuery extends MessageListQuery {
   @IsOptional()
   @Type(() => Number)
   @IsEnum(SvixMessageStatus)
   status?: SvixMessageStatus;
-
-  /** Leave the payloads out (`payload` is then `{}`). */
-  @BooleanQuery()
-  with_content?: boolean;
 }

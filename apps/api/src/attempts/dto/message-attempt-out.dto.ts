@@ -13,7 +13,10 @@ export class MessageAttemptOut {
   msgId: string;
   endpointId: string;
   url: string;
-  /** The start of the receiver's response body; `EXPUNGED` once its message's payload has expired, as Svix shows it. */
+  /**
+   * The start of the receiver's response body; `EXPUNGED` once it or its message's payload was expunged,
+   * as Svix shows it; `{}` on a list asked `with_content=false`.
+   */
   response: string;
   /** 0 when no HTTP response arrived. */
   responseStatusCode: number;
@@ -32,14 +35,14 @@ export class MessageAttemptOut {
   requestHeaders?: Record<string, string>;
 }
 
-export function toMessageAttemptOut(attempt: AttemptEntity): MessageAttemptOut {
+export function toMessageAttemptOut(attempt: AttemptEntity, withContent = true): MessageAttemptOut {
   const status = svixStatusOfAttempt(attempt.outcome);
   return {
     id: attempt.id,
     msgId: attempt.messageId,
     endpointId: attempt.endpointId,
     url: attempt.url,
-    response: attempt.responseBody,
+    response: withContent ? attempt.responseBody : '{}',
     responseStatusCode: attempt.responseStatusCode,
     responseDurationMs: attempt.responseDurationMs,
     status,

@@ -6,19 +6,22 @@ export class MessageOut {
   id: string;
   eventType: string;
   eventId: string | null;
-  /** As sent; `{"expired": true}` once its retention ran out and it was expunged, as Svix shows it. */
+  /**
+   * As sent; `{"expired": true}` once expunged (its retention ran out, or it was deleted), as Svix shows
+   * it; `{}` when the request asked `with_content=false`.
+   */
   payload: unknown;
   channels: string[] | null;
   tags: null;
   timestamp: string;
 }
 
-export function toMessageOut(message: MessageEntity): MessageOut {
+export function toMessageOut(message: MessageEntity, withContent = true): MessageOut {
   return {
     id: message.id,
     eventType: message.eventType,
     eventId: message.eventId,
-    payload: message.payload === null ? EXPIRED_PAYLOAD : (JSON.parse(message.payload) as unknown),
+    payload: !withContent ? {} : message.payload === null ? EXPIRED_PAYLOAD : (JSON.parse(message.payload) as unknown),
     channels: message.channels,
     tags: null,
     timestamp: message.createdAt.toISOString(),
