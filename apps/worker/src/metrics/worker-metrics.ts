@@ -53,7 +53,7 @@ export class WorkerMetrics {
     });
     this.requeued = new Counter({
       name: 'idem_sweeper_requeued_total',
-      help: 'Deliveries the sweeper put back on the queue from Postgres, by reason: lease_expired (its worker died mid-attempt), unqueued (its job was lost with Redis), lost_resend',
+      help: 'Deliveries the sweeper put back on the queue from Postgres, by reason: lease_expired (its worker died mid-attempt), unqueued (due, its job enqueued too long ago: lost with Redis), lost_resend (a manual resend still unanswered)',
       labelNames: ['reason'],
       registers,
     });
