@@ -34,6 +34,8 @@ const env = {
   IDEM_LOG_LEVEL: 'warn',
   HOST: '127.0.0.1',
   PORT: String(port),
+  // The worker's health and metrics server on a free port, so benches (and a running Idem) do not collide.
+  IDEM_WORKER_PORT: '0',
 };
 const children = [];
 

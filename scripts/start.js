@@ -33,7 +33,8 @@ const children = ['api', 'worker'].map((app) =>
 );
 const port = env.PORT || '8040';
 const host = env.HOST || '127.0.0.1';
-console.log(`\nIdem API:     http://${host}:${port}/api/v1  (OpenAPI at /docs)`);
+console.log(`\nIdem API:     http://${host}:${port}/api/v1  (OpenAPI at /docs, Prometheus metrics at /metrics)`);
+console.log(`Worker:       http://${host}:${env.IDEM_WORKER_PORT || '8041'}/health and /metrics`);
 console.log(`Admin token:  ${env.IDEM_ADMIN_TOKEN}${process.env.IDEM_ADMIN_TOKEN ? '' : `  (kept in ${path.relative(root, tokenFile)})`}`);
 console.log(`Secrets key:  ${process.env.IDEM_ENCRYPTION_KEY ? 'from IDEM_ENCRYPTION_KEY' : `kept in ${path.relative(root, encryptionKeyFile)}; back it up`}\n`);
 

@@ -7,6 +7,8 @@ interface Route {
 
 /** Public routes outside `/api/v1`: the OpenAPI pages and the console's static files. */
 const STATIC_PREFIXES = ['/docs', '/console'];
+/** Prometheus' scrape: outside the API, needs no API token, and must hold no tenant's data (see below). */
+const OPERATIONS_ROUTES = ['GET /metrics'];
 const PUBLIC_API_ROUTES = ['GET /api/v1/health'];
 
 /**
@@ -101,9 +103,12 @@ describe('Tenant isolation: a token scoped to application A, on every route', ()
     });
   }
 
-  it('finds the routes to walk: every one outside /api/v1 is static, and the API has more than 25', () => {
+  it('finds the routes to walk: every one outside /api/v1 is static or /metrics, and the API has more than 25', () => {
     const outside = routes.filter((route) => !route.path.startsWith('/api/'));
-    expect(outside.filter((route) => !STATIC_PREFIXES.some((prefix) => route.path.startsWith(prefix)))).toEqual([]);
+    const unexpected = outside.filter(
+      (route) => !STATIC_PREFIXES.some((prefix) => route.path.startsWith(prefix)) && !OPERATIONS_ROUTES.includes(`${route.method} ${route.path}`),
+    );
+    expect(unexpected).toEqual([]);
     expect(routes.filter((route) => route.path.startsWith('/api/')).length).toBeGreaterThan(25);
   });
 
@@ -139,6 +144,15 @@ describe('Tenant isolation: a token scoped to application A, on every route', ()
     }
     expect(await suite.contentDigests()).toEqual(before);
     expect(answers.length).toBeGreaterThan(50);
+  });
+
+  it("serves /metrics without a token, naming no application's, endpoint's or message's id after the walk sent them all", async () => {
+    const response = await suite.send({ method: 'GET', path: '/metrics', token: null });
+
+    expect(response.status).toBe(200);
+    expect(response.body).toContain('idem_http_requests_total');
+    const leaked = [...identifiersOfB, appA].filter((identifier) => (response.body as string).includes(identifier));
+    expect(leaked).toEqual([]);
   });
 
   it('still lets the scoped token use its own application', async () => {

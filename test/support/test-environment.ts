@@ -40,6 +40,8 @@ export async function createTestEnvironment(overrides: Record<string, string> = 
     IDEM_LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     PORT: '0',
+    // Suites run in parallel, each with its workers: every worker's health and metrics server takes a free port.
+    IDEM_WORKER_PORT: '0',
     ...overrides,
   };
   const flushQueueKeys = () => deleteKeysWithPrefix(REDIS_URL, queuePrefix);

@@ -1,4 +1,4 @@
-import type { INestApplicationContext } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 
@@ -61,8 +61,10 @@ export class WorkerProcess {
 /**
  * The worker built exactly as production builds it, in this process: quicker to start than a child, for
  * suites that do not kill it. Configuration is read at creation, so the suite's environment goes first.
+ * It serves `/health` and `/metrics` on IDEM_WORKER_PORT (0 in test environments: a free port, see
+ * `getUrl()`), and `close()` stops that server too.
  */
-export async function startWorkerInProcess(env: Record<string, string>): Promise<INestApplicationContext> {
+export async function startWorkerInProcess(env: Record<string, string>): Promise<INestApplication> {
   Object.assign(process.env, env);
   const { createWorkerApp } = await import('../../apps/worker/src/worker-app');
   return createWorkerApp();

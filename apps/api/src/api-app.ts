@@ -5,6 +5,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module';
 import { applyRequestLimits } from './http/request-limits';
+import { ApiMetrics } from './metrics/api-metrics';
+import { observeHttpRequests } from './metrics/http-request-metrics';
 
 /** Builds the API application exactly as production runs it; tests call this too. */
 export async function createApiApp(): Promise<NestExpressApplication> {
@@ -13,6 +15,8 @@ export async function createApiApp(): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
+  // First, so that requests the limits refuse are timed and counted too.
+  app.use(observeHttpRequests(app.get(ApiMetrics)));
   applyRequestLimits(app, app.get(IdemConfig));
   const document = SwaggerModule.createDocument(
     app,

@@ -18,6 +18,7 @@ import { SvixErrorFilter } from './http/svix-error.filter';
 import { SvixValidationPipe } from './http/validation.pipe';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { MessagesModule } from './messages/messages.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RecoveryModule } from './recovery/recovery.module';
 
 @Module({
@@ -29,7 +30,8 @@ import { RecoveryModule } from './recovery/recovery.module';
         pinoHttp: {
           level: config.logLevel,
           redact: REDACTED_LOG_PATHS,
-          autoLogging: { ignore: (req) => req.url?.startsWith('/api/v1/health') ?? false },
+          // Health checks and scrapes come every few seconds; logging each would drown the log.
+          autoLogging: { ignore: (req) => /^\/(api\/v1\/health|metrics)(\/|\?|$)/.test(req.url ?? '') },
         },
       }),
     }),
@@ -38,6 +40,7 @@ import { RecoveryModule } from './recovery/recovery.module';
     AuthModule,
     IdempotencyModule,
     HealthModule,
+    MetricsModule,
     ConsoleModule,
     ApplicationsModule,
     EventTypesModule,

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
       );
     });
   }
-  console.log('Idem worker started');
+  console.log(`Idem worker started; health and metrics on ${await app.getUrl()}`);
 }
 
 main().catch((error) => {

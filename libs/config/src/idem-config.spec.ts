@@ -13,6 +13,8 @@ describe(loadIdemConfig.name, () => {
     expect(sut.targetPolicyOptions).toEqual({ allowPrivateTargets: false, allowlist: [], httpsOnly: false });
     expect(sut.maxPayloadBytes).toBe(512 * 1024);
     expect(sut.apiRateLimit).toBe(1000);
+    expect(sut.workerPort).toBe(8041);
+    expect(sut.metricsToken).toBeUndefined();
   });
 
   it('reads the target allow-list as CIDR ranges, and the API limits', () => {
@@ -34,6 +36,8 @@ describe(loadIdemConfig.name, () => {
     ['IDEM_HTTPS_ONLY', 'sometimes', 'IDEM_HTTPS_ONLY: "sometimes" is not true or false'],
     ['IDEM_MAX_PAYLOAD_BYTES', '512kb', 'IDEM_MAX_PAYLOAD_BYTES: "512kb" is not a whole number from 1024 to 67108864'],
     ['IDEM_API_RATE_LIMIT', '-1', 'IDEM_API_RATE_LIMIT: "-1" is not a whole number from 0 to 1000000'],
+    ['IDEM_WORKER_PORT', '65536', 'IDEM_WORKER_PORT: "65536" is not a whole number from 0 to 65535'],
+    ['IDEM_METRICS_TOKEN', 'short', 'IDEM_METRICS_TOKEN: must be at least 16 characters'],
   ])('stops start-up naming %s when it is %p', (variable, value, message) => {
     expect(() => loadIdemConfig({ [variable]: value })).toThrow(message);
   });

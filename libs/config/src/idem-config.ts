@@ -6,7 +6,11 @@ export class IdemConfig {
   redisUrl: string;
   host: string;
   port: number;
+  /** Where the worker serves `/health` and `/metrics` (`IDEM_WORKER_PORT`); 0 picks a free port. */
+  workerPort: number;
   adminToken: string | undefined;
+  /** The bearer token `/metrics` asks for (`IDEM_METRICS_TOKEN`); unset, `/metrics` is open like the health checks. */
+  metricsToken: string | undefined;
   queuePrefix: string;
   retryScheduleMs: number[];
   deliveryTimeoutMs: number;
@@ -79,7 +83,9 @@ export function loadIdemConfig(env: Env): IdemConfig {
   config.redisUrl = url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
   config.host = text(env, 'HOST', '127.0.0.1');
   config.port = integer(env, 'PORT', 8040, 0, 65535);
+  config.workerPort = integer(env, 'IDEM_WORKER_PORT', 8041, 0, 65535);
   config.adminToken = optionalToken(env, 'IDEM_ADMIN_TOKEN');
+  config.metricsToken = optionalToken(env, 'IDEM_METRICS_TOKEN');
   config.queuePrefix = matching(env, 'IDEM_QUEUE_PREFIX', 'idem', /^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits, _ . : - (at most 64)');
   config.retryScheduleMs = durationList(env, 'IDEM_RETRY_SCHEDULE', DEFAULT_RETRY_SCHEDULE);
   config.deliveryTimeoutMs = duration(env, 'IDEM_DELIVERY_TIMEOUT', '15s', 100);

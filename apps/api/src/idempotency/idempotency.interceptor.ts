@@ -4,6 +4,8 @@ import type { Request, Response } from 'express';
 import { from, lastValueFrom, map, Observable } from 'rxjs';
 import { PRINCIPAL, Principal } from '../auth/principal';
 import { RequestValidationError } from '../http/request-validation.error';
+import { ACCEPTS_MESSAGES } from '../metrics/accepts-messages.decorator';
+import { ApiMetrics } from '../metrics/api-metrics';
 import { idempotencyScope, IdempotencyService, requestFingerprint } from './idempotency.service';
 import { SHOWN_ONCE_FIELDS } from './shown-once.decorator';
 
@@ -15,6 +17,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly idempotency: IdempotencyService,
     private readonly reflector: Reflector,
+    private readonly metrics: ApiMetrics,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -34,6 +37,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       requestHash: requestFingerprint(request.query, request.body),
     };
     const shownOnce = this.reflector.get<string[] | undefined>(SHOWN_ONCE_FIELDS, context.getHandler()) ?? [];
+    const acceptsMessages = this.reflector.get<boolean | undefined>(ACCEPTS_MESSAGES, context.getHandler()) ?? false;
     const work = async () => {
       const body: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
       // Nest applied the route's status before the handler ran, and the handler may have changed it.
@@ -44,6 +48,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         if (outcome.replayed) {
           response.status(outcome.status);
           response.setHeader('Idempotent-Replayed', 'true');
+          if (acceptsMessages) this.metrics.messageAccepted(true);
         }
         return outcome.body;
       }),

@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { ListResponse } from '../http/list';
+import { AcceptsMessages } from '../metrics/accepts-messages.decorator';
 import { MessageIn } from './dto/message-in.dto';
 import { MessageOut } from './dto/message-out.dto';
 import { MessageContentQuery, MessageListQuery } from './dto/message-queries.dto';
@@ -21,6 +22,7 @@ export class MessagesController {
   /** 202: the message is stored and its deliveries are on their way. */
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
+  @AcceptsMessages()
   create(
     @CurrentPrincipal() principal: Principal,
     @Param('app_id') appId: string,

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationsService } from '../applications/applications.service';
 import { Principal } from '../auth/principal';
 import { idCursor, ListResponse, toListResponse, toPageQuery } from '../http/list';
+import { ApiMetrics } from '../metrics/api-metrics';
 import { MessageIn } from './dto/message-in.dto';
 import { MessageOut, toMessageOut } from './dto/message-out.dto';
 import { MessageContentQuery, MessageListQuery } from './dto/message-queries.dto';
@@ -29,6 +30,7 @@ export class MessagesService {
     private readonly retention: RetentionRepository,
     private readonly deliveryQueue: DeliveryQueue,
     private readonly unitOfWork: UnitOfWork,
+    private readonly metrics: ApiMetrics,
     private readonly config: IdemConfig,
   ) {}
 
@@ -39,7 +41,13 @@ export class MessagesService {
    * message and writes nothing; with different content it is a 409.
    */
   async create(principal: Principal, appIdOrUid: string, input: MessageIn, query: MessageContentQuery): Promise<MessageOut> {
-    const withContent = query.with_content ?? true;
+    const { message, replayed } = await this.accept(principal, appIdOrUid, input);
+    this.metrics.messageAccepted(replayed);
+    return toMessageOut(message, query.with_content ?? true);
+  }
+
+  /** The message written, or the earlier one with the same eventId (`replayed`). */
+  private async accept(principal: Principal, appIdOrUid: string, input: MessageIn): Promise<{ message: MessageEntity; replayed: boolean }> {
     const messageId = newId('message');
     // Without an eventId to record and no transaction around the request, the message and its deliveries
     // are one INSERT statement, atomic on its own: no BEGIN and COMMIT round trips on the hottest path.
@@ -47,17 +55,17 @@ export class MessagesService {
       const { application, enabledEndpoints } = await this.applications.resolveWithEnabledEndpoints(principal, appIdOrUid);
       const { message, deliveryIds } = await this.insert(application.id, enabledEndpoints, messageId, input);
       await this.enqueueFirstAttempts(deliveryIds);
-      return toMessageOut(message, withContent);
+      return { message, replayed: false };
     }
     return this.unitOfWork.run(async () => {
       const { application, enabledEndpoints } = await this.applications.resolveWithEnabledEndpoints(principal, appIdOrUid);
       if (input.eventId != null) {
         const earlier = await this.claimEventId(application.id, messageId, input, input.eventId);
-        if (earlier) return toMessageOut(earlier, withContent);
+        if (earlier) return { message: earlier, replayed: true };
       }
       const { message, deliveryIds } = await this.insert(application.id, enabledEndpoints, messageId, input);
       this.unitOfWork.afterCommit(() => this.enqueueFirstAttempts(deliveryIds));
-      return toMessageOut(message, withContent);
+      return { message, replayed: false };
     });
   }
 

@@ -13,6 +13,7 @@ import {
 } from '@app/persistence';
 import { DeliveryQueue, ScheduledDeliveryJob } from '@app/queue';
 import { Webhook } from 'standardwebhooks';
+import { AttemptOutcomeLabel, WorkerMetrics } from '../metrics/worker-metrics';
 import { OperationalWebhooks } from '../operational/operational-webhooks.service';
 import { DeliverWebhookService } from './deliver-webhook.service';
 import { EndpointThrottle } from './endpoint-throttle';
@@ -96,6 +97,25 @@ class FakeQueue implements Pick<DeliveryQueue, 'enqueue'> {
   }
 }
 
+/** What the service counted, call by call. */
+class FakeMetrics implements Pick<WorkerMetrics, 'attemptMade' | 'deliveryThrottled' | 'deliveryExhausted'> {
+  readonly attempts: AttemptOutcomeLabel[] = [];
+  throttled = 0;
+  exhausted = 0;
+
+  attemptMade(outcome: AttemptOutcomeLabel): void {
+    this.attempts.push(outcome);
+  }
+
+  deliveryThrottled(): void {
+    this.throttled += 1;
+  }
+
+  deliveryExhausted(): void {
+    this.exhausted += 1;
+  }
+}
+
 describe(DeliverWebhookService.name, () => {
   const secret = generateSigningSecret();
   const config: IdemConfig = loadIdemConfig({ IDEM_RETRY_SCHEDULE: '1s,2s' });
@@ -103,6 +123,7 @@ describe(DeliverWebhookService.name, () => {
   let sender: FakeSender;
   let queue: FakeQueue;
   let throttle: FakeThrottle;
+  let metrics: FakeMetrics;
   let healthUpdates: number;
   let sut: DeliverWebhookService;
 
@@ -111,6 +132,7 @@ describe(DeliverWebhookService.name, () => {
     sender = new FakeSender();
     queue = new FakeQueue();
     throttle = new FakeThrottle();
+    metrics = new FakeMetrics();
     healthUpdates = 0;
     const endpoints = {
       recordAttemptOutcomes: async () => {
@@ -128,6 +150,7 @@ describe(DeliverWebhookService.name, () => {
       queue as unknown as DeliveryQueue,
       operationalWebhooks,
       unitOfWork,
+      metrics as unknown as WorkerMetrics,
       config,
     );
   });
@@ -312,5 +335,47 @@ describe(DeliverWebhookService.name, () => {
     throttle.answers.delete('ep_1');
     expect(await sut.resend({ deliveryId: 'dlv_1', requestedAt: requestedAt.getTime() })).toEqual({ kind: 'recorded' });
     expect(sender.requests).toHaveLength(1);
+  });
+
+  describe('metrics', () => {
+    it('counts each attempt sent by its outcome, and an exhausted delivery once its last attempt is recorded', async () => {
+      await sut.deliver({ deliveryId: claimable(1).deliveryId, attemptNumber: 1 });
+      sender.response = { statusCode: 500, body: '', durationMs: 5, error: null };
+      await sut.deliver({ deliveryId: claimable(2).deliveryId, attemptNumber: 2 });
+      expect(metrics.exhausted).toBe(0);
+      await sut.deliver({ deliveryId: claimable(3).deliveryId, attemptNumber: 3 });
+
+      expect(metrics.attempts).toEqual(['succeeded', 'failed', 'failed']);
+      expect(metrics.exhausted).toBe(1);
+    });
+
+    it('counts an attempt the target policy refused as refused, not as failed', async () => {
+      sender.response = { statusCode: 0, body: '', durationMs: 1, error: 'refused: 10.0.0.1 is a private address', refused: true };
+
+      await sut.deliver({ deliveryId: claimable(1).deliveryId, attemptNumber: 1 });
+      expect(metrics.attempts).toEqual(['refused']);
+    });
+
+    it('does not count as exhausted an attempt another worker recorded first', async () => {
+      const delivery = claimable(3);
+      sender.response = { statusCode: 500, body: '', durationMs: 5, error: null };
+      deliveries.recordedElsewhere.add(delivery.deliveryId);
+
+      expect(await sut.deliver({ deliveryId: delivery.deliveryId, attemptNumber: 3 })).toEqual({ kind: 'superseded' });
+      expect(metrics.attempts).toEqual(['failed']);
+      expect(metrics.exhausted).toBe(0);
+    });
+
+    it('counts a throttled hand-back, and no attempt, for scheduled and manual deliveries alike', async () => {
+      throttle.answers.set('ep_1', { kind: 'wait', waitMs: 1_000 });
+      await sut.deliver({ deliveryId: claimable(1, { throttleRate: 1 }).deliveryId, attemptNumber: 1 });
+      const requestedAt = new Date('2030-01-01T00:00:00Z');
+      const { attemptNumber: _, ...sendable } = claimable(1, { deliveryId: 'dlv_resend', throttleRate: 1 });
+      deliveries.resendable.set('dlv_resend', { ...sendable, scheduledAttempts: 1, resendRequestedAt: requestedAt });
+      await sut.resend({ deliveryId: 'dlv_resend', requestedAt: requestedAt.getTime() });
+
+      expect(metrics.throttled).toBe(2);
+      expect(metrics.attempts).toEqual([]);
+    });
   });
 });

@@ -14,6 +14,7 @@ import {
 } from '@app/persistence';
 import { DeliveryJob, DeliveryQueue, ResendJob } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
+import { AttemptOutcomeLabel, WorkerMetrics } from '../metrics/worker-metrics';
 import { FAILING_AFTER_ATTEMPT, OperationalEvent, OperationalEventType } from '../operational/operational-event';
 import { OperationalWebhooks } from '../operational/operational-webhooks.service';
 import { EndpointThrottle } from './endpoint-throttle';
@@ -63,6 +64,7 @@ export class DeliverWebhookService {
     private readonly queue: DeliveryQueue,
     private readonly operationalWebhooks: OperationalWebhooks,
     private readonly unitOfWork: UnitOfWork,
+    private readonly metrics: WorkerMetrics,
     config: IdemConfig,
   ) {
     this.retryPolicy = new RetryPolicy({ scheduleMs: config.retryScheduleMs, jitter: 0.2 });
@@ -103,6 +105,7 @@ export class DeliverWebhookService {
     const waitMs = await this.waitForRoom(delivery, `${delivery.deliveryId}:${delivery.attemptNumber}`);
     if (waitMs > 0) {
       await this.throttled.submit({ deliveryId: delivery.deliveryId, attemptNumber: delivery.attemptNumber, waitMs });
+      this.metrics.deliveryThrottled();
       return { kind: 'throttled', retryAt: Date.now() + waitMs };
     }
 
@@ -132,6 +135,7 @@ export class DeliverWebhookService {
     });
     // Another worker recorded this attempt first (our lease had run out): its record stands.
     if (!recorded) return { kind: 'superseded' };
+    if (transition === DeliveryTransition.Exhaust) this.metrics.deliveryExhausted();
     if (transition === DeliveryTransition.Retry && delayMs !== null) {
       await this.queue.enqueue([{ deliveryId: delivery.deliveryId, attemptNumber: delivery.attemptNumber + 1, delayMs }]);
     }
@@ -153,7 +157,10 @@ export class DeliverWebhookService {
     }
     // A resend needs no hand-back: it holds no lease, and its request stays marked until it is answered.
     const waitMs = await this.waitForRoom(delivery, `${delivery.deliveryId}:resend:${job.requestedAt}`);
-    if (waitMs > 0) return { kind: 'throttled', retryAt: Date.now() + waitMs };
+    if (waitMs > 0) {
+      this.metrics.deliveryThrottled();
+      return { kind: 'throttled', retryAt: Date.now() + waitMs };
+    }
     const { attemptedAt, requestHeaders, response } = await this.sign({ ...delivery, payload: delivery.payload, attemptNumber: delivery.scheduledAttempts });
     const recorded = await this.deliveries.recordManualAttempt({
       deliveryId: delivery.deliveryId,
@@ -237,7 +244,7 @@ export class DeliverWebhookService {
     await this.operationalWebhooks.emit(events, names);
   }
 
-  /** Signs the stored payload for this attempt and sends it. */
+  /** Signs the stored payload for this attempt, sends it, and counts the attempt by its outcome. */
   private async sign(delivery: ClaimedDelivery & { payload: string }): Promise<{ attemptedAt: Date; requestHeaders: Record<string, string>; response: WebhookResponse }> {
     const attemptedAt = new Date();
     const timestamp = Math.floor(attemptedAt.getTime() / 1000);
@@ -249,10 +256,16 @@ export class DeliverWebhookService {
       'webhook-signature': signWebhook(delivery.messageId, timestamp, delivery.payload, delivery.secrets),
     };
     const response = await this.sender.send({ url: delivery.url, headers, body: delivery.payload });
+    this.metrics.attemptMade(outcomeOf(response), response.durationMs);
     return { attemptedAt, requestHeaders: { ...headers, 'webhook-signature': '[redacted]' }, response };
   }
 }
 
 function isSuccess(response: WebhookResponse): boolean {
   return response.error === null && response.statusCode >= 200 && response.statusCode < 300;
+}
+
+function outcomeOf(response: WebhookResponse): AttemptOutcomeLabel {
+  if (response.refused) return 'refused';
+  return isSuccess(response) ? 'succeeded' : 'failed';
 }

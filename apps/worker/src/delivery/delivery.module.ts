@@ -2,13 +2,15 @@ import { IdemConfig } from '@app/config';
 import { PRODUCER_REDIS } from '@app/queue';
 import { Module } from '@nestjs/common';
 import IORedis from 'ioredis';
+import { MetricsModule } from '../metrics/metrics.module';
+import { OperationalWebhooks } from '../operational/operational-webhooks.service';
 import { DeliverWebhookService } from './deliver-webhook.service';
 import { DeliveryProcessor } from './delivery.processor';
 import { EndpointThrottle, RedisEndpointThrottle } from './endpoint-throttle';
-import { OperationalWebhooks } from '../operational/operational-webhooks.service';
 import { UndiciWebhookSender, WebhookSender } from './webhook-sender';
 
 @Module({
+  imports: [MetricsModule],
   providers: [
     DeliverWebhookService,
     DeliveryProcessor,
@@ -20,5 +22,6 @@ import { UndiciWebhookSender, WebhookSender } from './webhook-sender';
       useFactory: (redis: IORedis, config: IdemConfig) => new RedisEndpointThrottle(redis, config.queuePrefix),
     },
   ],
+  exports: [DeliveryProcessor],
 })
 export class DeliveryModule {}

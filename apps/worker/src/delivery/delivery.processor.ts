@@ -42,6 +42,12 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
     await this.worker.waitUntilReady();
   }
 
+  /** True while the BullMQ worker is taking jobs: started, not paused, not closing. */
+  isTakingJobs(): boolean {
+    const worker = this.worker;
+    return worker !== undefined && worker.isRunning() && !worker.isPaused() && worker.closing === undefined;
+  }
+
   private async process(job: Job<DeliveryJob | ResendJob>, token?: string): Promise<string> {
     const result = job.name === RESEND_JOB ? await this.deliverWebhook.resend(job.data as ResendJob) : await this.deliverWebhook.deliver(job.data as DeliveryJob);
     if ((result.kind === 'leased' || result.kind === 'early' || result.kind === 'throttled') && token) {

@@ -20,6 +20,8 @@ export interface WebhookResponse {
   durationMs: number;
   retryAfterMs?: number;
   error: string | null;
+  /** The target policy refused the address: nothing was sent. */
+  refused?: boolean;
 }
 
 /** The port the delivery service sends through. */
@@ -76,7 +78,8 @@ export class UndiciWebhookSender extends WebhookSender implements OnApplicationS
         error: null,
       };
     } catch (error) {
-      const message = error instanceof TargetRefusedError ? error.message : signal.aborted ? `timed out after ${this.timeoutMs} ms` : describe(error);
+      if (error instanceof TargetRefusedError) return { statusCode: 0, body: '', durationMs: elapsed(), error: error.message, refused: true };
+      const message = signal.aborted ? `timed out after ${this.timeoutMs} ms` : describe(error);
       return { statusCode: 0, body: '', durationMs: elapsed(), error: message };
     }
   }

@@ -1,6 +1,7 @@
 import { IdemConfig, loadIdemConfig } from '@app/config';
 import { DeliveryRepository, DueDelivery, ResendRequest } from '@app/persistence';
 import { DeliveryQueue, ResendJob, ScheduledDeliveryJob } from '@app/queue';
+import { RequeueReason, WorkerMetrics } from '../metrics/worker-metrics';
 import { DeliverySweeper } from './delivery-sweeper.service';
 
 /** Postgres as the sweeper sees it: due deliveries handed out in batches, each at most once. */
@@ -23,6 +24,15 @@ class FakeDeliveries implements Pick<DeliveryRepository, 'expireLeases' | 'takeU
   }
 }
 
+/** Deliveries requeued, added up per reason. */
+class FakeMetrics implements Pick<WorkerMetrics, 'deliveriesRequeued'> {
+  readonly requeued: Partial<Record<RequeueReason, number>> = {};
+
+  deliveriesRequeued(reason: RequeueReason, count: number): void {
+    this.requeued[reason] = (this.requeued[reason] ?? 0) + count;
+  }
+}
+
 class FakeQueue implements Pick<DeliveryQueue, 'requeue' | 'enqueueResends'> {
   readonly requeued: ScheduledDeliveryJob[][] = [];
 
@@ -40,16 +50,18 @@ function due(count: number, prefix: string): DueDelivery[] {
 describe(DeliverySweeper.name, () => {
   const config: IdemConfig = loadIdemConfig({});
 
-  function sweeperOver(deliveries: FakeDeliveries, queue: FakeQueue): DeliverySweeper {
-    return new DeliverySweeper(deliveries as unknown as DeliveryRepository, queue as unknown as DeliveryQueue, config);
+  function sweeperOver(deliveries: FakeDeliveries, queue: FakeQueue, metrics = new FakeMetrics()): DeliverySweeper {
+    return new DeliverySweeper(deliveries as unknown as DeliveryRepository, queue as unknown as DeliveryQueue, metrics as unknown as WorkerMetrics, config);
   }
 
-  it('requeues lease-expired and lost deliveries at the attempt Postgres names', async () => {
+  it('requeues lease-expired and lost deliveries at the attempt Postgres names, and counts them by reason', async () => {
     const queue = new FakeQueue();
-    const sut = sweeperOver(new FakeDeliveries(due(2, 'expired'), due(3, 'lost')), queue);
+    const metrics = new FakeMetrics();
+    const sut = sweeperOver(new FakeDeliveries(due(2, 'expired'), due(3, 'lost')), queue, metrics);
 
     expect(await sut.sweep()).toBe(5);
     expect(queue.requeued).toEqual([[...due(2, 'expired'), ...due(3, 'lost')]]);
+    expect(metrics.requeued).toEqual({ lease_expired: 2, unqueued: 3, lost_resend: 0 });
   });
 
   it('keeps taking bounded batches while they come back full', async () => {

@@ -2,6 +2,7 @@ import { IdemConfig } from '@app/config';
 import { DeliveryRepository } from '@app/persistence';
 import { DeliveryQueue } from '@app/queue';
 import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { PeriodicTask } from './periodic-task';
 
 const BATCH = 1000;
@@ -22,6 +23,7 @@ export class DeliverySweeper implements OnApplicationBootstrap, OnModuleDestroy 
   constructor(
     private readonly deliveries: DeliveryRepository,
     private readonly queue: DeliveryQueue,
+    private readonly metrics: WorkerMetrics,
     private readonly config: IdemConfig,
   ) {
     this.task = new PeriodicTask(DeliverySweeper.name, config.sweepIntervalMs, async () => {
@@ -44,12 +46,15 @@ export class DeliverySweeper implements OnApplicationBootstrap, OnModuleDestroy 
       const expired = await this.deliveries.expireLeases(BATCH);
       const unqueued = await this.deliveries.takeUnqueuedDue(this.config.requeueAfterMs, BATCH);
       await this.queue.requeue([...expired, ...unqueued]);
+      this.metrics.deliveriesRequeued('lease_expired', expired.length);
+      this.metrics.deliveriesRequeued('unqueued', unqueued.length);
       enqueued += expired.length + unqueued.length;
       if (expired.length < BATCH && unqueued.length < BATCH) break;
     }
     // Resend requests are few; one batch a sweep is enough, and their job ids make repeats harmless.
     const resends = await this.deliveries.findLostResends(this.config.requeueAfterMs, BATCH);
     await this.queue.enqueueResends(resends.map((resend) => ({ deliveryId: resend.deliveryId, requestedAt: resend.requestedAt.getTime() })));
+    this.metrics.deliveriesRequeued('lost_resend', resends.length);
     return enqueued + resends.length;
   }
 }

@@ -1,5 +1,6 @@
 import { IdemConfig, loadIdemConfig } from '@app/config';
 import { RetainedTable, RetentionRepository } from '@app/persistence';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { RetentionCleanup } from './retention-cleanup.service';
 
 /** Postgres as the cleanup sees it: so many rows due per table, handed out at most `limit` at a time. */
@@ -26,12 +27,27 @@ class FakeRetention implements Pick<RetentionRepository, 'deleteOlderThan' | 'ex
   }
 }
 
+/** Rows deleted per table and payloads expunged, added up. */
+class FakeMetrics implements Pick<WorkerMetrics, 'rowsDeleted' | 'payloadsExpunged'> {
+  readonly deleted: Partial<Record<RetainedTable, number>> = {};
+  expunged = 0;
+
+  rowsDeleted(table: RetainedTable, count: number): void {
+    this.deleted[table] = (this.deleted[table] ?? 0) + count;
+  }
+
+  payloadsExpunged(count: number): void {
+    this.expunged += count;
+  }
+}
+
 describe(RetentionCleanup.name, () => {
   const config: IdemConfig = loadIdemConfig({});
 
-  it('expunges expired payloads first, then deletes each table, batch after batch until one comes back short', async () => {
+  it('expunges expired payloads first, then deletes each table, batch after batch until one comes back short, counting what went', async () => {
     const retention = new FakeRetention(2500, { idempotencyRecords: 1000, messageEventIds: 3, messages: 1200, backgroundTasks: 0 });
-    const sut = new RetentionCleanup(retention as unknown as RetentionRepository, config);
+    const metrics = new FakeMetrics();
+    const sut = new RetentionCleanup(retention as unknown as RetentionRepository, metrics as unknown as WorkerMetrics, config);
 
     const report = await sut.cleanUp();
 
@@ -47,5 +63,6 @@ describe(RetentionCleanup.name, () => {
       'messages:200',
       'backgroundTasks:0',
     ]);
+    expect(metrics).toEqual(expect.objectContaining({ expunged: 2500, deleted: { idempotencyRecords: 1000, messageEventIds: 3, messages: 1200, backgroundTasks: 0 } }));
   });
 });

@@ -2,6 +2,7 @@ import { IdemConfig } from '@app/config';
 import { BACKGROUND_TASK_RETENTION_MS } from '@app/core';
 import { RetainedTable, RetentionRepository } from '@app/persistence';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { PeriodicTask } from './periodic-task';
 
 const BATCH = 1000;
@@ -20,6 +21,7 @@ export class RetentionCleanup implements OnApplicationBootstrap, OnModuleDestroy
 
   constructor(
     private readonly retention: RetentionRepository,
+    private readonly metrics: WorkerMetrics,
     private readonly config: IdemConfig,
   ) {
     this.task = new PeriodicTask(RetentionCleanup.name, config.cleanupIntervalMs, async () => {
@@ -41,7 +43,10 @@ export class RetentionCleanup implements OnApplicationBootstrap, OnModuleDestroy
    * batches until a batch comes back short.
    */
   async cleanUp(): Promise<CleanupReport> {
-    const expungedPayloads = await inBatches(() => this.retention.expungeExpiredPayloads(BATCH));
+    const expungedPayloads = await inBatches(
+      () => this.retention.expungeExpiredPayloads(BATCH),
+      (count) => this.metrics.payloadsExpunged(count),
+    );
     const windows: Record<RetainedTable, number> = {
       idempotencyRecords: this.config.idempotencyRetentionMs,
       messageEventIds: this.config.idempotencyRetentionMs,
@@ -50,18 +55,25 @@ export class RetentionCleanup implements OnApplicationBootstrap, OnModuleDestroy
     };
     const deleted = { idempotencyRecords: 0, messageEventIds: 0, messages: 0, backgroundTasks: 0 };
     for (const table of Object.keys(windows) as RetainedTable[]) {
-      deleted[table] = await inBatches(() => this.retention.deleteOlderThan(table, windows[table], BATCH));
+      deleted[table] = await inBatches(
+        () => this.retention.deleteOlderThan(table, windows[table], BATCH),
+        (count) => this.metrics.rowsDeleted(table, count),
+      );
     }
     if (expungedPayloads > 0 || Object.values(deleted).some((count) => count > 0)) this.logger.log({ deleted, expungedPayloads }, 'retention cleanup');
     return { deleted, expungedPayloads };
   }
 }
 
-/** Repeats a batch until one comes back smaller than the batch size; returns the total. */
-async function inBatches(batch: () => Promise<number>): Promise<number> {
+/**
+ * Repeats a batch until one comes back smaller than the batch size; returns the total. Each batch's count
+ * is reported as it commits, so a later batch failing does not lose the count of those that went.
+ */
+async function inBatches(batch: () => Promise<number>, report: (count: number) => void): Promise<number> {
   let total = 0;
   for (;;) {
     const count = await batch();
+    report(count);
     total += count;
     if (count < BATCH) return total;
   }

@@ -421,6 +421,15 @@ export class DeliveryRepository {
     return Number(row.count);
   }
 
+  /**
+   * Pending deliveries whose attempt is due: the backlog as Postgres, the truth, sees it, whatever Redis
+   * holds. Counted on the partial index of pending deliveries by due time.
+   */
+  async countDue(): Promise<number> {
+    const [row] = await this.query<{ count: string }>(`SELECT count(*) FROM deliveries WHERE status = '${Pending}' AND next_attempt_at <= now()`, []);
+    return Number(row.count);
+  }
+
   /** Resend requests older than `requeueAfterMs` whose job may have been lost. */
   async findLostResends(requeueAfterMs: number, limit: number): Promise<ResendRequest[]> {
     const rows = await this.query<{ id: string; resend_requested_at: Date }>(

@@ -14,6 +14,11 @@ const RETAINED_TABLES = {
 
 export type RetainedTable = keyof typeof RETAINED_TABLES;
 
+/** The table's name in Postgres. */
+export function retainedTableName(retained: RetainedTable): string {
+  return RETAINED_TABLES[retained].table;
+}
+
 @Injectable()
 export class RetentionRepository {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}

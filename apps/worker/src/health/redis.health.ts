@@ -1,0 +1,31 @@
+import { PRODUCER_REDIS } from '@app/queue';
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import IORedis from 'ioredis';
+
+/** Redis answers a PING on the producer connection, which fails at once rather than queueing while Redis is away. */
+@Injectable()
+export class RedisHealthIndicator {
+  constructor(
+    @Inject(PRODUCER_REDIS) private readonly redis: IORedis,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+
+  async pingCheck(key: string, timeoutMs: number): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check(key);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.redis.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+      return indicator.up();
+    } catch (error) {
+      return indicator.down({ message: error instanceof Error ? error.message : String(error) });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './metrics-registry';
+export * from './metrics-token.guard';
+export * from './prometheus.module';
