@@ -56,7 +56,9 @@ describe('Delivery log', () => {
 
   it('filters attempts by time', async () => {
     const all = await suite.svix.messageAttempt.listByEndpoint(appId, brokenEndpointId);
-    const oldest = all.data.at(-1)!;
+    // An attempt's timestamp is when its request went out, its id when its batch was recorded: the
+    // oldest attempt is the one with the earliest timestamp, not necessarily the smallest id.
+    const oldest = all.data.reduce((earliest, attempt) => (attempt.timestamp < earliest.timestamp ? attempt : earliest));
     const after = await suite.svix.messageAttempt.listByEndpoint(appId, brokenEndpointId, { after: oldest.timestamp });
     expect(after.data.map((attempt) => attempt.id)).not.toContain(oldest.id);
     // Attempts made in the same millisecond share a timestamp, and `after` is exclusive.
