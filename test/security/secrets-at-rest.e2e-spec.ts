@@ -266,6 +266,12 @@ describe('Endpoint signing secrets at rest', () => {
         expect(after.get(row.id)!.startsWith(`enc:v1:${keyC.id}:`)).toBe(true);
         expect(next.open(row.endpoint_id, after.get(row.id)!)).toBe(current.open(row.endpoint_id, row.secret));
       }
+
+      // The way out of a lost key: rotate with no grace period. The unreadable secret no longer signs, so it no
+      // longer stands in the way of the next re-encryption.
+      await db.query(`UPDATE endpoint_secrets SET expires_at = now() - interval '1 second' WHERE id = 'epsec_lost'`);
+      const afterRotation = await reencryptEndpointSecrets(environment.databaseUrl, next);
+      expect(afterRotation).toEqual({ reencrypted: 0, unreadable: [], remaining: 0 });
     });
   });
 });

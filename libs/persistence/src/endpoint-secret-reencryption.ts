@@ -19,6 +19,9 @@ export interface SecretReencryptionReport {
   remaining: number;
 }
 
+/** A rotated-out secret past its grace period never signs again: nothing to re-seal, even if no key reads it. */
+const STILL_SIGNING = '(expires_at IS NULL OR expires_at > now())';
+
 /**
  * Seals every endpoint secret that is not sealed with the current key (rows of a previous key, and rows
  * from before secrets were encrypted) with the current key, in batches of one transaction each. Rows
@@ -47,7 +50,7 @@ export async function reencryptEndpointSecrets(
         const batch = await dataSource.transaction(async (manager) => {
           const rows: { id: string; endpoint_id: string; secret: string }[] = await manager.query(
             `SELECT id, endpoint_id, secret FROM endpoint_secrets
-              WHERE id > $1 AND left(secret, length($2)) <> $2
+              WHERE id > $1 AND left(secret, length($2)) <> $2 AND ${STILL_SIGNING}
               ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
             [afterId, prefix, batchSize],
           );
@@ -73,7 +76,7 @@ export async function reencryptEndpointSecrets(
         afterId = batch.lastId;
       }
       const [{ count }]: { count: string }[] = await dataSource.query(
-        `SELECT count(*) FROM endpoint_secrets WHERE left(secret, length($1)) <> $1 AND id <> ALL($2::varchar[])`,
+        `SELECT count(*) FROM endpoint_secrets WHERE left(secret, length($1)) <> $1 AND ${STILL_SIGNING} AND id <> ALL($2::varchar[])`,
         [prefix, [...unreadable.keys()]],
       );
       remaining = Number(count);

@@ -4,9 +4,10 @@ export class PayloadRetention1795751238899 implements MigrationInterface {
     name = 'PayloadRetention1795751238899'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
+        // Messages accepted before per-message retention keep their payload 90 days from this migration, at
+        // most (the message retention may delete them sooner). The default is computed once, so existing rows
+        // are not rewritten while the table is locked: ingest and delivery wait only for the catalog change.
         await queryRunner.query(`ALTER TABLE "messages" ADD "payload_expires_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now() + '90 days'::interval`);
-        // Messages accepted before per-message retention keep Svix's 90 days, counted from their acceptance.
-        await queryRunner.query(`UPDATE "messages" SET "payload_expires_at" = "created_at" + '90 days'::interval`);
         await queryRunner.query(`ALTER TABLE "messages" ALTER COLUMN "payload" DROP NOT NULL`);
         await queryRunner.query(`CREATE INDEX "ix_messages_payload_expires_at" ON "messages" ("payload_expires_at") WHERE payload IS NOT NULL`);
     }
