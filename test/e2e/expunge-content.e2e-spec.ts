@@ -137,6 +137,22 @@ describe('Expunging content on request', () => {
     expect(await suite.count('attempts', 'message_id = $1', [messageId])).toBe(0);
   });
 
+  it('records an attempt that was in flight when its content was deleted without its response body', async () => {
+    const receiver = await FakeReceiver.start(() => ({ status: 200, body: 'shipped to Alice Example', delayMs: 1500 }));
+    receivers.push(receiver);
+    const app = await suite.svix.application.create({ name: 'expunge in flight' });
+    await suite.svix.endpoint.create(app.id, { url: receiver.url });
+    const message = await suite.svix.message.create(app.id, { eventType: 'order.shipped', payload: { to: 'Alice Example' } });
+    await receiver.waitFor((received) => received.length === 1);
+
+    await suite.svix.message.expungeContent(app.id, message.id);
+    await until(async () => (await deliveryOf(message.id)).status === 'succeeded', 'the attempt in flight to be recorded');
+
+    const [attempt] = (await suite.svix.messageAttempt.listByMsg(app.id, message.id)).data;
+    expect([attempt.status, attempt.response]).toEqual([0, 'EXPUNGED']);
+    expect(await rowsHolding('Alice Example')).toEqual([]);
+  });
+
   it("expunges one attempt's response body, leaving the attempt, the message and other attempts", async () => {
     const { app, endpoint } = await endpointAnswering(503, 'card 4242 declined');
     const message = await suite.svix.message.create(app.id, { eventType: 'card.charged', payload: { card: '4242' } });

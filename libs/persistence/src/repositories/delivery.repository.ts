@@ -1,4 +1,4 @@
-import { AttemptOutcome, AttemptTrigger, DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, newId, SecretDecryptionError } from '@app/core';
+import { AttemptOutcome, AttemptTrigger, DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, EXPUNGED_RESPONSE, newId, SecretDecryptionError } from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -103,6 +103,12 @@ const THROTTLE_RATE_SQL = `COALESCE(e.rate_limit, a.rate_limit) AS throttle_rate
 const LIVE_SECRETS_SQL = `ARRAY(SELECT s.secret FROM endpoint_secrets s
                           WHERE s.endpoint_id = e.id AND (s.expires_at IS NULL OR s.expires_at > now())
                           ORDER BY s.created_at DESC) AS secrets`;
+
+/**
+ * The response body an attempt of message `m` is recorded with: none once the message's payload is
+ * gone (an attempt in flight while its content was deleted), as the expunge would have left it.
+ */
+const RESPONSE_BODY_SQL = (body: string, expunged: string) => `CASE WHEN m.payload IS NULL AND ${body} <> '' THEN ${expunged} ELSE ${body} END`;
 
 /** A delivery joined with its message and endpoint: everything an attempt needs to be signed and sent. */
 interface SendableRow {
@@ -289,9 +295,9 @@ export class DeliveryRepository {
                              response_status_code, response_body, response_duration_ms, error, request_headers,
                              next_attempt_at, created_at)
        SELECT o.attempt_id, o.delivery_id, o.message_id, o.endpoint_id, o.app_id, o.attempt_number, o.trigger, o.outcome, o.url,
-              o.response_status_code, o.response_body, o.response_duration_ms, o.error, o.request_headers,
+              o.response_status_code, ${RESPONSE_BODY_SQL('o.response_body', '$18')}, o.response_duration_ms, o.error, o.request_headers,
               o.next_attempt_at, o.attempted_at
-         FROM outcome o JOIN moved ON moved.id = o.delivery_id
+         FROM outcome o JOIN moved ON moved.id = o.delivery_id JOIN messages m ON m.id = o.message_id
        ON CONFLICT DO NOTHING
        RETURNING delivery_id, id`,
       [
@@ -312,6 +318,7 @@ export class DeliveryRepository {
         records.map((r) => r.error),
         records.map((r) => JSON.stringify(r.requestHeaders)),
         records.map((r) => r.attemptedAt),
+        EXPUNGED_RESPONSE,
       ],
     );
     return new Map(rows.map((row) => [row.delivery_id, row.id]));
@@ -372,12 +379,13 @@ export class DeliveryRepository {
        )
        INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, attempt_number, trigger, outcome, url,
                              response_status_code, response_body, response_duration_ms, error, request_headers, created_at)
-       SELECT $2, answered.id, $3, $4, $5, $6, '${AttemptTrigger.Manual}', $9, $7, $8, $10, $11, $12, $13, $14 FROM answered
+       SELECT $2, answered.id, $3, $4, $5, $6, '${AttemptTrigger.Manual}', $9, $7, $8, ${RESPONSE_BODY_SQL('$10', '$17')}, $11, $12, $13, $14
+         FROM answered JOIN messages m ON m.id = $3
        RETURNING id`,
       [
         record.deliveryId, newId('attempt'), record.messageId, record.endpointId, record.appId, record.attemptNumber,
         record.url, record.responseStatusCode, record.outcome, record.responseBody, record.responseDurationMs,
-        record.error, JSON.stringify(record.requestHeaders), record.attemptedAt, record.requestedAt, succeed.from,
+        record.error, JSON.stringify(record.requestHeaders), record.attemptedAt, record.requestedAt, succeed.from, EXPUNGED_RESPONSE,
       ],
     );
     return rows.length > 0;
