@@ -14,3 +14,4 @@ export * from './target-policy';
 export * from './background-task';
 export * from './secret-cipher';
 export * from './payload-retention';
+export * from './with-timeout';

@@ -1,5 +1,5 @@
-import { MicroBatcher } from '@app/core';
-import { Queue } from 'bullmq';
+import { MicroBatcher, withTimeout } from '@app/core';
+import { JobType, Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { DELIVERY_QUEUE, DeliveryJob, deliveryJobId, RESEND_JOB, ResendJob, resendJobId } from './delivery-job';
 
@@ -38,6 +38,12 @@ export class DeliveryQueue {
         backoff: { type: 'exponential', delay: 1000 },
       },
     });
+  }
+
+  /** How many jobs the queue holds in each of `states` (BullMQ's job states: waiting, delayed, active, ...). */
+  async countJobs<State extends JobType>(states: readonly State[]): Promise<Record<State, number>> {
+    const counts = await this.queue.getJobCounts(...states);
+    return Object.fromEntries(states.map((state) => [state, counts[state] ?? 0])) as Record<State, number>;
   }
 
   async enqueue(jobs: readonly ScheduledDeliveryJob[]): Promise<void> {
@@ -89,19 +95,11 @@ export class DeliveryQueue {
    * from Postgres whatever did not make it. Resolves to true when Redis took the jobs.
    */
   async offer(add: (queue: this) => Promise<void>, waitMs = 2_000): Promise<boolean> {
-    const adding = add(this);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), waitMs);
-    });
     try {
-      return await Promise.race([adding.then(() => true as const), deadline]);
+      await withTimeout(add(this), waitMs);
+      return true;
     } catch {
       return false;
-    } finally {
-      clearTimeout(timer);
-      // The add may still settle after we stopped waiting; its outcome no longer matters.
-      adding.catch(() => undefined);
     }
   }
 

@@ -1,4 +1,5 @@
 import { IdemConfig } from '@app/config';
+import { withTimeout } from '@app/core';
 import { Injectable, Logger } from '@nestjs/common';
 import { RequestRateCounter, WindowCount } from './request-rate-counter';
 
@@ -39,7 +40,7 @@ export class ApiRateLimiter {
     if (this.limit === 0 || Date.now() < this.suspendedUntil) return ALLOWED;
     let window: WindowCount;
     try {
-      window = await withTimeout(this.counter.increment(credentialId, WINDOW_MS), COUNT_TIMEOUT_MS);
+      window = await withTimeout(this.counter.increment(credentialId, WINDOW_MS), COUNT_TIMEOUT_MS, `Redis did not answer within ${COUNT_TIMEOUT_MS} ms`);
     } catch (error) {
       this.suspendedUntil = Date.now() + SUSPENSION_MS;
       if (!this.failing) this.logger.warn(`API rate limit not enforced while Redis cannot count requests: ${(error as Error).message}`);
@@ -51,14 +52,4 @@ export class ApiRateLimiter {
     if (window.count <= this.limit) return ALLOWED;
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(window.resetsInMs / 1000)) };
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  // The count may still settle after we stopped waiting; its outcome no longer matters.
-  promise.catch(() => undefined);
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

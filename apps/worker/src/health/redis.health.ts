@@ -1,3 +1,4 @@
+import { withTimeout } from '@app/core';
 import { PRODUCER_REDIS } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
@@ -13,19 +14,11 @@ export class RedisHealthIndicator {
 
   async pingCheck(key: string, timeoutMs: number): Promise<HealthIndicatorResult> {
     const indicator = this.indicators.check(key);
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        this.redis.ping(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
+      await withTimeout(this.redis.ping(), timeoutMs);
       return indicator.up();
     } catch (error) {
       return indicator.down({ message: error instanceof Error ? error.message : String(error) });
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

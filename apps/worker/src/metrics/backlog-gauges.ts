@@ -1,3 +1,4 @@
+import { withTimeout } from '@app/core';
 import { MetricsRegistry } from '@app/metrics';
 import { DeliveryRepository } from '@app/persistence';
 import { DeliveryQueue } from '@app/queue';
@@ -8,7 +9,7 @@ import { Gauge } from 'prom-client';
 const QUEUE_COUNTS_MAX_AGE_MS = 2_000;
 const DUE_COUNT_MAX_AGE_MS = 5_000;
 /** A scrape must answer even while Redis or Postgres does not. */
-const READ_TIMEOUT_MS = 2_000;
+export const READ_TIMEOUT_MS = 2_000;
 
 const QUEUE_STATES = ['waiting', 'delayed', 'active'] as const;
 
@@ -23,7 +24,7 @@ export class BacklogGauges {
   private readonly logger = new Logger(BacklogGauges.name);
 
   constructor(registry: MetricsRegistry, queue: DeliveryQueue, deliveries: DeliveryRepository) {
-    const queueCounts = new CachedRead(QUEUE_COUNTS_MAX_AGE_MS, () => queue.queue.getJobCounts(...QUEUE_STATES));
+    const queueCounts = new CachedRead(QUEUE_COUNTS_MAX_AGE_MS, () => queue.countJobs(QUEUE_STATES));
     const dueCount = new CachedRead(DUE_COUNT_MAX_AGE_MS, () => deliveries.countDue());
     const logger = this.logger;
     new Gauge({
@@ -35,7 +36,7 @@ export class BacklogGauges {
         this.reset();
         try {
           const counts = await queueCounts.read();
-          for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
+          for (const state of QUEUE_STATES) this.set({ state }, counts[state]);
         } catch (error) {
           logger.warn({ err: error }, 'queue job counts unavailable for /metrics');
         }
@@ -57,9 +58,13 @@ export class BacklogGauges {
   }
 }
 
-/** The last value `read` gave, for `maxAgeMs`; concurrent callers share one read. */
-class CachedRead<T> {
-  private last: { at: number; value: Promise<T> } | undefined;
+/**
+ * The last value `load` gave, for `maxAgeMs` after it came; concurrent callers share one load, and a load
+ * still running is shared however long it takes, so slow reads never pile up on the connection pools.
+ * Each caller waits at most READ_TIMEOUT_MS.
+ */
+export class CachedRead<T> {
+  private last: { at: number; value: Promise<T>; settled: boolean } | undefined;
 
   constructor(
     private readonly maxAgeMs: number,
@@ -67,23 +72,20 @@ class CachedRead<T> {
   ) {}
 
   read(): Promise<T> {
-    const now = Date.now();
-    if (!this.last || now - this.last.at > this.maxAgeMs) {
-      const value = withTimeout(this.load(), READ_TIMEOUT_MS);
-      this.last = { at: now, value };
-      // A failed read is not kept: the next scrape tries again.
-      value.catch(() => {
-        if (this.last?.value === value) this.last = undefined;
-      });
+    if (!this.last || (this.last.settled && Date.now() - this.last.at > this.maxAgeMs)) {
+      const entry = { at: Date.now(), value: this.load(), settled: false };
+      this.last = entry;
+      entry.value.then(
+        () => {
+          entry.settled = true;
+          entry.at = Date.now();
+        },
+        // A failed read is not kept: the next scrape tries again.
+        () => {
+          if (this.last === entry) this.last = undefined;
+        },
+      );
     }
-    return this.last.value;
+    return withTimeout(this.last.value, READ_TIMEOUT_MS);
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
