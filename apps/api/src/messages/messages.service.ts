@@ -41,13 +41,11 @@ export class MessagesService {
    * message and writes nothing; with different content it is a 409.
    */
   async create(principal: Principal, appIdOrUid: string, input: MessageIn, query: MessageContentQuery): Promise<MessageOut> {
-    const { message, replayed } = await this.accept(principal, appIdOrUid, input);
-    this.metrics.messageAccepted(replayed);
-    return toMessageOut(message, query.with_content ?? true);
+    return toMessageOut(await this.accept(principal, appIdOrUid, input), query.with_content ?? true);
   }
 
-  /** The message written, or the earlier one with the same eventId (`replayed`). */
-  private async accept(principal: Principal, appIdOrUid: string, input: MessageIn): Promise<{ message: MessageEntity; replayed: boolean }> {
+  /** The message written, or the earlier one with the same eventId; counted once it is durable. */
+  private async accept(principal: Principal, appIdOrUid: string, input: MessageIn): Promise<MessageEntity> {
     const messageId = newId('message');
     // Without an eventId to record and no transaction around the request, the message and its deliveries
     // are one INSERT statement, atomic on its own: no BEGIN and COMMIT round trips on the hottest path.
@@ -55,17 +53,22 @@ export class MessagesService {
       const { application, enabledEndpoints } = await this.applications.resolveWithEnabledEndpoints(principal, appIdOrUid);
       const { message, deliveryIds } = await this.insert(application.id, enabledEndpoints, messageId, input);
       await this.enqueueFirstAttempts(deliveryIds);
-      return { message, replayed: false };
+      this.metrics.messageAccepted(false);
+      return message;
     }
     return this.unitOfWork.run(async () => {
       const { application, enabledEndpoints } = await this.applications.resolveWithEnabledEndpoints(principal, appIdOrUid);
       if (input.eventId != null) {
         const earlier = await this.claimEventId(application.id, messageId, input, input.eventId);
-        if (earlier) return { message: earlier, replayed: true };
+        if (earlier) {
+          this.unitOfWork.afterCommit(() => this.metrics.messageAccepted(true));
+          return earlier;
+        }
       }
       const { message, deliveryIds } = await this.insert(application.id, enabledEndpoints, messageId, input);
       this.unitOfWork.afterCommit(() => this.enqueueFirstAttempts(deliveryIds));
-      return { message, replayed: false };
+      this.unitOfWork.afterCommit(() => this.metrics.messageAccepted(false));
+      return message;
     });
   }
 
