@@ -455,7 +455,7 @@ export class DeliveryRepository {
    */
   async cancel(deliveryId: string, attemptNumber: number, transition: DeliveryTransition.Cancel | DeliveryTransition.CancelExpunged): Promise<void> {
     await this.query(
-      `UPDATE deliveries SET status = '${DELIVERY_TRANSITIONS[transition].to}', lease_expires_at = NULL, updated_at = now()
+      `UPDATE deliveries SET status = '${DELIVERY_TRANSITIONS[transition].to}', lease_expires_at = NULL, next_attempt_at = NULL, updated_at = now()
         WHERE id = $1 AND status = '${Sending}' AND scheduled_attempts + 1 = $2`,
       [deliveryId, attemptNumber],
     );
