@@ -92,8 +92,9 @@ describe('Throttling deliveries to an endpoint (throttleRate)', () => {
     expectEachMessageOnce(throttled, messageIds);
     expectEachMessageOnce(unthrottled, messageIds);
     await expectEachDeliveredOnFirstAttempt(app.id, 80);
-    // One second's worth at once after a quiet spell, then one every 1/rate s: fewer than 2 × rate in any
-    // second where they were sent, and one more allowed for the network's jitter on the way in.
+    // One second's worth at once after a quiet spell, then one every 1/rate s: at most 2 × rate in any
+    // second. Reaching it takes returns later than the burst tolerance, so there is room for the network's
+    // jitter on the way in.
     expect(busiestWindow(throttled.received.map((webhook) => webhook.receivedAt), 1_000)).toBeLessThanOrEqual(2 * rate);
     const lastArrival = (receiver: FakeReceiver) => Math.max(...receiver.received.map((webhook) => webhook.receivedAt));
     expect(lastArrival(unthrottled)).toBeLessThan(lastArrival(throttled));
