@@ -1,3 +1,5 @@
+import IORedis from 'ioredis';
+import { throttleKey } from '../../apps/worker/src/delivery/endpoint-throttle';
 import { ApiSuite, startApiSuite } from '../api/support/api-suite';
 import { FakeReceiver } from '../support/fake-receiver';
 import { WorkerProcess } from '../support/worker-process';
@@ -92,8 +94,9 @@ describe('Throttling deliveries to an endpoint (throttleRate)', () => {
     expectEachMessageOnce(throttled, messageIds);
     expectEachMessageOnce(unthrottled, messageIds);
     await expectEachDeliveredOnFirstAttempt(app.id, 80);
-    // One second's worth at once after a quiet spell, then one every 1/rate s: fewer than 2 × rate in any
-    // second where they were sent, and one more allowed for the network's jitter on the way in.
+    // One second's worth at once after a quiet spell, then one every 1/rate s: at most 2 × rate in any
+    // second. Reaching it takes returns later than the burst tolerance, so there is room for the network's
+    // jitter on the way in.
     expect(busiestWindow(throttled.received.map((webhook) => webhook.receivedAt), 1_000)).toBeLessThanOrEqual(2 * rate);
     const lastArrival = (receiver: FakeReceiver) => Math.max(...receiver.received.map((webhook) => webhook.receivedAt));
     expect(lastArrival(unthrottled)).toBeLessThan(lastArrival(throttled));
@@ -129,5 +132,48 @@ describe('Throttling deliveries to an endpoint (throttleRate)', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expectEachMessageOnce(receiver, messageIds);
     await expectEachDeliveredOnFirstAttempt(app.id, 12);
+  });
+
+  it('hands back deliveries whose slot is weeks away (a backlog of millions at 1/s), alongside other endpoints’ waiting deliveries', async () => {
+    const app = await suite.svix.application.create({ name: 'throttled for weeks' });
+    const farReceiver = await FakeReceiver.start();
+    receivers.push(farReceiver);
+    const far = await suite.svix.endpoint.create(app.id, { url: farReceiver.url, throttleRate: 1 });
+    const near = await endpointWithReceiver(app.id, 1);
+    // The limiter as a backlog of 2.6 million deliveries at 1/s leaves it: the next free slot is 30 days
+    // away, a wait in ms past 2^31.
+    const thirtyDaysMs = 30 * 86_400_000;
+    const redis = new IORedis(suite.environment.redisUrl, { maxRetriesPerRequest: 1 });
+    const [seconds, micros] = await redis.time();
+    const queueEndsAt = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) + thirtyDaysMs;
+    const key = throttleKey(suite.environment.queuePrefix, far.id);
+    await redis.zadd(key, queueEndsAt, 'tat', queueEndsAt, 'queue-end');
+    await redis.pexpire(key, thirtyDaysMs * 2);
+    redis.disconnect();
+
+    const messageIds = await sendBurst(app.id, 2);
+
+    await near.waitFor((received) => received.length === 2);
+    expectEachMessageOnce(near, messageIds);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { rows } = await suite.db.query<{ status: string; scheduled_attempts: number; due_in_ms: number; attempts: string }>(
+        `SELECT d.status, d.scheduled_attempts, extract(epoch FROM d.next_attempt_at - now()) * 1000 AS due_in_ms,
+                (SELECT count(*) FROM attempts a WHERE a.delivery_id = d.id) AS attempts
+           FROM deliveries d WHERE d.endpoint_id = $1`,
+        [far.id],
+      );
+      if (rows.length === 2 && rows.every((row) => row.status === 'pending')) {
+        for (const row of rows) {
+          expect(row).toMatchObject({ status: 'pending', scheduled_attempts: 0, attempts: '0' });
+          expect(Number(row.due_in_ms)).toBeGreaterThan(thirtyDaysMs - 60_000);
+          expect(Number(row.due_in_ms)).toBeLessThan(thirtyDaysMs + 60_000);
+        }
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`deliveries to the far endpoint not handed back: ${JSON.stringify(rows)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(farReceiver.received).toHaveLength(0);
   });
 });

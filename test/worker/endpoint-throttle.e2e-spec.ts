@@ -1,4 +1,4 @@
-import { throttle, THROTTLE_RESERVATION_GRACE_MS, ThrottleDecision } from '@app/core';
+import { throttle, THROTTLE_RESERVATION_GRACE_MS, ThrottleDecision, throttleSchedule } from '@app/core';
 import IORedis from 'ioredis';
 import { RedisEndpointThrottle, THROTTLE_SCRIPT, throttleKey } from '../../apps/worker/src/delivery/endpoint-throttle';
 import { createTestEnvironment, TestEnvironment } from '../support/test-environment';
@@ -23,7 +23,7 @@ describe('The endpoint throttle in Redis', () => {
     return connection;
   }
 
-  it('runs the same arithmetic as libs/core, ask by ask, including a rate change midway', async () => {
+  it('runs the same arithmetic as libs/core, ask by ask, with deliveries coming back early, on time and late, and the rate changing', async () => {
     const redis = connect();
     const key = throttleKey(environment.queuePrefix, 'ep_script');
     const model = { tat: null as number | null, queueEndsAt: null as number | null, slots: new Map<string, number>() };
@@ -32,21 +32,34 @@ describe('The endpoint throttle in Redis', () => {
     let now = 1_900_000_000_000.25;
     const outstanding: { holder: string; at: number }[] = [];
     let next = 0;
+    // How often a delivery came back late for its slot, and how often one was let through only by the
+    // interval of tolerance a returning delivery gets, or turned away even with it.
+    const seen = { late: 0, sentOnReturnTolerance: 0, requeuedAfterItsSlot: 0 };
 
-    for (let ask = 0; ask < 400; ask++) {
-      const rate = ask < 250 ? 7 : 3;
-      // Newcomers, and deliveries coming back around (early, on time or late) for the slot they were given.
+    for (let ask = 0; ask < 700; ask++) {
+      const rate = ask < 250 ? 7 : ask < 500 ? 1 : 3;
+      // Newcomers, and deliveries coming back for the slot they were given: mostly the next in line, a few
+      // ms early to a few tens late, as BullMQ returns them; sometimes any of them, up to seconds late.
       let holder: string;
       if (outstanding.length > 0 && random() < 0.6) {
-        const back = outstanding.splice(Math.floor(random() * outstanding.length), 1)[0];
+        outstanding.sort((a, b) => a.at - b.at);
+        const inLine = random() < 0.7;
+        const back = outstanding.splice(inLine ? 0 : Math.floor(random() * outstanding.length), 1)[0];
         holder = back.holder;
-        now = Math.max(now, back.at + (random() - 0.2) * 300);
+        now = Math.max(now, back.at + (inLine ? random() * 40 - 5 : (random() - 0.2) * 1_500));
+        if (now > back.at) seen.late += 1;
       } else {
         holder = `dlv_${next++}:1`;
         now += random() * 150;
       }
 
-      const step = throttle({ tat: model.tat, queueEndsAt: model.queueEndsAt, reservedSlot: model.slots.get(holder) ?? null }, rate, now);
+      const reservedSlot = model.slots.get(holder) ?? null;
+      const step = throttle({ tat: model.tat, queueEndsAt: model.queueEndsAt, reservedSlot }, rate, now);
+      if (reservedSlot !== null && reservedSlot <= now) {
+        const conformsAsNewcomer = Math.max(model.tat ?? now, now) - throttleSchedule(rate).toleranceMs <= now;
+        if (step.decision.kind === 'send' && !conformsAsNewcomer) seen.sentOnReturnTolerance += 1;
+        if (step.decision.kind === 'wait') seen.requeuedAfterItsSlot += 1;
+      }
       model.tat = step.state.tat;
       model.queueEndsAt = step.state.queueEndsAt;
       if (step.state.reservedSlot === null) model.slots.delete(holder);
@@ -58,6 +71,9 @@ describe('The endpoint throttle in Redis', () => {
       expect({ ask, holder, decision: actual }).toEqual({ ask, holder, decision: expected });
       if (actual.kind === 'wait') outstanding.push({ holder, at: now + actual.waitMs });
     }
+    expect(seen.late).toBeGreaterThan(100);
+    expect(seen.sentOnReturnTolerance).toBeGreaterThan(5);
+    expect(seen.requeuedAfterItsSlot).toBeGreaterThan(5);
   });
 
   it('holds every worker to one limit: two connections asking at once share one burst and get distinct slots', async () => {

@@ -9,7 +9,8 @@ export const THROTTLE_RESERVATION_GRACE_MS = 5 * 60_000;
  * What the throttle of one endpoint knows when one delivery asks to be sent. Times are epoch ms.
  *
  * - `tat`: GCRA's theoretical arrival time of the sends so far; a send conforms while
- *   `tat - now <= tolerance`. Null (or past) means the endpoint has been quiet.
+ *   `tat - now <= tolerance` (one interval more for a delivery coming back for its slot). Null (or
+ *   past) means the endpoint has been quiet.
  * - `queueEndsAt`: the first slot not yet handed to a waiting delivery. Null (or past) means none waits.
  * - `reservedSlot`: the slot this delivery was handed when it was told to wait, if it was.
  */
@@ -37,14 +38,21 @@ export function throttleSchedule(ratePerSecond: number): { intervalMs: number; t
  * Decides whether one delivery to a throttled endpoint may be sent now, and if not, when to come back.
  *
  * Sends are limited by GCRA (the generic cell rate algorithm): after a quiet spell `ratePerSecond`
- * deliveries may go at once, then one every `1000 / ratePerSecond` ms; over any t seconds fewer than
- * `ratePerSecond × (t + 1)` are sent. Every send is checked against it, so the limit holds however
- * late or early deliveries come back.
+ * deliveries may go at once, then one every `1000 / ratePerSecond` ms; over any t seconds at most
+ * `ratePerSecond × (t + 1)` are sent (rounded up). Every send is checked against it, so the limit holds
+ * however late or early deliveries come back.
  *
  * A delivery that may not go is handed the next free slot and told to wait until then, so a backlog
  * comes back one delivery per slot instead of all at once every time a slot frees up. A delivery that
  * comes back with a slot goes ahead of newcomers; one whose slot was taken meanwhile (a newcomer got
  * there first, or the rate was lowered) queues again at the end.
+ *
+ * A delivery coming back for its slot is allowed one interval more than the burst tolerance. Deliveries
+ * come back a few ms late, each by a different few; at a rate of 1 the tolerance is 0, so without
+ * that allowance one coming back less late than the one before it would not conform, lose its place and
+ * leave its slot unused. With it, two sends can be closer than strict GCRA allows, which is why the
+ * bound is "at most": GCRA lets fewer than (W + tolerance) / interval + 1 sends through in any W ms, and
+ * one interval more of tolerance adds one send to that.
  *
  * The Lua script in the worker's RedisEndpointThrottle runs this same arithmetic atomically in Redis.
  */
@@ -54,7 +62,8 @@ export function throttle(state: ThrottleState, ratePerSecond: number, now: numbe
   }
   const { intervalMs, toleranceMs } = throttleSchedule(ratePerSecond);
   const tat = Math.max(state.tat ?? now, now);
-  const conformsAt = tat - toleranceMs;
+  const slackMs = state.reservedSlot === null ? toleranceMs : toleranceMs + intervalMs;
+  const conformsAt = tat - slackMs;
   const queueEndsAt = Math.max(state.queueEndsAt ?? now, now);
   const mayGo = conformsAt <= now && (state.reservedSlot !== null || queueEndsAt <= now);
   if (mayGo) {

@@ -43,7 +43,11 @@ end
 local interval = 1000 / rate
 local tolerance = 1000 - interval
 local tat = math.max(tonumber(redis.call('ZSCORE', key, 'tat')) or now, now)
-local conformsAt = tat - tolerance
+local slack = tolerance
+if reserved then
+  slack = tolerance + interval
+end
+local conformsAt = tat - slack
 local queueEndsAt = math.max(tonumber(redis.call('ZSCORE', key, 'queue-end')) or now, now)
 if conformsAt <= now and (reserved or queueEndsAt <= now) then
   redis.call('ZADD', key, tat + interval, 'tat')

@@ -230,6 +230,7 @@ export class DeliveryRepository {
    * Hands claimed deliveries back unsent (the Throttle transition): pending again, due after their wait,
    * at the same attempt number and with no attempt recorded. Marked enqueued now, since their job waits
    * in the queue until then, so the sweeper leaves them alone until they are overdue like any other.
+   * Waits are float8: a backlog of millions at a low rate means waits past int4's 2^31 ms (24.8 days).
    */
   async throttle(deliveries: readonly ThrottledDelivery[]): Promise<void> {
     if (deliveries.length === 0) return;
@@ -240,7 +241,7 @@ export class DeliveryRepository {
               lease_expires_at = NULL,
               enqueued_at = now(),
               updated_at = now()
-         FROM unnest($1::varchar[], $2::int[], $3::int[]) AS t(delivery_id, attempt_number, wait_ms)
+         FROM unnest($1::varchar[], $2::int[], $3::float8[]) AS t(delivery_id, attempt_number, wait_ms)
         WHERE d.id = t.delivery_id AND d.status = '${Sending}' AND d.scheduled_attempts + 1 = t.attempt_number`,
       [deliveries.map((d) => d.deliveryId), deliveries.map((d) => d.attemptNumber), deliveries.map((d) => Math.ceil(d.waitMs))],
     );
