@@ -1,24 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { until } from '../support/until';
+
+// The console's content security policy forbids the string evaluation behind Playwright's
+// `waitForFunction`, so waits poll locator reads instead.
+export { until };
 
 /** Where screenshots go; the folder is git-ignored. */
 export const SCREENSHOT_DIR = join(__dirname, '..', '..', 'test-artifacts', 'console');
 
 export const LAPTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
-
-/**
- * Polls `condition` until it holds. The console's content security policy forbids the string
- * evaluation behind Playwright's `waitForFunction`, so waits are made of locator reads instead.
- */
-export async function until(condition: () => Promise<boolean>, timeout = 15_000, interval = 50): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeout} ms`);
-    await new Promise((resolve) => setTimeout(resolve, interval));
-  }
-}
 
 /**
  * The console as a user drives it, one object per page. Selectors are the console's
@@ -366,7 +359,7 @@ export class EndpointDetailPage {
   /** Waits until the background task is no longer running and answers its final status. */
   async recoveryOutcome(timeout = 30_000): Promise<string> {
     const status = this.console.testId('recover-status');
-    await until(async () => (await status.textContent()) !== 'running', timeout);
+    await until(async () => (await status.textContent()) !== 'running', 'the task to finish', timeout);
     return (await status.textContent()) ?? '';
   }
 }

@@ -81,7 +81,7 @@ describeInChromium('web console', () => {
     await until(async () => {
       const list = await call<{ data: { id: string; status: number }[] }>('GET', `/api/v1/app/${appId}/msg/${msgId}/endpoint`, undefined, 200);
       return list.data.some((delivery) => delivery.id === endpointId && delivery.status === status);
-    }, 20_000);
+    }, `the delivery to reach status ${status}`);
   }
 
   function createApplication(name: string): Promise<{ id: string; name: string }> {

@@ -2,6 +2,7 @@ import { newId } from '@app/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ApiSuite, startApiSuite, svixError } from '../api/support/api-suite';
 import { FakeReceiver } from '../support/fake-receiver';
+import { until } from '../support/until';
 
 /**
  * Svix's manual content operations: "delete message payload" (`message.expungeContent`) and "delete
@@ -39,14 +40,6 @@ describe('Expunging content on request', () => {
       [messageId],
     );
     return rows[0];
-  }
-
-  async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    while (!(await condition())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
   }
 
   async function storedPayload(messageId: string): Promise<string | null> {

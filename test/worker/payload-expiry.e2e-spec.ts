@@ -2,6 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import type { CleanupReport, RetentionCleanup } from '../../apps/worker/src/maintenance/retention-cleanup.service';
 import { ApiSuite, startApiSuite, svixError } from '../api/support/api-suite';
 import { FakeReceiver } from '../support/fake-receiver';
+import { until } from '../support/until';
 
 /**
  * A message's payload expires after its `payloadRetentionPeriod` / `payloadRetentionHours`: the cleanup
@@ -43,14 +44,6 @@ describe('Payload expiry', () => {
       [messageId],
     );
     return rows[0];
-  }
-
-  async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    while (!(await condition())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
   }
 
   async function expire(messageId: string): Promise<CleanupReport> {
