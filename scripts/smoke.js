@@ -72,6 +72,8 @@ async function main() {
     expect((await fetch(`${workerUrl}/health`)).status === 200, 'worker health is 200');
     const docs = await (await fetch(`${apiUrl}/docs-json`)).json();
     expect(docs.paths && docs.paths['/api/v1/app/{app_id}/msg'], 'OpenAPI lists the message routes');
+    // Request and response schemas come from the DTOs through the @nestjs/swagger build plugin.
+    expect(docs.components?.schemas?.MessageIn?.properties?.eventType, 'OpenAPI describes MessageIn');
 
     const app = await request(`${apiUrl}/api/v1/app`, { method: 'POST', body: JSON.stringify({ name: 'smoke' }) });
     expect(app.status === 201, `application created (${app.status})`);

@@ -47,5 +47,5 @@ export class MessageIn {
   tags?: string[] | null;
 
   @IsEmpty({ message: 'deliverAt is not supported: Idem sends every message at once' })
-  deliverAt?: null;
+  deliverAt?: unknown;
 }

@@ -12,7 +12,8 @@ export class MessageOut {
    */
   payload: unknown;
   channels: string[] | null;
-  tags: null;
+  /** Idem keeps no tags: always null. */
+  tags: string[] | null;
   timestamp: string;
 }
 
