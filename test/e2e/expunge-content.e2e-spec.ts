@@ -1,7 +1,6 @@
 import { newId } from '@app/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ApiSuite, startApiSuite, svixError } from '../api/support/api-suite';
-import { FakeReceiver } from '../support/fake-receiver';
 import { until } from '../support/until';
 
 /**
@@ -11,7 +10,6 @@ import { until } from '../support/until';
 describe('Expunging content on request', () => {
   let suite: ApiSuite;
   let worker: INestApplicationContext;
-  const receivers: FakeReceiver[] = [];
 
   beforeAll(async () => {
     // A failed attempt is retried an hour later, so such a delivery stays pending throughout a test.
@@ -22,24 +20,14 @@ describe('Expunging content on request', () => {
 
   afterAll(async () => {
     await worker?.close();
-    await Promise.all(receivers.map((receiver) => receiver.close()));
     await suite?.close();
   });
 
-  async function endpointAnswering(status: number, body: string) {
-    const receiver = await FakeReceiver.start(() => ({ status, body }));
-    receivers.push(receiver);
-    const app = await suite.svix.application.create({ name: 'expunge' });
-    const endpoint = await suite.svix.endpoint.create(app.id, { url: receiver.url });
-    return { receiver, app, endpoint };
-  }
+  const endpointAnswering = (status: number, body: string) => suite.endpointReceiving(() => ({ status, body }));
 
   async function deliveryOf(messageId: string) {
-    const { rows } = await suite.db.query<{ status: string; scheduled_attempts: number; next_attempt_at: Date | null }>(
-      'SELECT status, scheduled_attempts, next_attempt_at FROM deliveries WHERE message_id = $1',
-      [messageId],
-    );
-    return rows[0];
+    const { status, scheduled_attempts, next_attempt_at } = await suite.deliveryOf(messageId);
+    return { status, scheduled_attempts, next_attempt_at };
   }
 
   async function storedPayload(messageId: string): Promise<string | null> {
@@ -131,10 +119,7 @@ describe('Expunging content on request', () => {
   });
 
   it('records an attempt that was in flight when its content was deleted without its response body', async () => {
-    const receiver = await FakeReceiver.start(() => ({ status: 200, body: 'shipped to Alice Example', delayMs: 1500 }));
-    receivers.push(receiver);
-    const app = await suite.svix.application.create({ name: 'expunge in flight' });
-    await suite.svix.endpoint.create(app.id, { url: receiver.url });
+    const { receiver, app } = await suite.endpointReceiving(() => ({ status: 200, body: 'shipped to Alice Example', delayMs: 1500 }));
     const message = await suite.svix.message.create(app.id, { eventType: 'order.shipped', payload: { to: 'Alice Example' } });
     await receiver.waitFor((received) => received.length === 1);
 

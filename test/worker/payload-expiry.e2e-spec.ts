@@ -1,7 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { CleanupReport, RetentionCleanup } from '../../apps/worker/src/maintenance/retention-cleanup.service';
 import { ApiSuite, startApiSuite, svixError } from '../api/support/api-suite';
-import { FakeReceiver } from '../support/fake-receiver';
 import { until } from '../support/until';
 
 /**
@@ -13,7 +12,6 @@ describe('Payload expiry', () => {
   let suite: ApiSuite;
   let worker: INestApplicationContext;
   let cleanup: RetentionCleanup;
-  const receivers: FakeReceiver[] = [];
 
   beforeAll(async () => {
     // A failed attempt is retried an hour later, so such a delivery stays pending throughout a test.
@@ -26,25 +24,12 @@ describe('Payload expiry', () => {
 
   afterAll(async () => {
     await worker?.close();
-    await Promise.all(receivers.map((receiver) => receiver.close()));
     await suite?.close();
   });
 
-  async function endpointAnswering(status: number, body: string) {
-    const receiver = await FakeReceiver.start(() => ({ status, body }));
-    receivers.push(receiver);
-    const app = await suite.svix.application.create({ name: 'expiry' });
-    const endpoint = await suite.svix.endpoint.create(app.id, { url: receiver.url });
-    return { receiver, app, endpoint };
-  }
+  const endpointAnswering = (status: number, body: string) => suite.endpointReceiving(() => ({ status, body }));
 
-  async function deliveryOf(messageId: string) {
-    const { rows } = await suite.db.query<{ status: string; scheduled_attempts: number; resend_requested_at: Date | null }>(
-      'SELECT status, scheduled_attempts, resend_requested_at FROM deliveries WHERE message_id = $1',
-      [messageId],
-    );
-    return rows[0];
-  }
+  const deliveryOf = (messageId: string) => suite.deliveryOf(messageId);
 
   async function expire(messageId: string): Promise<CleanupReport> {
     await suite.db.query(`UPDATE messages SET payload_expires_at = now() - interval '1 second' WHERE id = $1`, [messageId]);

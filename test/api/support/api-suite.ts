@@ -1,6 +1,7 @@
 import type { Client } from 'pg';
-import { Svix } from 'svix';
+import { ApplicationOut, EndpointOut, Svix } from 'svix';
 import { startApi } from '../../support/api-server';
+import { FakeReceiver, ReceiverBehaviour } from '../../support/fake-receiver';
 import { connectToDatabase, createTestEnvironment, TestEnvironment } from '../../support/test-environment';
 
 /** A running API on its own database and queue prefix, with a `svix` client and a pg client on it. */
@@ -12,7 +13,18 @@ export interface ApiSuite {
   /** A raw request with the admin token, for what the svix client hides (status codes, headers, bad input). */
   request(method: string, path: string, init?: { body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<RawResponse>;
   count(table: string, where?: string, params?: unknown[]): Promise<number>;
+  /** The delivery of a message sent to one endpoint, as Postgres holds it. */
+  deliveryOf(messageId: string): Promise<StoredDelivery>;
+  /** A new application with one endpoint pointing at a new receiver behaving as `behaviour`; `close` stops the receiver. */
+  endpointReceiving(behaviour: ReceiverBehaviour): Promise<{ receiver: FakeReceiver; app: ApplicationOut; endpoint: EndpointOut }>;
   close(): Promise<void>;
+}
+
+export interface StoredDelivery {
+  status: string;
+  scheduled_attempts: number;
+  next_attempt_at: Date | null;
+  resend_requested_at: Date | null;
 }
 
 export interface RawResponse {
@@ -26,6 +38,7 @@ export async function startApiSuite(overrides: Record<string, string> = {}): Pro
   const api = await startApi(environment.env);
   const db = await connectToDatabase(environment.databaseUrl);
   const svix = new Svix(environment.adminToken, { serverUrl: api.url });
+  const receivers: FakeReceiver[] = [];
   return {
     environment,
     url: api.url,
@@ -44,7 +57,22 @@ export async function startApiSuite(overrides: Record<string, string> = {}): Pro
       const result = await db.query<{ count: string }>(`SELECT count(*) FROM ${table} WHERE ${where}`, params);
       return Number(result.rows[0].count);
     },
+    async deliveryOf(messageId) {
+      const { rows } = await db.query<StoredDelivery>(
+        'SELECT status, scheduled_attempts, next_attempt_at, resend_requested_at FROM deliveries WHERE message_id = $1',
+        [messageId],
+      );
+      return rows[0];
+    },
+    async endpointReceiving(behaviour) {
+      const receiver = await FakeReceiver.start(behaviour);
+      receivers.push(receiver);
+      const app = await svix.application.create({ name: 'receiving' });
+      const endpoint = await svix.endpoint.create(app.id, { url: receiver.url });
+      return { receiver, app, endpoint };
+    },
     async close() {
+      await Promise.all(receivers.map((receiver) => receiver.close()));
       await db.end();
       await api.close();
       await environment.dispose();
