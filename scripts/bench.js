@@ -78,7 +78,9 @@ async function main() {
   const receiverUrl = `http://127.0.0.1:${receiverPort}/webhook`;
 
   for (const app of ['api', 'worker']) {
-    children.push(spawn(process.execPath, [`dist/apps/${app}/main.js`], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] }));
+    // BENCH_PROFILE_DIR=<dir> writes a CPU profile of each app there (`node --cpu-prof`) when it stops.
+    const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=${app}.cpuprofile`] : [];
+    children.push(spawn(process.execPath, [...profile, `dist/apps/${app}/main.js`], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] }));
   }
   const apiUrl = `http://127.0.0.1:${port}`;
   await waitUntil(async () => (await fetch(`${apiUrl}/api/v1/health`).catch(() => ({ status: 0 }))).status === 204, 30_000, 'the API');
@@ -189,7 +191,8 @@ async function main() {
 
 async function cleanUp() {
   for (const child of children) child.kill('SIGTERM');
-  await sleep(1000);
+  // Long enough for a clean stop, which is when a CPU profile is written.
+  for (let waited = 0; waited < 10_000 && children.some((child) => child.exitCode === null && child.signalCode === null); waited += 100) await sleep(100);
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   const admin = new Client({ connectionString: `${postgres}/postgres` });
   await admin.connect();
