@@ -10,7 +10,7 @@ module.exports = {
   maxWorkers: 2,
   testTimeout: 60000,
   moduleNameMapper: {
-    '^@app/(core|config|persistence|queue|metrics)(|/.*)$': '<rootDir>/libs/$1/src$2',
+    '^@app/(core|config|persistence|queue|metrics|intake)(|/.*)$': '<rootDir>/libs/$1/src$2',
     '^@idem/sdk(|/.*)$': '<rootDir>/libs/sdk/src$1',
   },
 };

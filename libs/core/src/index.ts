@@ -15,3 +15,5 @@ export * from './background-task';
 export * from './secret-cipher';
 export * from './payload-retention';
 export * from './with-timeout';
+export * from './sha256';
+export * from './idempotency-key';

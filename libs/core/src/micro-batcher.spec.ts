@@ -30,4 +30,23 @@ describe(MicroBatcher.name, () => {
     });
     await expect(Promise.all([sut.submit(1), sut.submit(2)])).rejects.toThrow('database down');
   });
+
+  it('holds items that arrive while maxInFlight batches run, and sends them as one batch when one finishes', async () => {
+    const batches: number[][] = [];
+    let finishFirst!: () => void;
+    const firstDone = new Promise<void>((resolve) => (finishFirst = resolve));
+    const sut = new MicroBatcher<number, number>({ maxItems: 100, maxDelayMs: 0, maxInFlight: 1 }, async (items) => {
+      batches.push(items);
+      if (batches.length === 1) await firstDone;
+      return items;
+    });
+    const first = sut.submit(1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const later = [2, 3, 4].map((n) => sut.submit(n));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(batches).toEqual([[1]]);
+    finishFirst();
+    expect(await Promise.all([first, ...later])).toEqual([1, 2, 3, 4]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
 });

@@ -1,5 +1,5 @@
 import { IdemError, isId, newId } from '@app/core';
-import { ApplicationEntity, ApplicationFields, ApplicationRepository, applicationUidTaken, EndpointEntity, UnitOfWork } from '@app/persistence';
+import { ApplicationEntity, ApplicationFields, ApplicationRepository, applicationUidTaken, UnitOfWork } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
 import { Principal } from '../auth/principal';
 import { throttleRateOf } from '../http/field-rules';
@@ -24,12 +24,6 @@ export class ApplicationsService {
    */
   async resolve(principal: Principal, idOrUid: string): Promise<ApplicationEntity> {
     return visibleTo(principal, await this.applications.findByIdOrUid(idOrUid));
-  }
-
-  /** As `resolve`, with the application's enabled endpoints, oldest first. */
-  async resolveWithEnabledEndpoints(principal: Principal, idOrUid: string): Promise<{ application: ApplicationEntity; enabledEndpoints: EndpointEntity[] }> {
-    const found = await this.applications.findByIdOrUidWithEnabledEndpoints(idOrUid);
-    return { application: visibleTo(principal, found?.application ?? null), enabledEndpoints: found?.enabledEndpoints ?? [] };
   }
 
   /** Creates the application; with `getIfExists`, an existing one with the same uid is returned instead of a 409. */

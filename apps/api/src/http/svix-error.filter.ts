@@ -45,6 +45,19 @@ export interface SvixValidationErrorBody {
   detail: { loc: string[]; msg: string; type: string }[];
 }
 
+/** A broken rule as an HTTP answer in Svix's shapes; also what a batch reports for each item it refused. */
+export function svixErrorOf(exception: RequestValidationError | IdemError): { status: number; body: SvixErrorBody | SvixValidationErrorBody; headers: Record<string, string> } {
+  if (exception instanceof RequestValidationError) {
+    return { status: HttpStatus.UNPROCESSABLE_ENTITY, body: { detail: exception.problems }, headers: {} };
+  }
+  const status = STATUS_OF_CODE[exception.code];
+  if (status === HttpStatus.UNPROCESSABLE_ENTITY && exception.code === IdemErrorCode.Validation) {
+    return { status, body: { detail: [{ loc: ['body'], msg: exception.detail, type: 'value_error' }] }, headers: {} };
+  }
+  const headers: Record<string, string> = exception.retryAfterSeconds === undefined ? {} : { 'retry-after': String(exception.retryAfterSeconds) };
+  return { status, body: { code: exception.code, detail: exception.detail }, headers };
+}
+
 /**
  * The one place errors become HTTP answers, in Svix's shapes: `{code, detail}`, or for 422 a list
  * of `{loc, msg, type}`. Anything unexpected is a 500 with a correlation id; its stack goes to the
@@ -62,17 +75,7 @@ export class SvixErrorFilter implements ExceptionFilter {
   }
 
   toHttp(exception: unknown): { status: number; body: SvixErrorBody | SvixValidationErrorBody; headers: Record<string, string> } {
-    if (exception instanceof RequestValidationError) {
-      return { status: HttpStatus.UNPROCESSABLE_ENTITY, body: { detail: exception.problems }, headers: {} };
-    }
-    if (exception instanceof IdemError) {
-      const status = STATUS_OF_CODE[exception.code];
-      if (status === HttpStatus.UNPROCESSABLE_ENTITY && exception.code === IdemErrorCode.Validation) {
-        return { status, body: { detail: [{ loc: ['body'], msg: exception.detail, type: 'value_error' }] }, headers: {} };
-      }
-      const headers: Record<string, string> = exception.retryAfterSeconds === undefined ? {} : { 'retry-after': String(exception.retryAfterSeconds) };
-      return { status, body: { code: exception.code, detail: exception.detail }, headers };
-    }
+    if (exception instanceof RequestValidationError || exception instanceof IdemError) return svixErrorOf(exception);
     if (isBodyParserError(exception)) {
       const { status } = exception;
       const detail =

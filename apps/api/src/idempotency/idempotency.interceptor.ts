@@ -3,41 +3,26 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, map, Observable } from 'rxjs';
 import { PRINCIPAL, Principal } from '../auth/principal';
-import { RequestValidationError } from '../http/request-validation.error';
-import { ACCEPTS_MESSAGES } from '../metrics/accepts-messages.decorator';
-import { ApiMetrics } from '../metrics/api-metrics';
-import { idempotencyScope, IdempotencyService, requestFingerprint } from './idempotency.service';
+import { IdempotencyService } from './idempotency.service';
+import { IDEMPOTENT_IN_INTAKE, idempotentRequestOf } from './idempotent-request';
 import { SHOWN_ONCE_FIELDS } from './shown-once.decorator';
 
-const MAX_KEY_LENGTH = 256;
-
-/** Applies the Idempotency-Key contract to every authenticated POST that carries the header. */
+/** Applies the Idempotency-Key contract to every authenticated POST that carries the header, except those the message intake handles. */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly idempotency: IdempotencyService,
     private readonly reflector: Reflector,
-    private readonly metrics: ApiMetrics,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<Request & { [PRINCIPAL]?: Principal }>();
     const response = context.switchToHttp().getResponse<Response>();
-    const key = request.header('idempotency-key');
     const principal = request[PRINCIPAL];
-    if (request.method !== 'POST' || key === undefined || !principal) return next.handle();
-    if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
-      throw new RequestValidationError([
-        { loc: ['header', 'idempotency-key'], msg: `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters`, type: 'value_error' },
-      ]);
-    }
-    const idempotentRequest = {
-      scope: idempotencyScope(principal.credentialId, request.method, request.path),
-      key,
-      requestHash: requestFingerprint(request.query, request.body),
-    };
+    if (!principal || this.reflector.get<boolean | undefined>(IDEMPOTENT_IN_INTAKE, context.getHandler())) return next.handle();
+    const idempotentRequest = idempotentRequestOf(request, principal);
+    if (!idempotentRequest) return next.handle();
     const shownOnce = this.reflector.get<string[] | undefined>(SHOWN_ONCE_FIELDS, context.getHandler()) ?? [];
-    const acceptsMessages = this.reflector.get<boolean | undefined>(ACCEPTS_MESSAGES, context.getHandler()) ?? false;
     const work = async () => {
       const body: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
       // Nest applied the route's status before the handler ran, and the handler may have changed it.
@@ -48,7 +33,6 @@ export class IdempotencyInterceptor implements NestInterceptor {
         if (outcome.replayed) {
           response.status(outcome.status);
           response.setHeader('Idempotent-Replayed', 'true');
-          if (acceptsMessages) this.metrics.messageAccepted(true);
         }
         return outcome.body;
       }),

@@ -8,16 +8,16 @@ class FakeRecords {
   readonly saved: IdempotencyRecordFields[] = [];
   stored: IdempotencyRecordEntity | null = null;
 
-  async tryLock(): Promise<boolean> {
-    return !this.locked;
+  async tryLock(keys: unknown[]): Promise<boolean[]> {
+    return keys.map(() => !this.locked);
   }
 
-  async findLive(): Promise<IdempotencyRecordEntity | null> {
-    return this.stored;
+  async findLive(): Promise<IdempotencyRecordEntity[]> {
+    return this.stored ? [this.stored] : [];
   }
 
-  async save(record: IdempotencyRecordFields): Promise<void> {
-    this.saved.push(record);
+  async save(records: IdempotencyRecordFields[]): Promise<void> {
+    this.saved.push(...records);
   }
 }
 

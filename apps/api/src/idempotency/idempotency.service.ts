@@ -1,8 +1,7 @@
 import { IdemConfig } from '@app/config';
-import { canonicalJson, IdemError, IdemErrorCode } from '@app/core';
+import { canonicalJson, idempotencyVerdict, sha256Hex } from '@app/core';
 import { IdempotencyRecordRepository, UnitOfWork } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 
 /** A request that carried an `Idempotency-Key`. */
 export interface IdempotentRequest {
@@ -21,9 +20,8 @@ export interface HttpOutcome {
 }
 
 /**
- * The Idempotency-Key contract (IETF draft, as Stripe does it): the first request with a key runs;
- * a retry with the same body gets the first response again; a different body with the same key is
- * a 422; a retry while the first is still running is a 409.
+ * The Idempotency-Key contract (`idempotencyVerdict`) around any POST route. Routes that accept
+ * messages apply it in the message intake instead, in the group commit of their writes.
  */
 @Injectable()
 export class IdempotencyService {
@@ -40,21 +38,15 @@ export class IdempotencyService {
    */
   async execute(request: IdempotentRequest, work: () => Promise<HttpOutcome>): Promise<HttpOutcome & { replayed: boolean }> {
     return this.unitOfWork.run(async () => {
-      if (!(await this.records.tryLock(request.scope, request.key))) {
-        throw new IdemError(IdemErrorCode.IdempotencyInFlight, 'A request with this Idempotency-Key is still being processed; retry later');
-      }
+      const [locked] = await this.records.tryLock([request]);
       const keptSince = new Date(Date.now() - this.config.idempotencyRetentionMs);
-      const record = await this.records.findLive(request.scope, request.key, keptSince);
-      if (record) {
-        if (record.requestHash !== request.requestHash) {
-          throw new IdemError(IdemErrorCode.IdempotencyKeyReused, 'This Idempotency-Key was used with a different request');
-        }
-        return { status: record.responseStatus, body: record.responseBody, replayed: true };
-      }
+      const [record] = locked ? await this.records.findLive([request], keptSince) : [];
+      const verdict = idempotencyVerdict(locked, record ?? null, request.requestHash);
+      if (verdict.kind === 'replay') return { status: verdict.status, body: verdict.body, replayed: true };
       const outcome = await work();
       if (outcome.status >= 200 && outcome.status < 300) {
         await this.records.save(
-          { scope: request.scope, key: request.key, requestHash: request.requestHash, responseStatus: outcome.status, responseBody: outcome.replayBody ?? outcome.body ?? null },
+          [{ scope: request.scope, key: request.key, requestHash: request.requestHash, responseStatus: outcome.status, responseBody: outcome.replayBody ?? outcome.body ?? null }],
           keptSince,
         );
       }
@@ -66,14 +58,10 @@ export class IdempotencyService {
 /** Keys belong to one credential and one route: the same key on another route is another request. */
 export function idempotencyScope(credentialId: string, method: string, path: string): string {
   const route = path.length > 1 ? path.replace(/\/+$/, '') : path;
-  return sha256(`${credentialId}\n${method.toUpperCase()} ${route}`);
+  return sha256Hex(`${credentialId}\n${method.toUpperCase()} ${route}`);
 }
 
 /** Key order and whitespace do not make a different request; any other change in query or body does. */
 export function requestFingerprint(query: unknown, body: unknown): string {
-  return sha256(canonicalJson({ query: query ?? {}, body: body ?? null }));
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return sha256Hex(canonicalJson({ query: query ?? {}, body: body ?? null }));
 }

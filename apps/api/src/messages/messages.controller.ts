@@ -1,13 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { ListResponse } from '../http/list';
-import { AcceptsMessages } from '../metrics/accepts-messages.decorator';
+import { IdempotentInIntake, idempotentRequestOf } from '../idempotency/idempotent-request';
+import { MessageBatchIn, MessageBatchOut } from './dto/message-batch.dto';
 import { MessageIn } from './dto/message-in.dto';
 import { MessageOut } from './dto/message-out.dto';
 import { MessageContentQuery, MessageListQuery } from './dto/message-queries.dto';
-import { MessagesService } from './messages.service';
+import { Answer, MessagesService } from './messages.service';
 
 @ApiTags('Message')
 @Controller('api/v1/app/:app_id/msg')
@@ -22,14 +24,34 @@ export class MessagesController {
   /** 202: the message is stored and its deliveries are on their way. */
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
-  @AcceptsMessages()
-  create(
+  @IdempotentInIntake()
+  async create(
     @CurrentPrincipal() principal: Principal,
     @Param('app_id') appId: string,
     @Body() body: MessageIn,
     @Query() query: MessageContentQuery,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
   ): Promise<MessageOut> {
-    return this.messages.create(principal, appId, body, query);
+    return answer(response, await this.messages.create(principal, appId, body, query, idempotentRequestOf(request, principal)));
+  }
+
+  /**
+   * Idem's batch create: 202 with one result per message, in order: `{status: 202, message}`, or the
+   * status and error a single create would have answered. The batch's Idempotency-Key replays it whole.
+   */
+  @Post('batch')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @IdempotentInIntake()
+  async createBatch(
+    @CurrentPrincipal() principal: Principal,
+    @Param('app_id') appId: string,
+    @Body() body: MessageBatchIn,
+    @Query() query: MessageContentQuery,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<MessageBatchOut> {
+    return answer(response, await this.messages.createBatch(principal, appId, body, query, idempotentRequestOf(request, principal)));
   }
 
   @Get(':msg_id')
@@ -48,4 +70,9 @@ export class MessagesController {
   expungeContent(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Param('msg_id') messageId: string): Promise<void> {
     return this.messages.expungeContent(principal, appId, messageId);
   }
+}
+
+function answer<T>(response: Response, { body, replayed }: Answer<T>): T {
+  if (replayed) response.setHeader('Idempotent-Replayed', 'true');
+  return body;
 }

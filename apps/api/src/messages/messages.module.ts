@@ -1,11 +1,11 @@
+import { IntakeModule } from '@app/intake';
 import { Module } from '@nestjs/common';
 import { ApplicationsModule } from '../applications/applications.module';
-import { MetricsModule } from '../metrics/metrics.module';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
 
 @Module({
-  imports: [ApplicationsModule, MetricsModule],
+  imports: [ApplicationsModule, IntakeModule],
   controllers: [MessagesController],
   providers: [MessagesService],
   exports: [MessagesService],

@@ -1,118 +1,90 @@
-import { IdemConfig } from '@app/config';
-import { canonicalJson, IdemError, isId, newId, payloadRetentionHoursOf, subscriptionMatches } from '@app/core';
-import { DeliveryRepository, EndpointEntity, MessageEntity, MessageRepository, RetentionRepository, UnitOfWork } from '@app/persistence';
-import { DeliveryQueue } from '@app/queue';
-import { Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { IdemError, isId, payloadRetentionHoursOf } from '@app/core';
+import { IntakeMessage, IntakeOutcome, IntakeRequest, IntakeResult, MessageIntake } from '@app/intake';
+import { DeliveryRepository, MessageEntity, MessageRepository, RetentionRepository, UnitOfWork } from '@app/persistence';
+import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { ApplicationsService } from '../applications/applications.service';
 import { Principal } from '../auth/principal';
 import { idCursor, ListResponse, toListResponse, toPageQuery } from '../http/list';
-import { ApiMetrics } from '../metrics/api-metrics';
+import { RequestValidationError } from '../http/request-validation.error';
+import { svixErrorOf } from '../http/svix-error.filter';
+import { SvixValidationPipe } from '../http/validation.pipe';
+import { IdempotentRequest } from '../idempotency/idempotency.service';
+import { MessageBatchIn, MessageBatchItemOut, MessageBatchOut } from './dto/message-batch.dto';
 import { MessageIn } from './dto/message-in.dto';
 import { MessageOut, toMessageOut } from './dto/message-out.dto';
 import { MessageContentQuery, MessageListQuery } from './dto/message-queries.dto';
 
 const MESSAGE_CURSOR = idCursor('message');
 
-function channelsOf(input: MessageIn): string[] | null {
-  return input.channels && input.channels.length > 0 ? input.channels : null;
+/** An answer that may be the stored first response to a repeated Idempotency-Key. */
+export interface Answer<T> {
+  body: T;
+  replayed: boolean;
 }
-
 
 @Injectable()
 export class MessagesService {
   private readonly logger = new Logger(MessagesService.name);
+  /** The batch route's items are validated one by one, by the rules the single create's body goes through. */
+  private readonly itemValidation = new SvixValidationPipe();
 
   constructor(
     private readonly applications: ApplicationsService,
+    private readonly intake: MessageIntake,
     private readonly messages: MessageRepository,
     private readonly deliveries: DeliveryRepository,
     private readonly retention: RetentionRepository,
-    private readonly deliveryQueue: DeliveryQueue,
     private readonly unitOfWork: UnitOfWork,
-    private readonly metrics: ApiMetrics,
-    private readonly config: IdemConfig,
   ) {}
 
   /**
-   * Accepts a message: in one transaction the message, its eventId record and one pending delivery
-   * per enabled endpoint whose filters match; after commit, the first attempts go on the queue.
-   * A repeat of an eventId within the retention window with the same content returns the first
-   * message and writes nothing; with different content it is a 409.
+   * Accepts a message: the message, its eventId record and one pending delivery per enabled endpoint
+   * whose filters match, written together; then the first attempts go on the queue. A repeat of an
+   * eventId within the retention window with the same content returns the first message and writes
+   * nothing; with different content it is a 409.
    */
-  async create(principal: Principal, appIdOrUid: string, input: MessageIn, query: MessageContentQuery): Promise<MessageOut> {
-    return toMessageOut(await this.accept(principal, appIdOrUid, input), query.with_content ?? true);
-  }
-
-  /** The message written, or the earlier one with the same eventId; counted once it is durable. */
-  private async accept(principal: Principal, appIdOrUid: string, input: MessageIn): Promise<MessageEntity> {
-    const messageId = newId('message');
-    // Without an eventId to record and no transaction around the request, the message and its deliveries
-    // are one INSERT statement, atomic on its own: no BEGIN and COMMIT round trips on the hottest path.
-    if (input.eventId == null && !this.unitOfWork.inTransaction) {
-      const { application, enabledEndpoints } = await this.applications.resolveWithEnabledEndpoints(principal, appIdOrUid);
-      const { message, deliveryIds } = await this.insert(application.id, enabledEndpoints, messageId, input);
-      await this.enqueueFirstAttempts(deliveryIds);
-      this.metrics.messageAccepted(false);
-      return message;
-    }
-    return this.unitOfWork.run(async () => {
-      const { application, enabledEndpoints } = await this.applications.resolveWithEnabledEndpoints(principal, appIdOrUid);
-      if (input.eventId != null) {
-        const earlier = await this.claimEventId(application.id, messageId, input, input.eventId);
-        if (earlier) {
-          this.unitOfWork.afterCommit(() => this.metrics.messageAccepted(true));
-          return earlier;
-        }
-      }
-      const { message, deliveryIds } = await this.insert(application.id, enabledEndpoints, messageId, input);
-      this.unitOfWork.afterCommit(() => this.enqueueFirstAttempts(deliveryIds));
-      this.unitOfWork.afterCommit(() => this.metrics.messageAccepted(false));
-      return message;
+  async create(principal: Principal, appIdOrUid: string, input: MessageIn, query: MessageContentQuery, idempotency?: IdempotentRequest): Promise<Answer<MessageOut>> {
+    const withContent = query.with_content ?? true;
+    const outcome = await this.intake.accept({
+      ...requestOf(principal, appIdOrUid, [intakeMessageOf(input)]),
+      idempotency: idempotency && {
+        ...idempotency,
+        respond: ([result]) => (result.kind === 'accepted' ? { status: HttpStatus.ACCEPTED, body: toMessageOut(result.message, withContent) } : null),
+      },
+    });
+    return answerOf(outcome, ([result]) => {
+      if (result.kind === 'refused') throw result.error;
+      return toMessageOut(result.message, withContent);
     });
   }
 
   /**
-   * Records `eventId` for the message about to be written, or returns the message that already holds it
-   * with the same content; the same eventId with other content is a 409.
+   * Accepts up to 1,000 messages in one request, with one result per item in order: each as `create`
+   * would have answered it. Items that fail validation or conflict are refused alone; the batch's own
+   * Idempotency-Key replays the whole answer.
    */
-  private async claimEventId(appId: string, messageId: string, input: MessageIn, eventId: string): Promise<MessageEntity | null> {
-    const channels = channelsOf(input);
-    const contentHash = sha256(canonicalJson({ eventType: input.eventType, payload: input.payload, channels: channels ? [...channels].sort() : null }));
-    const holder = await this.messages.claimEventId(
-      { appId, eventId, messageId, contentHash },
-      new Date(Date.now() - this.config.idempotencyRetentionMs),
-    );
-    if (holder.messageId === messageId) return null;
-    if (holder.contentHash !== contentHash) {
-      throw IdemError.conflict(`A message with eventId "${eventId}" and different content was already accepted`);
-    }
-    const original = await this.messages.findById(appId, holder.messageId);
-    if (!original) throw IdemError.conflict(`The message with eventId "${eventId}" was deleted`);
-    return original;
+  async createBatch(principal: Principal, appIdOrUid: string, input: MessageBatchIn, query: MessageContentQuery, idempotency?: IdempotentRequest): Promise<Answer<MessageBatchOut>> {
+    const withContent = query.with_content ?? true;
+    const items = await Promise.all(input.messages.map((item, index) => this.validateBatchItem(item, index)));
+    const valid = items.filter((item): item is MessageIn => item instanceof MessageIn);
+    const bodyOf = (results: readonly IntakeResult[]): MessageBatchOut => {
+      let next = 0;
+      return { data: items.map((item) => (item instanceof MessageIn ? batchItemOf(results[next++], withContent) : { status: HttpStatus.UNPROCESSABLE_ENTITY, error: svixErrorOf(item).body })) };
+    };
+    const outcome = await this.intake.accept({
+      ...requestOf(principal, appIdOrUid, valid.map(intakeMessageOf)),
+      idempotency: idempotency && { ...idempotency, respond: (results) => ({ status: HttpStatus.ACCEPTED, body: bodyOf(results) }) },
+    });
+    return answerOf(outcome, bodyOf);
   }
 
-  /** The message and one pending delivery per enabled endpoint whose filters match it. */
-  private async insert(
-    appId: string,
-    enabledEndpoints: readonly EndpointEntity[],
-    messageId: string,
-    input: MessageIn,
-  ): Promise<{ message: MessageEntity; deliveryIds: string[] }> {
-    const channels = channelsOf(input);
-    const subscribed = enabledEndpoints.filter((endpoint) => subscriptionMatches(endpoint, { eventType: input.eventType, channels }));
-    return this.deliveries.createMessageWithDeliveries(
-      {
-        id: messageId,
-        appId,
-        eventType: input.eventType,
-        eventId: input.eventId ?? null,
-        payload: JSON.stringify(input.payload),
-        channels,
-        payloadRetentionHours: payloadRetentionHoursOf(input),
-      },
-      subscribed.map((endpoint) => endpoint.id),
-    );
+  private async validateBatchItem(item: unknown, index: number): Promise<MessageIn | RequestValidationError> {
+    try {
+      return (await this.itemValidation.transform(item, { type: 'body', metatype: MessageIn })) as MessageIn;
+    } catch (error) {
+      if (!(error instanceof RequestValidationError)) throw error;
+      return new RequestValidationError(error.problems.map((problem) => ({ ...problem, loc: ['body', 'messages', String(index), ...problem.loc.slice(1)] })));
+    }
   }
 
   async get(principal: Principal, appIdOrUid: string, messageIdOrEventId: string, query: MessageContentQuery): Promise<MessageOut> {
@@ -153,15 +125,32 @@ export class MessagesService {
     if (!message) throw IdemError.notFound('Message');
     return message;
   }
-
-  /** A Redis outage must not fail the request: the message is committed and the sweeper enqueues it later. */
-  private async enqueueFirstAttempts(deliveryIds: string[]): Promise<void> {
-    if (deliveryIds.length === 0) return;
-    const enqueued = await this.deliveryQueue.offer((queue) => queue.enqueue(deliveryIds.map((deliveryId) => ({ deliveryId, attemptNumber: 1 }))));
-    if (!enqueued) this.logger.warn(`Deliveries ${deliveryIds.join(', ')} not enqueued; the sweeper will enqueue them`);
-  }
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+function requestOf(principal: Principal, appIdOrUid: string, messages: IntakeMessage[]): IntakeRequest {
+  return { application: appIdOrUid, onlyApplicationId: principal.appId, messages };
+}
+
+function intakeMessageOf(input: MessageIn): IntakeMessage {
+  return {
+    eventType: input.eventType,
+    eventId: input.eventId ?? null,
+    payload: input.payload,
+    channels: input.channels ?? null,
+    payloadRetentionHours: payloadRetentionHoursOf(input),
+  };
+}
+
+function answerOf<T>(outcome: IntakeOutcome, bodyOf: (results: IntakeResult[]) => T): Answer<T> {
+  if (outcome.kind === 'refused') throw outcome.error;
+  if (outcome.kind === 'replayed') return { body: outcome.body as T, replayed: true };
+  return { body: bodyOf(outcome.results), replayed: false };
+}
+
+function batchItemOf(result: IntakeResult, withContent: boolean): MessageBatchItemOut {
+  if (result.kind === 'refused') {
+    const { status, body } = svixErrorOf(result.error);
+    return { status, error: body };
+  }
+  return { status: HttpStatus.ACCEPTED, message: toMessageOut(result.message, withContent) };
 }

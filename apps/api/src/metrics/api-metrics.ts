@@ -12,7 +12,6 @@ type HttpLabel = 'method' | 'route' | 'status_class';
 export class ApiMetrics {
   private readonly requests: Counter<HttpLabel>;
   private readonly requestDuration: Histogram<HttpLabel>;
-  private readonly acceptedMessages: Counter<'replayed'>;
 
   constructor(registry: MetricsRegistry) {
     const registers = [registry];
@@ -29,25 +28,12 @@ export class ApiMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    this.acceptedMessages = new Counter({
-      name: 'idem_messages_accepted_total',
-      help: 'Messages accepted (202), by whether the request was an idempotent replay (a repeated eventId or Idempotency-Key) that wrote nothing new',
-      labelNames: ['replayed'],
-      registers,
-    });
-    // Both series exist from the start, so rate() and absent() work before the first message.
-    this.acceptedMessages.inc({ replayed: 'false' }, 0);
-    this.acceptedMessages.inc({ replayed: 'true' }, 0);
   }
 
   requestAnswered(method: string, route: string, status: number, durationSeconds: number): void {
     const labels = { method, route, status_class: statusClassOf(status) };
     this.requests.inc(labels);
     this.requestDuration.observe(labels, durationSeconds);
-  }
-
-  messageAccepted(replayed: boolean): void {
-    this.acceptedMessages.inc({ replayed: String(replayed) });
   }
 }
 

@@ -1,4 +1,5 @@
 import { IdemConfig } from '@app/config';
+import { IntakeModule } from '@app/intake';
 import { PRODUCER_REDIS } from '@app/queue';
 import { Module } from '@nestjs/common';
 import IORedis from 'ioredis';
@@ -10,7 +11,7 @@ import { EndpointThrottle, RedisEndpointThrottle } from './endpoint-throttle';
 import { UndiciWebhookSender, WebhookSender } from './webhook-sender';
 
 @Module({
-  imports: [MetricsModule],
+  imports: [MetricsModule, IntakeModule],
   providers: [
     DeliverWebhookService,
     DeliveryProcessor,

@@ -1,7 +1,7 @@
 import { IdemConfig } from '@app/config';
 import { DEFAULT_PAYLOAD_RETENTION_HOURS, newId, SecretDecryptionError } from '@app/core';
-import { ApplicationRepository, DeliveryRepository, EndpointRepository, UnitOfWork } from '@app/persistence';
-import { DeliveryQueue } from '@app/queue';
+import { MessageIntake } from '@app/intake';
+import { ApplicationRepository, EndpointRepository, UnitOfWork } from '@app/persistence';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { OperationalEvent, OperationalEventType } from './operational-event';
 
@@ -24,8 +24,7 @@ export class OperationalWebhooks implements OnApplicationBootstrap {
     private readonly config: IdemConfig,
     private readonly applications: ApplicationRepository,
     private readonly endpoints: EndpointRepository,
-    private readonly deliveries: DeliveryRepository,
-    private readonly queue: DeliveryQueue,
+    private readonly intake: MessageIntake,
     private readonly unitOfWork: UnitOfWork,
   ) {}
 
@@ -64,29 +63,23 @@ export class OperationalWebhooks implements OnApplicationBootstrap {
     return this.target?.appId === appId;
   }
 
-  /** Writes the events as messages in the caller's transaction; they are enqueued once it commits. */
+  /** Writes the events as messages in the caller's transaction, through the one intake; they are enqueued once it commits. */
   async emit(events: readonly OperationalEvent[], uids: ReadonlyMap<string, string | null>): Promise<void> {
     const target = this.target;
     if (!target || events.length === 0) return;
-    const deliveryIds: string[] = [];
-    for (const event of events) {
-      const { deliveryIds: ids } = await this.deliveries.createMessageWithDeliveries(
-        {
-          id: newId('message'),
-          appId: target.appId,
+    await this.intake.acceptInTransaction([
+      {
+        application: target.appId,
+        onlyApplicationId: null,
+        messages: events.map((event) => ({
           eventType: event.type,
           eventId: null,
-          payload: JSON.stringify(payloadOf(event, uids)),
+          payload: payloadOf(event, uids),
           channels: null,
           payloadRetentionHours: DEFAULT_PAYLOAD_RETENTION_HOURS,
-        },
-        [target.endpointId],
-      );
-      deliveryIds.push(...ids);
-    }
-    this.unitOfWork.afterCommit(async () => {
-      await this.queue.offer((queue) => queue.enqueue(deliveryIds.map((deliveryId) => ({ deliveryId, attemptNumber: 1 }))));
-    });
+        })),
+      },
+    ]);
   }
 }
 

@@ -3,7 +3,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { CONSTRAINT, isUniqueViolation } from '../constraint-names';
-import { ApplicationEntity, EndpointEntity, MessageEventIdEntity } from '../entities';
+import { ApplicationEntity, MessageEventIdEntity } from '../entities';
 import { fetchPage, Page, PageQuery } from './keyset-page';
 
 export type ApplicationFields = Pick<ApplicationEntity, 'name' | 'uid' | 'rateLimit' | 'metadata'>;
@@ -45,22 +45,7 @@ export class ApplicationRepository {
     return (await this.findById(idOrUid)) ?? (await this.findByUid(idOrUid));
   }
 
-  /**
-   * The application named by id (else by uid) with its enabled endpoints, oldest first: what accepting
-   * a message needs, in one round trip.
-   */
-  async findByIdOrUidWithEnabledEndpoints(idOrUid: string): Promise<{ application: ApplicationEntity; enabledEndpoints: EndpointEntity[] } | null> {
-    const found = (await this.repository
-      .createQueryBuilder('application')
-      .leftJoinAndMapMany('application.enabledEndpoints', EndpointEntity, 'endpoint', 'endpoint.appId = application.id AND endpoint.disabled = false')
-      .where('(application.id = :idOrUid OR application.uid = :idOrUid)', { idOrUid })
-      .orderBy('endpoint.id', 'ASC')
-      .getMany()) as (ApplicationEntity & { enabledEndpoints: EndpointEntity[] })[];
-    const match = found.find((application) => application.id === idOrUid) ?? found[0];
-    if (!match) return null;
-    const { enabledEndpoints, ...application } = match;
-    return { application: Object.assign(new ApplicationEntity(), application), enabledEndpoints };
-  }
+
 
   /** Holds the row until the transaction ends, so concurrent writes to one application queue up. */
   findByIdForUpdate(id: string): Promise<ApplicationEntity | null> {

@@ -3,7 +3,6 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { EndpointSecretCipher } from '../endpoint-secret-cipher';
-import { MessageEntity } from '../entities';
 
 /** What a worker needs to send one claimed delivery: loaded in the same statement that claims it. */
 export interface ClaimedDelivery {
@@ -20,13 +19,6 @@ export interface ClaimedDelivery {
   throttleRate: number | null;
   /** Secrets that sign this attempt, in clear: the current one and any rotated out less than the grace period ago. */
   secrets: string[];
-}
-
-/** A message as it is accepted, before Postgres stamps its times. */
-export interface NewMessage extends Pick<MessageEntity, 'id' | 'appId' | 'eventType' | 'eventId' | 'channels'> {
-  payload: string;
-  /** How long after acceptance the payload is expunged. */
-  payloadRetentionHours: number;
 }
 
 export interface ClaimRequest {
@@ -155,31 +147,7 @@ export class DeliveryRepository {
     return rows;
   }
 
-  /**
-   * Writes a message and one pending delivery per endpoint, due now, in one statement (one round trip
-   * on the ingest path). Call inside the transaction that records the message's event id, if any.
-   */
-  async createMessageWithDeliveries(message: NewMessage, endpointIds: readonly string[]): Promise<{ message: MessageEntity; deliveryIds: string[] }> {
-    const deliveryIds = endpointIds.map(() => newId('delivery'));
-    const [row] = await this.query<{ created_at: Date; payload_expires_at: Date }>(
-      `WITH message AS (
-         INSERT INTO messages (id, app_id, event_type, event_id, payload, channels, payload_expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, now() + $9 * interval '1 hour') RETURNING id, app_id, created_at, payload_expires_at
-       ), delivery AS (
-         INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, scheduled_attempts, next_attempt_at, enqueued_at)
-         SELECT d.id, message.id, d.endpoint_id, message.app_id, '${Pending}', 0, message.created_at, message.created_at
-           FROM message, unnest($7::varchar[], $8::varchar[]) AS d(id, endpoint_id)
-       )
-       SELECT created_at, payload_expires_at FROM message`,
-      [
-        message.id, message.appId, message.eventType, message.eventId, message.payload, message.channels, deliveryIds, endpointIds,
-        message.payloadRetentionHours,
-      ],
-    );
-    const { id, appId, eventType, eventId, payload, channels } = message;
-    const stored = Object.assign(new MessageEntity(), { id, appId, eventType, eventId, payload, channels, createdAt: row.created_at, payloadExpiresAt: row.payload_expires_at });
-    return { message: stored, deliveryIds };
-  }
+
 
   /**
    * Claims deliveries for their scheduled attempt (the Claim transition, or Reclaim when the previous

@@ -1,11 +1,16 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { MoreThanOrEqual } from 'typeorm';
 import { CONSTRAINT } from '../constraint-names';
 import { IdempotencyRecordEntity } from '../entities';
 
 export type IdempotencyRecordFields = Pick<IdempotencyRecordEntity, 'scope' | 'key' | 'requestHash' | 'responseStatus' | 'responseBody'>;
+
+/** An `Idempotency-Key` within its scope (credential and route). */
+export interface ScopedKey {
+  scope: string;
+  key: string;
+}
 
 /** Stored first responses to requests that carried an `Idempotency-Key`. */
 @Injectable()
@@ -17,31 +22,66 @@ export class IdempotencyRecordRepository {
   }
 
   /**
-   * Takes a transaction-scoped advisory lock on (scope, key) without waiting; false when another
-   * transaction holds it, that is while the first request with this key is still being processed.
-   * Released by the commit or rollback of the current transaction.
+   * Takes a transaction-scoped advisory lock on each (scope, key) without waiting; false for those
+   * another transaction holds, that is while the first request with that key is still being processed.
+   * Released by the commit or rollback of the current transaction. Keys must be distinct: a
+   * transaction that already holds a lock takes it again.
    */
-  async tryLock(scope: string, key: string): Promise<boolean> {
-    const [row] = await this.repository.query<{ locked: boolean }[]>(`SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked`, [
-      `idempotency:${scope}:${key}`,
-    ]);
-    return row.locked;
+  async tryLock(keys: readonly ScopedKey[]): Promise<boolean[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.repository.query<{ locked: boolean }[]>(
+      `SELECT pg_try_advisory_xact_lock(hashtextextended('idempotency:' || k.scope || ':' || k.key, 0)) AS locked
+         FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(scope, key, position)
+        ORDER BY k.position`,
+      [keys.map((k) => k.scope), keys.map((k) => k.key)],
+    );
+    return rows.map((row) => row.locked);
   }
 
-  /** The record for (scope, key), unless it is older than `keptSince` and so forgotten. */
-  findLive(scope: string, key: string, keptSince: Date): Promise<IdempotencyRecordEntity | null> {
-    return this.repository.findOneBy({ scope, key, createdAt: MoreThanOrEqual(keptSince) });
+  /**
+   * The records for these keys, unless older than `keptSince` and so forgotten. Read after `tryLock`,
+   * in a statement of its own: its snapshot then includes the record of a request that held the lock.
+   */
+  async findLive(keys: readonly ScopedKey[], keptSince: Date): Promise<IdempotencyRecordEntity[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.repository.query<{ scope: string; key: string; request_hash: string; response_status: number; response_body: unknown; created_at: Date }[]>(
+      `SELECT r.scope, r.key, r.request_hash, r.response_status, r.response_body, r.created_at
+         FROM idempotency_records r
+         JOIN unnest($1::text[], $2::text[]) AS k(scope, key) ON r.scope = k.scope AND r.key = k.key
+        WHERE r.created_at >= $3`,
+      [keys.map((k) => k.scope), keys.map((k) => k.key), keptSince],
+    );
+    return rows.map((row) =>
+      Object.assign(new IdempotencyRecordEntity(), {
+        scope: row.scope,
+        key: row.key,
+        requestHash: row.request_hash,
+        responseStatus: row.response_status,
+        responseBody: row.response_body,
+        createdAt: row.created_at,
+      }),
+    );
   }
 
-  /** Stores the record, replacing a forgotten one that the retention cleanup has not removed yet. */
-  async save(record: IdempotencyRecordFields, keptSince: Date): Promise<void> {
+  /** Stores the records, replacing forgotten ones that the retention cleanup has not removed yet. */
+  async save(records: readonly IdempotencyRecordFields[], keptSince: Date): Promise<void> {
+    if (records.length === 0) return;
     await this.repository.query(
-      `INSERT INTO idempotency_records (scope, key, request_hash, response_status, response_body) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO idempotency_records AS kept (scope, key, request_hash, response_status, response_body)
+       SELECT r.scope, r.key, r.request_hash, r.response_status, r.response_body::jsonb
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) AS r(scope, key, request_hash, response_status, response_body)
        ON CONFLICT ON CONSTRAINT ${CONSTRAINT.idempotencyKey} DO UPDATE
          SET request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status,
              response_body = EXCLUDED.response_body, created_at = now()
-         WHERE idempotency_records.created_at < $6`,
-      [record.scope, record.key, record.requestHash, record.responseStatus, record.responseBody === undefined ? null : JSON.stringify(record.responseBody), keptSince],
+         WHERE kept.created_at < $6`,
+      [
+        records.map((r) => r.scope),
+        records.map((r) => r.key),
+        records.map((r) => r.requestHash),
+        records.map((r) => r.responseStatus),
+        records.map((r) => (r.responseBody === undefined || r.responseBody === null ? null : JSON.stringify(r.responseBody))),
+        keptSince,
+      ],
     );
   }
 }

@@ -7,6 +7,7 @@ import { EndpointStatsRepository } from './endpoint-stats.repository';
 import { EndpointRepository } from './endpoint.repository';
 import { EventTypeRepository } from './event-type.repository';
 import { IdempotencyRecordRepository } from './idempotency-record.repository';
+import { IntakeRepository } from './intake.repository';
 import { MessageDestinationRepository } from './message-destination.repository';
 import { MessageRepository } from './message.repository';
 import { RetentionRepository } from './retention.repository';
@@ -20,6 +21,7 @@ export * from './endpoint.repository';
 export * from './endpoint-stats.repository';
 export * from './event-type.repository';
 export * from './idempotency-record.repository';
+export * from './intake.repository';
 export * from './keyset-page';
 export * from './message-destination.repository';
 export * from './message.repository';
@@ -34,6 +36,7 @@ export const REPOSITORIES = [
   EndpointStatsRepository,
   EventTypeRepository,
   IdempotencyRecordRepository,
+  IntakeRepository,
   MessageRepository,
   MessageDestinationRepository,
   DeliveryRepository,

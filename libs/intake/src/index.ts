@@ -1,0 +1,3 @@
+export * from './intake-request';
+export * from './intake.module';
+export * from './message-intake';

@@ -1,0 +1,290 @@
+import { IdemConfig } from '@app/config';
+import { canonicalJson, IdemError, idempotencyKeyInFlight, idempotencyVerdict, MicroBatcher, newId, sha256Hex, subscriptionMatches } from '@app/core';
+import {
+  EventIdClaim,
+  IdempotencyRecordFields,
+  IdempotencyRecordRepository,
+  IntakeApplication,
+  IntakeRepository,
+  NewDelivery,
+  NewMessage,
+  UnitOfWork,
+} from '@app/persistence';
+import { DeliveryQueue } from '@app/queue';
+import { Injectable, Logger } from '@nestjs/common';
+import { IntakeMetrics } from './intake-metrics';
+import { IntakeMessage, IntakeOutcome, IntakeRequest, IntakeResult } from './intake-request';
+
+/** What a batch wrote: each request's outcome, and what to do once it is durable. */
+interface Written {
+  outcomes: IntakeOutcome[];
+  deliveryIds: string[];
+  accepted: { written: number; replayed: number };
+}
+
+/** A message of the batch on its way to being written, or to being answered with the one its eventId names. */
+interface Candidate {
+  request: number;
+  position: number;
+  message: NewMessage;
+  contentHash: string;
+  endpointIds: string[];
+}
+
+type BatchResult = { ok: true; outcome: IntakeOutcome } | { ok: false; error: unknown };
+
+/**
+ * The one way messages enter Idem, for the API's routes and Idem's own operational webhooks alike. It
+ * owns subscription matching, `eventId` claims, `Idempotency-Key` records, the message and delivery
+ * writes, the after-commit enqueue and the accepted-messages count.
+ *
+ * Concurrent requests share one transaction (a group commit): each statement is written once for the
+ * whole batch with arrays, so a batch of a hundred requests costs the round trips of one. Every request
+ * still gets its own answer, and a request that breaks a rule never fails the others in its batch.
+ */
+@Injectable()
+export class MessageIntake {
+  private readonly logger = new Logger(MessageIntake.name);
+  // Up to four batches at once (each holds one connection for its transaction); requests arriving meanwhile form the next.
+  private readonly batcher = new MicroBatcher<IntakeRequest, BatchResult>({ maxItems: 256, maxDelayMs: 1, maxInFlight: 4 }, (requests) =>
+    this.commitBatch(requests),
+  );
+
+  constructor(
+    private readonly intake: IntakeRepository,
+    private readonly idempotencyRecords: IdempotencyRecordRepository,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly deliveryQueue: DeliveryQueue,
+    private readonly metrics: IntakeMetrics,
+    private readonly config: IdemConfig,
+  ) {}
+
+  /**
+   * Accepts the request's messages in a transaction shared with concurrent requests. Resolves once
+   * they are durable and their first attempts are on the queue (or, with Redis down, left to the
+   * sweeper).
+   */
+  async accept(request: IntakeRequest): Promise<IntakeOutcome> {
+    const result = await this.batcher.submit(request);
+    if (!result.ok) throw result.error;
+    return result.outcome;
+  }
+
+  /**
+   * Writes the requests in the caller's transaction, for a caller whose own writes must commit with the
+   * messages; their deliveries are enqueued once that transaction commits.
+   */
+  async acceptInTransaction(requests: IntakeRequest[]): Promise<IntakeOutcome[]> {
+    const written = await this.write(requests);
+    this.unitOfWork.afterCommit(() => this.afterCommit(written));
+    return written.outcomes;
+  }
+
+  private async commitBatch(requests: IntakeRequest[]): Promise<BatchResult[]> {
+    try {
+      return (await this.commit(requests)).map((outcome) => ({ ok: true, outcome }));
+    } catch (error) {
+      if (requests.length === 1) return [{ ok: false, error }];
+      // Something no rule foresaw failed the batch's transaction: each request is tried alone, so it fails only its own.
+      const results: BatchResult[] = [];
+      for (const request of requests) results.push(...(await this.commitBatch([request])));
+      return results;
+    }
+  }
+
+  private async commit(requests: IntakeRequest[]): Promise<IntakeOutcome[]> {
+    // Without an eventId or a key to record, a batch is one INSERT statement, atomic on its own.
+    const transaction = requests.some((request) => request.idempotency !== undefined || request.messages.some((message) => message.eventId !== null));
+    const written = await this.unitOfWork.runApart(() => this.write(requests), { transaction });
+    await this.afterCommit(written);
+    return written.outcomes;
+  }
+
+  private async write(requests: readonly IntakeRequest[]): Promise<Written> {
+    const outcomes: (IntakeOutcome | undefined)[] = new Array(requests.length);
+    const keptSince = new Date(Date.now() - this.config.idempotencyRetentionMs);
+    await this.replayIdempotentRequests(requests, outcomes, keptSince);
+
+    const applications = await this.findApplications(requests, outcomes);
+    const results: IntakeResult[][] = requests.map((request) => new Array(request.messages.length));
+    const candidates: Candidate[] = [];
+    requests.forEach((request, index) => {
+      const application = applications.get(index);
+      if (!application) return;
+      request.messages.forEach((message, position) => candidates.push(candidateOf(application, index, position, message)));
+    });
+
+    const { toWrite, repeats } = await this.settleEventIds(candidates, results, keptSince);
+    const deliveries: NewDelivery[] = toWrite.flatMap((candidate) =>
+      candidate.endpointIds.map((endpointId) => ({ id: newId('delivery'), messageId: candidate.message.id, endpointId })),
+    );
+    const stored = new Map((await this.intake.insertMessages(toWrite.map((candidate) => candidate.message), deliveries)).map((message) => [message.id, message]));
+    for (const { request, position, message } of toWrite) results[request][position] = { kind: 'accepted', message: stored.get(message.id)!, replayed: false };
+    for (const { candidate, messageId } of repeats) results[candidate.request][candidate.position] = { kind: 'accepted', message: stored.get(messageId)!, replayed: true };
+
+    const records: IdempotencyRecordFields[] = [];
+    requests.forEach((request, index) => {
+      if (outcomes[index]) return;
+      outcomes[index] = { kind: 'written', results: results[index] };
+      const response = request.idempotency?.respond(results[index]);
+      if (request.idempotency && response) {
+        const { scope, key, requestHash } = request.idempotency;
+        records.push({ scope, key, requestHash, responseStatus: response.status, responseBody: response.body });
+      }
+    });
+    await this.idempotencyRecords.save(records, keptSince);
+
+    const accepted = { written: toWrite.length, replayed: 0 };
+    requests.forEach((request, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.kind === 'replayed') accepted.replayed += request.messages.length;
+      if (outcome.kind === 'written') accepted.replayed += outcome.results.filter((result) => result.kind === 'accepted' && result.replayed).length;
+    });
+    return { outcomes: outcomes as IntakeOutcome[], deliveryIds: deliveries.map((delivery) => delivery.id), accepted };
+  }
+
+  /**
+   * Applies the Idempotency-Key contract to every request that carries a key: locks the keys (a key
+   * held by a request still running, here or in another process, is a 409), then answers those with a
+   * stored response (a replay, or a 422 for another body). The rest go on, their keys locked until commit.
+   */
+  private async replayIdempotentRequests(requests: readonly IntakeRequest[], outcomes: (IntakeOutcome | undefined)[], keptSince: Date): Promise<void> {
+    const keyed: number[] = [];
+    const seen = new Set<string>();
+    requests.forEach((request, index) => {
+      if (!request.idempotency) return;
+      const name = scopedKeyName(request.idempotency);
+      // Twice in one batch: the second arrived while the first was running.
+      if (seen.has(name)) outcomes[index] = { kind: 'refused', error: idempotencyKeyInFlight() };
+      else keyed.push(index);
+      seen.add(name);
+    });
+    if (keyed.length === 0) return;
+    const locked = await this.idempotencyRecords.tryLock(keyed.map((index) => requests[index].idempotency!));
+    const lockedKeyed = keyed.filter((_, n) => locked[n]);
+    const records = await this.idempotencyRecords.findLive(
+      lockedKeyed.map((index) => requests[index].idempotency!),
+      keptSince,
+    );
+    const recordOf = new Map(records.map((record) => [scopedKeyName(record), record]));
+    keyed.forEach((index, n) => {
+      const idempotency = requests[index].idempotency!;
+      try {
+        const verdict = idempotencyVerdict(locked[n], recordOf.get(scopedKeyName(idempotency)) ?? null, idempotency.requestHash);
+        if (verdict.kind === 'replay') outcomes[index] = { kind: 'replayed', status: verdict.status, body: verdict.body };
+      } catch (error) {
+        outcomes[index] = { kind: 'refused', error: error as IdemError };
+      }
+    });
+  }
+
+  /** The application of each request still open, in one query for the batch; an unknown or forbidden one refuses its request. */
+  private async findApplications(requests: readonly IntakeRequest[], outcomes: (IntakeOutcome | undefined)[]): Promise<Map<number, IntakeApplication>> {
+    const open = requests.map((_, index) => index).filter((index) => !outcomes[index]);
+    const found = new Map<number, IntakeApplication>();
+    if (open.length === 0) return found;
+    const applications = await this.intake.findApplications([...new Set(open.map((index) => requests[index].application))]);
+    const byId = new Map(applications.map((application) => [application.id, application]));
+    const byUid = new Map(applications.filter((application) => application.uid !== null).map((application) => [application.uid!, application]));
+    for (const index of open) {
+      const { application: name, onlyApplicationId } = requests[index];
+      // A path may name an application by id or by uid; an id wins over another application's equal uid.
+      const application = byId.get(name) ?? byUid.get(name);
+      if (!application || (onlyApplicationId !== null && onlyApplicationId !== application.id)) {
+        outcomes[index] = { kind: 'refused', error: IdemError.notFound('Application') };
+      } else {
+        found.set(index, application);
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Claims the candidates' eventIds in one statement and settles each candidate: written as new, the
+   * message already accepted under its eventId (same content), or a 409 (other content). Returns the
+   * candidates to write, and the repeats of an eventId that one of those claims; the others' results
+   * are filled in.
+   */
+  private async settleEventIds(
+    candidates: readonly Candidate[],
+    results: IntakeResult[][],
+    keptSince: Date,
+  ): Promise<{ toWrite: Candidate[]; repeats: { candidate: Candidate; messageId: string }[] }> {
+    const claimants = new Map<string, Candidate>();
+    for (const candidate of candidates) {
+      const { appId, eventId } = candidate.message;
+      if (eventId !== null && !claimants.has(claimKey(appId, eventId))) claimants.set(claimKey(appId, eventId), candidate);
+    }
+    const claims: EventIdClaim[] = [...claimants.values()].map(({ message, contentHash }) => ({ appId: message.appId, eventId: message.eventId!, messageId: message.id, contentHash }));
+    const holders = new Map((await this.intake.claimEventIds(claims, keptSince)).map((holder) => [claimKey(holder.appId, holder.eventId), holder]));
+
+    const toWrite: Candidate[] = [];
+    const earlier: { candidate: Candidate; messageId: string }[] = [];
+    for (const candidate of candidates) {
+      const { appId, eventId } = candidate.message;
+      if (eventId === null) {
+        toWrite.push(candidate);
+        continue;
+      }
+      const holder = holders.get(claimKey(appId, eventId))!;
+      if (holder.contentHash !== candidate.contentHash) {
+        results[candidate.request][candidate.position] = { kind: 'refused', error: IdemError.conflict(`A message with eventId "${eventId}" and different content was already accepted`) };
+      } else if (holder.messageId === candidate.message.id) {
+        toWrite.push(candidate);
+      } else {
+        earlier.push({ candidate, messageId: holder.messageId });
+      }
+    }
+
+    const written = new Set(toWrite.map((candidate) => candidate.message.id));
+    const repeats = earlier.filter(({ messageId }) => written.has(messageId));
+    const olderIds = earlier.filter(({ messageId }) => !written.has(messageId)).map(({ messageId }) => messageId);
+    const older = new Map((await this.intake.findMessages(olderIds)).map((message) => [message.id, message]));
+    for (const { candidate, messageId } of earlier) {
+      if (written.has(messageId)) continue;
+      const { request, position, message } = candidate;
+      const original = older.get(messageId);
+      results[request][position] = original
+        ? { kind: 'accepted', message: original, replayed: true }
+        : { kind: 'refused', error: IdemError.conflict(`The message with eventId "${message.eventId}" was deleted`) };
+    }
+    return { toWrite, repeats };
+  }
+
+  /** Redis only accelerates: if it does not take the jobs, the messages are committed and the sweeper enqueues them. */
+  private async afterCommit({ deliveryIds, accepted }: Written): Promise<void> {
+    this.metrics.messagesAccepted(accepted.written, accepted.replayed);
+    if (deliveryIds.length === 0) return;
+    const enqueued = await this.deliveryQueue.offer((queue) => queue.enqueue(deliveryIds.map((deliveryId) => ({ deliveryId, attemptNumber: 1 }))));
+    if (!enqueued) this.logger.warn(`${deliveryIds.length} deliveries not enqueued; the sweeper will enqueue them`);
+  }
+}
+
+function candidateOf(application: IntakeApplication, request: number, position: number, input: IntakeMessage): Candidate {
+  const channels = input.channels && input.channels.length > 0 ? input.channels : null;
+  const routing = { eventType: input.eventType, channels };
+  return {
+    request,
+    position,
+    message: {
+      id: newId('message'),
+      appId: application.id,
+      eventType: input.eventType,
+      eventId: input.eventId,
+      payload: JSON.stringify(input.payload),
+      channels,
+      payloadRetentionHours: input.payloadRetentionHours,
+    },
+    // What makes a repeated eventId the same event: key order in the payload and channel order do not count.
+    contentHash: sha256Hex(canonicalJson({ eventType: input.eventType, payload: input.payload, channels: channels ? [...channels].sort() : null })),
+    endpointIds: application.enabledEndpoints.filter((endpoint) => subscriptionMatches(endpoint, routing)).map((endpoint) => endpoint.id),
+  };
+}
+
+function claimKey(appId: string, eventId: string): string {
+  return `${appId}\n${eventId}`;
+}
+
+function scopedKeyName({ scope, key }: { scope: string; key: string }): string {
+  return `${scope}\n${key}`;
+}

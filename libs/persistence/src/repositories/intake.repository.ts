@@ -1,0 +1,147 @@
+import { DeliveryStatus, Subscription } from '@app/core';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
+import { CONSTRAINT } from '../constraint-names';
+import { MessageEntity } from '../entities';
+
+/** An application as accepting a message sees it: who may name it, and where its messages go. */
+export interface IntakeApplication {
+  id: string;
+  uid: string | null;
+  /** Its enabled endpoints, oldest first, with the filters that pick their messages. */
+  enabledEndpoints: (Subscription & { id: string })[];
+}
+
+/** A message as it is accepted, before Postgres stamps its times. */
+export interface NewMessage extends Pick<MessageEntity, 'id' | 'appId' | 'eventType' | 'eventId' | 'channels'> {
+  payload: string;
+  /** How long after acceptance the payload is expunged. */
+  payloadRetentionHours: number;
+}
+
+export interface NewDelivery {
+  id: string;
+  messageId: string;
+  endpointId: string;
+}
+
+export interface EventIdClaim {
+  appId: string;
+  eventId: string;
+  messageId: string;
+  contentHash: string;
+}
+
+/** Who holds an eventId once the claims are written: the claimant, or whoever claimed it first. */
+export interface EventIdHolder {
+  appId: string;
+  eventId: string;
+  messageId: string;
+  contentHash: string;
+}
+
+/**
+ * The writes of message intake, each one statement for a whole batch of messages (arrays through
+ * `unnest`), so that a group commit costs the same round trips for one message as for a hundred.
+ */
+@Injectable()
+export class IntakeRepository {
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  private query<T>(sql: string, parameters: unknown[]): Promise<T[]> {
+    return this.txHost.tx.query(sql, parameters);
+  }
+
+  /** The applications named by id or uid, with their enabled endpoints; a name may match by id and another row by uid, so both come back. */
+  async findApplications(idsOrUids: readonly string[]): Promise<IntakeApplication[]> {
+    const rows = await this.query<{ id: string; uid: string | null; endpoints: { id: string; filterTypes: string[] | null; channels: string[] | null }[] }>(
+      `SELECT a.id, a.uid,
+              COALESCE(json_agg(json_build_object('id', e.id, 'filterTypes', e.filter_types, 'channels', e.channels) ORDER BY e.id)
+                         FILTER (WHERE e.id IS NOT NULL), '[]') AS endpoints
+         FROM applications a
+         LEFT JOIN endpoints e ON e.app_id = a.id AND NOT e.disabled
+        WHERE a.id = ANY($1::varchar[]) OR a.uid = ANY($1::varchar[])
+        GROUP BY a.id`,
+      [idsOrUids],
+    );
+    return rows.map((row) => ({ id: row.id, uid: row.uid, enabledEndpoints: row.endpoints }));
+  }
+
+  /**
+   * Records each claim's eventId as its message's, unless a record younger than `expiredBefore` holds
+   * it, and returns every eventId's holder afterwards. The conflicting row is always updated (to itself
+   * when it is kept) so that RETURNING reports it even when a concurrent transaction committed it after
+   * this statement began; a concurrent claim of the same eventId waits on that row until the first
+   * transaction ends, so exactly one claim wins. Claims must name distinct eventIds; they are written in
+   * one order (app, eventId) so that two batches claiming the same ids cannot deadlock.
+   */
+  async claimEventIds(claims: readonly EventIdClaim[], expiredBefore: Date): Promise<EventIdHolder[]> {
+    if (claims.length === 0) return [];
+    const sorted = [...claims].sort((a, b) => compare(a.appId, b.appId) || compare(a.eventId, b.eventId));
+    const rows = await this.query<{ app_id: string; event_id: string; message_id: string; content_hash: string }>(
+      `INSERT INTO message_event_ids AS held (app_id, event_id, message_id, content_hash)
+       SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[])
+       ON CONFLICT ON CONSTRAINT ${CONSTRAINT.messageEventId} DO UPDATE
+         SET message_id = CASE WHEN held.created_at < $5 THEN EXCLUDED.message_id ELSE held.message_id END,
+             content_hash = CASE WHEN held.created_at < $5 THEN EXCLUDED.content_hash ELSE held.content_hash END,
+             created_at = CASE WHEN held.created_at < $5 THEN now() ELSE held.created_at END
+       RETURNING app_id, event_id, message_id, content_hash`,
+      [sorted.map((c) => c.appId), sorted.map((c) => c.eventId), sorted.map((c) => c.messageId), sorted.map((c) => c.contentHash), expiredBefore],
+    );
+    return rows.map((row) => ({ appId: row.app_id, eventId: row.event_id, messageId: row.message_id, contentHash: row.content_hash }));
+  }
+
+  /** The messages with these ids (those that still exist). */
+  findMessages(ids: readonly string[]): Promise<MessageEntity[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.txHost.tx.getRepository(MessageEntity).createQueryBuilder('message').where('message.id IN (:...ids)', { ids }).getMany();
+  }
+
+  /**
+   * Inserts the messages and their pending deliveries in one statement, atomic on its own: without an
+   * eventId or an Idempotency-Key to record, intake needs no BEGIN and COMMIT. Returns the messages as
+   * stored, in order.
+   */
+  async insertMessages(messages: readonly NewMessage[], deliveries: readonly NewDelivery[]): Promise<MessageEntity[]> {
+    if (messages.length === 0) return [];
+    const rows = await this.query<{ id: string; created_at: Date; payload_expires_at: Date }>(
+      `WITH message AS (
+         INSERT INTO messages (id, app_id, event_type, event_id, payload, channels, payload_expires_at)
+         SELECT m.id, m.app_id, m.event_type, m.event_id, m.payload,
+                CASE WHEN m.channels IS NULL THEN NULL ELSE ARRAY(SELECT json_array_elements_text(m.channels::json)) END,
+                now() + m.retention_hours * interval '1 hour'
+           FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::text[], $6::text[], $7::int[])
+                AS m(id, app_id, event_type, event_id, payload, channels, retention_hours)
+         RETURNING id, app_id, created_at, payload_expires_at
+       ), delivery AS (
+         INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, scheduled_attempts, next_attempt_at, enqueued_at)
+         SELECT d.id, message.id, d.endpoint_id, message.app_id, '${DeliveryStatus.Pending}', 0, message.created_at, message.created_at
+           FROM unnest($8::varchar[], $9::varchar[], $10::varchar[]) AS d(id, message_id, endpoint_id)
+           JOIN message ON message.id = d.message_id
+       )
+       SELECT id, created_at, payload_expires_at FROM message`,
+      [
+        messages.map((m) => m.id),
+        messages.map((m) => m.appId),
+        messages.map((m) => m.eventType),
+        messages.map((m) => m.eventId),
+        messages.map((m) => m.payload),
+        messages.map((m) => (m.channels ? JSON.stringify(m.channels) : null)),
+        messages.map((m) => m.payloadRetentionHours),
+        deliveries.map((d) => d.id),
+        deliveries.map((d) => d.messageId),
+        deliveries.map((d) => d.endpointId),
+      ],
+    );
+    const stamped = new Map(rows.map((row) => [row.id, row]));
+    return messages.map(({ id, appId, eventType, eventId, payload, channels }) => {
+      const row = stamped.get(id)!;
+      return Object.assign(new MessageEntity(), { id, appId, eventType, eventId, payload, channels, createdAt: row.created_at, payloadExpiresAt: row.payload_expires_at });
+    });
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
