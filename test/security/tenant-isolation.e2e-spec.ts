@@ -35,6 +35,7 @@ const ACCEPTABLE_BODY = {
   eventType: 'walk.event',
   payload: { walk: true },
   since: '2020-01-01T00:00:00Z',
+  messages: [{ eventType: 'walk.event', payload: { walk: true } }],
 };
 
 /** Every route Express will dispatch to, read from the running application's router. */
