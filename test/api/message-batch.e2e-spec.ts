@@ -1,3 +1,4 @@
+import { IdemClient } from '@idem/sdk/emitter';
 import { ApiSuite, startApiSuite } from './support/api-suite';
 
 describe('POST /api/v1/app/{app}/msg/batch', () => {
@@ -123,5 +124,22 @@ describe('POST /api/v1/app/{app}/msg/batch', () => {
     expect(response.body.data.every((item: { status: number }) => item.status === 202)).toBe(true);
     expect(await suite.count('messages', 'event_type = $1', ['full.batch'])).toBe(1000);
     expect(await suite.count('deliveries', `message_id IN (SELECT id FROM messages WHERE event_type = 'full.batch')`)).toBe(1000 * (endpointIds.length - 1));
+  });
+
+  it("takes the SDK's sendMessages: 1,500 messages in two calls, a refused one reported alone, a resend answered with the same messages", async () => {
+    const client = new IdemClient({ baseUrl: suite.url, token: suite.environment.adminToken });
+    await suite.svix.message.create(appId, { eventType: 'sdk.batch', eventId: 'sdk-taken', payload: { other: true } });
+    const messages = Array.from({ length: 1500 }, (_, n) => ({ message: { eventType: 'sdk.batch', payload: { n } }, idempotencyKey: n === 42 ? 'sdk-taken' : `sdk-${n}` }));
+
+    const first = await client.sendMessages(appId, messages);
+    const again = await client.sendMessages(appId, messages);
+
+    expect(first).toHaveLength(1500);
+    expect(first[42]).toMatchObject({ outcome: 'rejected', status: 409, code: 'conflict' });
+    expect(first.filter((result) => result.outcome === 'accepted')).toHaveLength(1499);
+    expect(again.map((result) => (result.outcome === 'accepted' ? result.message.id : result.outcome))).toEqual(
+      first.map((result) => (result.outcome === 'accepted' ? result.message.id : result.outcome)),
+    );
+    expect(await suite.count('messages', 'event_type = $1', ['sdk.batch'])).toBe(1500);
   });
 });

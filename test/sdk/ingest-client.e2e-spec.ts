@@ -88,4 +88,18 @@ describe(IdemClient.name, () => {
 
     expect(error).toMatchObject({ permanent: false, attempts: 2 });
   });
+
+  it('sendMessages retries a batch create that failed as a whole, and reports each message on its own', async () => {
+    failFirst(1, { status: 503, body: { code: 'unavailable' } });
+    server.script = ((first) => (request: IngestRequest) => (request.key === 'refused-one' ? { status: 422, body: { code: 'validation', detail: 'no' } } : first(request)))(server.script!);
+
+    const results = await sut.sendMessages('app_billing', [
+      { message: event, idempotencyKey: 'batch-1' },
+      { message: event, idempotencyKey: 'refused-one' },
+    ]);
+
+    expect(results.map((result) => result.outcome)).toEqual(['accepted', 'rejected']);
+    expect(new Set(server.requests.map((request) => request.call)).size).toBe(2);
+    expect(server.requests.every((request) => request.body.eventId === request.key)).toBe(true);
+  });
 });

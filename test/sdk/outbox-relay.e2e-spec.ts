@@ -169,7 +169,8 @@ describe(OutboxRelay.name, () => {
     await eventually(async () => (await countByStatus('shipped')) === 3, 10_000, 'the 3 events to be shipped');
     await sut.stop();
 
-    const [limited, ...after] = server.requests;
+    const [limited] = server.requests;
+    const after = server.requests.filter((request) => request.call !== limited.call);
     expect(after.length).toBeGreaterThanOrEqual(3);
     expect(Math.min(...after.map((request) => request.at)) - limited.at).toBeGreaterThanOrEqual(1000);
     expect([...server.acceptedByKey.values()]).toEqual([1, 1, 1]);
@@ -177,14 +178,16 @@ describe(OutboxRelay.name, () => {
 
   it('marks refused rows failed without retrying them, and retries transient failures until shipped', async () => {
     const [refused, conflicting, flaky, inFlight] = await enqueueEvents(4);
-    const transientAnswers = new Map([
-      [flaky, [{ status: 503 }, { status: 500 }]],
-      [inFlight, [{ status: 409, body: { code: 'idempotency_in_flight' } }]],
-    ]);
+    // The first batch create fails as a whole (every row retries); in the next, Idem refuses two rows and finds one in flight.
+    let failedCall: number | undefined;
+    const inFlightAnswers = [{ status: 409, body: { code: 'idempotency_in_flight' } }];
     server.script = (request) => {
+      failedCall ??= request.call;
+      if (request.call === failedCall) return { status: 503 };
       if (request.key === refused) return { status: 422, body: { code: 'validation', detail: 'payload too large' } };
       if (request.key === conflicting) return { status: 409, body: { code: 'conflict', detail: 'eventId used with another body' } };
-      return transientAnswers.get(request.key!)?.shift();
+      if (request.key === inFlight) return inFlightAnswers.shift();
+      return undefined;
     };
     const sut = relayFor();
 
@@ -194,11 +197,23 @@ describe(OutboxRelay.name, () => {
     }
 
     const byKey = new Map((await rows()).map((row) => [row.idempotency_key, row]));
-    expect(byKey.get(refused)).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringContaining('422') });
-    expect(byKey.get(conflicting)).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringContaining('conflict') });
-    expect(byKey.get(flaky)).toMatchObject({ status: 'shipped', attempts: 3, message_id: expect.stringMatching(/^msg_/) });
-    expect(byKey.get(inFlight)).toMatchObject({ status: 'shipped', attempts: 2 });
-    expect(server.requests.filter((request) => request.key === refused)).toHaveLength(1);
+    expect(byKey.get(refused)).toMatchObject({ status: 'failed', attempts: 2, last_error: expect.stringContaining('422') });
+    expect(byKey.get(conflicting)).toMatchObject({ status: 'failed', attempts: 2, last_error: expect.stringContaining('conflict') });
+    expect(byKey.get(flaky)).toMatchObject({ status: 'shipped', attempts: 2, message_id: expect.stringMatching(/^msg_/) });
+    expect(byKey.get(inFlight)).toMatchObject({ status: 'shipped', attempts: 3 });
+    expect(server.requests.filter((request) => request.key === refused)).toHaveLength(2);
+  });
+
+  it('ships all of a batch in one batch create call per application', async () => {
+    await enqueueEvents(7);
+    await outbox.enqueue(database.pool, { app: 'app_other', eventType: 'order.paid', payload: { orderId: 99 }, idempotencyKey: 'other-app' });
+
+    expect(await relayFor({ batchSize: 50 }).runOnce()).toMatchObject({ claimed: 8, shipped: 8 });
+
+    const calls = new Map<number, Set<string>>();
+    for (const request of server.requests) calls.set(request.call, (calls.get(request.call) ?? new Set()).add(request.app));
+    expect([...calls.values()].map((apps) => [...apps])).toEqual(expect.arrayContaining([['app_shop'], ['app_other']]));
+    expect(calls.size).toBe(2);
   });
 
   it('deletes shipped rows past the retention window and keeps the rest', async () => {

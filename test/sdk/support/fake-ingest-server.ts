@@ -4,6 +4,8 @@ import { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface IngestRequest {
+  /** The HTTP request it came in: messages of one batch create share it. */
+  call: number;
   app: string;
   key: string | undefined;
   authorization: string | undefined;
@@ -21,6 +23,8 @@ export interface ScriptedResponse {
  * Stands in for Idem's ingest endpoint and keeps its idempotency rules: the first request with a key is
  * accepted, a later identical one is a replay (202, `Idempotent-Replayed: true`), one arriving while the
  * first is still being handled gets 409 `idempotency_in_flight`. It counts what it accepted per key.
+ * A batch create is taken message by message, each keyed by its eventId; a scripted 408, 429 or 5xx for
+ * any of them answers the whole call (as a failed transaction would), storing none.
  */
 export class FakeIngestServer {
   readonly requests: IngestRequest[] = [];
@@ -55,14 +59,34 @@ export class FakeIngestServer {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 
+  private calls = 0;
+
   private async answer(req: IncomingMessage): Promise<ScriptedResponse> {
     const text = Buffer.concat(await req.toArray()).toString();
-    const app = decodeURIComponent(/^\/api\/v1\/app\/([^/]+)\/msg$/.exec(req.url ?? '')?.[1] ?? '');
-    const key = req.headers['idempotency-key'] as string | undefined;
-    const request: IngestRequest = { app, key, authorization: req.headers.authorization, body: JSON.parse(text), at: Date.now() };
-    this.requests.push(request);
-    const scripted = this.script?.(request);
-    if (scripted !== undefined) return scripted;
+    const [, app, batch] = /^\/api\/v1\/app\/([^/]+)\/msg(\/batch)?$/.exec(req.url ?? '') ?? [];
+    const call = ++this.calls;
+    const base = { call, app: decodeURIComponent(app ?? ''), authorization: req.headers.authorization, at: Date.now() };
+    if (!batch) {
+      const request: IngestRequest = { ...base, key: req.headers['idempotency-key'] as string | undefined, body: JSON.parse(text) };
+      this.requests.push(request);
+      return this.script?.(request) ?? (await this.accept(request, text));
+    }
+    const messages = (JSON.parse(text) as { messages: IngestRequest['body'][] }).messages;
+    const requests = messages.map((body) => ({ ...base, key: body.eventId, body }));
+    this.requests.push(...requests);
+    const scripted = requests.map((request) => this.script?.(request));
+    const whole = scripted.find((response) => response !== undefined && (response.status === 408 || response.status === 429 || response.status >= 500));
+    if (whole) return whole;
+    const data = [];
+    for (const [index, request] of requests.entries()) {
+      const answer = scripted[index] ?? (await this.accept(request, JSON.stringify(request.body)));
+      data.push(answer.status < 300 ? { status: answer.status, message: answer.body } : { status: answer.status, error: answer.body });
+    }
+    return { status: 202, body: { data } };
+  }
+
+  private async accept(request: IngestRequest, text: string): Promise<ScriptedResponse> {
+    const { key } = request;
     if (key === undefined) return { status: 422, body: { code: 'validation', detail: 'Idempotency-Key required by this fake' } };
 
     if (this.inFlight.has(key)) {

@@ -81,6 +81,15 @@ export interface SentMessage {
   attempts: number;
 }
 
+/** One message of a batch, with the idempotency key minted at its source event. */
+export interface BatchMessage {
+  message: MessageIn;
+  idempotencyKey: string;
+}
+
+/** Idem's batch create takes at most this many messages; `sendMessages` splits longer lists. */
+export const MAX_BATCH_MESSAGES = 1000;
+
 // The in-flight case of a 409 is retried; any other 409 means the event id came with a different body.
 const IN_FLIGHT_CODE = 'idempotency_in_flight';
 
@@ -137,6 +146,64 @@ export class IdemClient {
   }
 
   /**
+   * Sends many messages to one application with Idem's batch create (`POST /api/v1/app/{app}/msg/batch`),
+   * 1,000 per request, each message's key as its `eventId` (so a resend is answered with the message
+   * Idem already has). A request that fails as a whole for a transient reason is retried as
+   * `sendMessage` retries. Resolves with one result per message, in order: accepted, or rejected with
+   * Idem's reason (a 422 or a 409 for an eventId used with another body).
+   *
+   * @example
+   * const results = await idem.sendMessages('app_billing', invoices.map((invoice) => ({
+   *   message: { eventType: 'invoice.paid', payload: invoice },
+   *   idempotencyKey: mintIdempotencyKey({ source: 'billing', entity: `invoice:${invoice.id}`, version: invoice.version }),
+   * })));
+   * const refused = results.filter((result) => result.outcome === 'rejected');
+   */
+  async sendMessages(app: string, messages: readonly BatchMessage[], options: { signal?: AbortSignal } = {}): Promise<IngestAttempt[]> {
+    const results: IngestAttempt[] = [];
+    for (let start = 0; start < messages.length; start += MAX_BATCH_MESSAGES) {
+      const chunk = messages.slice(start, start + MAX_BATCH_MESSAGES);
+      for (let attempts = 1; ; attempts++) {
+        const attempted = await this.attemptSendBatch(app, chunk);
+        const whole = attempted.every((attempt) => attempt === attempted[0]) ? attempted[0] : undefined;
+        if (!whole || whole.outcome !== 'retry') {
+          results.push(...attempted);
+          break;
+        }
+        if (!this.retryPolicy.allowsAnotherAttempt(attempts) || (whole.retryAfterMs !== undefined && whole.retryAfterMs > this.maxRetryAfterMs)) {
+          throw new IdemIngestError(whole, attempts);
+        }
+        await sleep(this.retryPolicy.delayBeforeRetry(attempts, whole.retryAfterMs), undefined, { signal: options.signal });
+      }
+    }
+    return results;
+  }
+
+  /**
+   * One batch create call (at most 1,000 messages), no retry: one classified attempt per message. When
+   * the call fails as a whole (network, 429, 5xx, ...), every message gets that same attempt.
+   *
+   * @example
+   * const attempts = await idem.attemptSendBatch(app, rows.map((row) => ({ message: row.message, idempotencyKey: row.key })));
+   */
+  async attemptSendBatch(app: string, messages: readonly BatchMessage[]): Promise<IngestAttempt[]> {
+    if (messages.length === 0) return [];
+    const call = await this.post(`/api/v1/app/${encodeURIComponent(app)}/msg/batch`, {
+      messages: messages.map(({ message, idempotencyKey }) => ({ ...message, eventId: message.eventId ?? idempotencyKey })),
+    });
+    if (call.kind === 'failed') return messages.map(() => call.attempt);
+    const { status, headers, body, text } = call;
+    const items = (body as { data?: { status: number; message?: MessageOut; error?: unknown }[] } | undefined)?.data;
+    if (status < 200 || status >= 300 || !Array.isArray(items) || items.length !== messages.length) {
+      const attempt = classify(status >= 200 && status < 300 ? 502 : status, headers, body, text);
+      return messages.map(() => attempt);
+    }
+    return items.map((item) =>
+      item.status >= 200 && item.status < 300 ? { outcome: 'accepted', message: item.message!, replayed: false } : classify(item.status, new Headers(), item.error, ''),
+    );
+  }
+
+  /**
    * One ingest call, no retry, classified as accepted, retry or rejected. The outbox relay uses it to
    * schedule retries in the database rather than in memory.
    *
@@ -145,31 +212,41 @@ export class IdemClient {
    * if (attempt.outcome === 'retry') scheduleLater(attempt.retryAfterMs);
    */
   async attemptSend(app: string, message: MessageIn, idempotencyKey: string): Promise<IngestAttempt> {
+    const call = await this.post(`/api/v1/app/${encodeURIComponent(app)}/msg`, { ...message, eventId: message.eventId ?? idempotencyKey }, idempotencyKey);
+    if (call.kind === 'failed') return call.attempt;
+    return classify(call.status, call.headers, call.body, call.text);
+  }
+
+  private async post(
+    path: string,
+    body: unknown,
+    idempotencyKey?: string,
+  ): Promise<{ kind: 'answered'; status: number; headers: Headers; body: unknown; text: string } | { kind: 'failed'; attempt: IngestAttempt }> {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(`${this.baseUrl}/api/v1/app/${encodeURIComponent(app)}/msg`, {
+      response = await fetch(this.baseUrl + path, {
         method: 'POST',
         headers: {
           authorization: `Bearer ${this.options.token}`,
           'content-type': 'application/json',
           accept: 'application/json',
-          'idempotency-key': idempotencyKey,
+          ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
         },
-        body: JSON.stringify({ ...message, eventId: message.eventId ?? idempotencyKey }),
+        body: JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       text = await response.text();
     } catch (error) {
-      return { outcome: 'retry', detail: `request failed: ${(error as Error).message}` };
+      return { kind: 'failed', attempt: { outcome: 'retry', detail: `request failed: ${(error as Error).message}` } };
     }
-    let body: unknown;
+    let parsed: unknown;
     try {
-      body = text === '' ? undefined : JSON.parse(text);
+      parsed = text === '' ? undefined : JSON.parse(text);
     } catch {
-      body = undefined;
+      parsed = undefined;
     }
-    return classify(response.status, response.headers, body, text);
+    return { kind: 'answered', status: response.status, headers: response.headers, body: parsed, text };
   }
 }
 

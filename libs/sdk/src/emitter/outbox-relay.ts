@@ -1,5 +1,5 @@
 import { inTransaction, PostgresDatabase, queryRows, SqlQueryable } from '../postgres/postgres-database';
-import { IdemClient, IngestAttempt } from './ingest-client';
+import { IdemClient, IngestAttempt, MAX_BATCH_MESSAGES } from './ingest-client';
 import { DEFAULT_OUTBOX_TABLE, PostgresOutbox } from './outbox';
 import { RetryPolicy, RetryPolicyOptions } from './retry-policy';
 
@@ -7,13 +7,13 @@ import { RetryPolicy, RetryPolicyOptions } from './retry-policy';
 const CLEANUP_BATCH = 1000;
 
 export interface OutboxRelayOptions {
-  /** Sends each row; an `IdemClient`. */
-  client: Pick<IdemClient, 'attemptSend'>;
+  /** Sends the rows, each application's in one batch create call; an `IdemClient`. */
+  client: Pick<IdemClient, 'attemptSendBatch'>;
   /** The outbox table. Default `'idem_outbox'`. */
   table?: string;
   /** Rows claimed per transaction. Default 50. */
   batchSize?: number;
-  /** Rows of a batch in flight at once. Default 5. */
+  /** Batch create calls in flight at once (one per application of the batch). Default 5. */
   concurrency?: number;
   /** Wait between polls when the outbox is empty. Default 1 s. */
   pollIntervalMs?: number;
@@ -48,7 +48,8 @@ interface OutboxRow {
 }
 
 /**
- * Ships pending outbox rows to Idem. Each batch is claimed with `SELECT ... FOR UPDATE SKIP LOCKED` and
+ * Ships pending outbox rows to Idem, each application's rows of a batch in one batch create call (every
+ * row's key as its eventId). Each batch is claimed with `SELECT ... FOR UPDATE SKIP LOCKED` and
  * stays locked while it ships, so any number of relays can run and no row is ever sent by two at once.
  * If a relay dies, its transaction aborts, the locks go, and the rows are pending again for the next
  * relay; a row that got through just before the crash is sent again with the same key, and Idem
@@ -129,23 +130,28 @@ export class OutboxRelay {
       );
       batch.claimed = rows.length;
       const attempts: Array<[OutboxRow, IngestAttempt]> = [];
+      const calls = callsOf(rows);
       let next = 0;
       const ship = async (): Promise<void> => {
         // After a 429 the rest of the batch stays pending, untouched: the server asked everyone to wait.
-        while (next < rows.length && Date.now() >= this.pausedUntil) {
-          const row = rows[next++];
-          const attempt = await this.options.client.attemptSend(
-            row.app,
-            { eventType: row.event_type, payload: row.payload, eventId: row.idempotency_key, channels: row.channels ?? undefined },
-            row.idempotency_key,
+        while (next < calls.length && Date.now() >= this.pausedUntil) {
+          const { app, rows: sent } = calls[next++];
+          const answers = await this.options.client.attemptSendBatch(
+            app,
+            sent.map((row) => ({
+              message: { eventType: row.event_type, payload: row.payload, eventId: row.idempotency_key, channels: row.channels ?? undefined },
+              idempotencyKey: row.idempotency_key,
+            })),
           );
-          if (attempt.outcome === 'retry' && attempt.retryAfterMs !== undefined) {
-            this.pausedUntil = Math.max(this.pausedUntil, Date.now() + attempt.retryAfterMs);
-          }
-          attempts.push([row, attempt]);
+          answers.forEach((attempt, index) => {
+            if (attempt.outcome === 'retry' && attempt.retryAfterMs !== undefined) {
+              this.pausedUntil = Math.max(this.pausedUntil, Date.now() + attempt.retryAfterMs);
+            }
+            attempts.push([sent[index], attempt]);
+          });
         }
       };
-      await Promise.all(Array.from({ length: Math.min(this.concurrency, rows.length) }, ship));
+      await Promise.all(Array.from({ length: Math.min(this.concurrency, calls.length) }, ship));
       // One connection runs one statement at a time, so the outcomes are written after the sends.
       for (const [row, attempt] of attempts) batch[await this.record(transaction, row, attempt)]++;
       return batch;
@@ -226,4 +232,15 @@ export class OutboxRelay {
       };
     });
   }
+}
+
+/** The claimed rows as batch create calls: one per application, at most `MAX_BATCH_MESSAGES` rows each. */
+function callsOf(rows: readonly OutboxRow[]): { app: string; rows: OutboxRow[] }[] {
+  const byApp = new Map<string, OutboxRow[]>();
+  for (const row of rows) byApp.set(row.app, [...(byApp.get(row.app) ?? []), row]);
+  const calls: { app: string; rows: OutboxRow[] }[] = [];
+  for (const [app, appRows] of byApp) {
+    for (let start = 0; start < appRows.length; start += MAX_BATCH_MESSAGES) calls.push({ app, rows: appRows.slice(start, start + MAX_BATCH_MESSAGES) });
+  }
+  return calls;
 }
