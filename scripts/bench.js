@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // `npm run bench`: Idem end to end on this machine (API, worker, Postgres, Redis and a receiver),
-// beside a baseline measured in the same run: the same number of signed POSTs sent straight to the
-// same receiver by one process, with no queue and no database. Figures are comparable only as ratios.
+// beside a baseline measured in the same run: signed POSTs sent straight to the same receiver by one
+// process, with no queue and no database. Figures are comparable only as ratios. The figures are also
+// written as JSON (BENCH_JSON, default bench-results.json); `node scripts/bench/readme-table.js` turns
+// that file into the README's table.
 const { fork, spawn, spawnSync } = require('node:child_process');
 const { createHmac, randomBytes } = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { Client } = require('pg');
 const IORedis = require('ioredis');
@@ -11,11 +15,13 @@ const { Pool } = require('undici');
 
 const root = path.resolve(__dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-const ingestConcurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const steadyRate = Number(process.env.BENCH_RATE ?? 200);
-const endpointCount = Number(process.env.BENCH_ENDPOINTS ?? 5);
-// The svix client sends an Idempotency-Key with every POST; `BENCH_IDEMPOTENCY_KEY=false` measures requests without one.
-const withIdempotencyKey = (process.env.BENCH_IDEMPOTENCY_KEY ?? 'true') !== 'false';
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const pacedRate = Number(process.env.BENCH_RATE ?? 1000);
+const batchSize = Number(process.env.BENCH_BATCH_SIZE ?? 100);
+const batchClients = Number(process.env.BENCH_BATCH_CLIENTS ?? 4);
+const fanOut = Number(process.env.BENCH_ENDPOINTS ?? 5);
+const deliveryEvents = Number(process.env.BENCH_DELIVERY_EVENTS ?? 6000);
+const jsonPath = path.resolve(root, process.env.BENCH_JSON ?? 'bench-results.json');
 const postgres = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const suffix = randomBytes(4).toString('hex');
@@ -46,6 +52,7 @@ function percentile(values, p) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const round = (n, digits = 1) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : null);
 
 function ask(child, command, key) {
   return new Promise((resolve) => {
@@ -86,76 +93,157 @@ async function main() {
   await waitUntil(async () => (await fetch(`${apiUrl}/api/v1/health`).catch(() => ({ status: 0 }))).status === 204, 30_000, 'the API');
 
   const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
-  const application = await (await fetch(`${apiUrl}/api/v1/app`, { method: 'POST', headers, body: JSON.stringify({ name: 'bench' }) })).json();
-  const endpoints = [];
-  for (let i = 0; i < endpointCount; i++) {
-    endpoints.push(
-      await (await fetch(`${apiUrl}/api/v1/app/${application.id}/endpoint`, { method: 'POST', headers, body: JSON.stringify({ url: `${receiverUrl}/${i}` }) })).json(),
-    );
-  }
-  const { key: secret } = await (await fetch(`${apiUrl}/api/v1/app/${application.id}/endpoint/${endpoints[0].id}/secret`, { headers })).json();
+  const createApplication = async (name, endpointCount) => {
+    const application = await (await fetch(`${apiUrl}/api/v1/app`, { method: 'POST', headers, body: JSON.stringify({ name }) })).json();
+    const endpoints = [];
+    for (let i = 0; i < endpointCount; i++) {
+      const body = JSON.stringify({ url: `${receiverUrl}/${name}/${i}` });
+      endpoints.push(await (await fetch(`${apiUrl}/api/v1/app/${application.id}/endpoint`, { method: 'POST', headers, body })).json());
+    }
+    return { id: application.id, endpoints };
+  };
+  const single = await createApplication('one-endpoint', 1);
+  const wide = await createApplication('fan-out', fanOut);
+  const { key: secret } = await (await fetch(`${apiUrl}/api/v1/app/${single.id}/endpoint/${single.endpoints[0].id}/secret`, { headers })).json();
 
   const db = new Client({ connectionString: env.DATABASE_URL });
   await db.connect();
   const recordedSuccesses = async () => Number((await db.query(`SELECT count(*) FROM attempts WHERE outcome = 'succeeded'`)).rows[0].count);
+  let expectedSuccesses = 0;
+  const drain = (timeoutMs = 300_000) => waitUntil(async () => (await recordedSuccesses()) >= expectedSuccesses, timeoutMs, 'every delivery to be recorded');
 
-  const api = new Pool(apiUrl, { connections: ingestConcurrency });
-  let ingestNumber = 0;
-  const ingest = async (i) => {
+  const api = new Pool(apiUrl, { connections: concurrency });
+  let sequence = 0;
+  const createOne = async (app, withKey) => {
     const started = performance.now();
+    const n = ++sequence;
     const response = await api.request({
-      path: `/api/v1/app/${application.id}/msg`,
+      path: `/api/v1/app/${app.id}/msg`,
       method: 'POST',
-      headers: withIdempotencyKey ? { ...headers, 'idempotency-key': `bench-${++ingestNumber}` } : headers,
-      body: JSON.stringify({ eventType: 'bench.event', payload: { sentAt: Date.now(), i } }),
+      headers: withKey ? { ...headers, 'idempotency-key': `bench-${n}` } : headers,
+      body: JSON.stringify({ eventType: 'bench.event', payload: { sentAt: Date.now(), n } }),
     });
     await response.body.dump();
-    if (response.statusCode !== 202) throw new Error(`ingest answered ${response.statusCode}`);
+    if (response.statusCode !== 202) throw new Error(`create answered ${response.statusCode}`);
+    expectedSuccesses += app.endpoints.length;
     return performance.now() - started;
   };
+  const createBatch = async (app, size) => {
+    const messages = Array.from({ length: size }, () => ({ eventType: 'bench.batch', payload: { sentAt: Date.now(), n: ++sequence } }));
+    const response = await api.request({ path: `/api/v1/app/${app.id}/msg/batch`, method: 'POST', headers, body: JSON.stringify({ messages }) });
+    const body = await response.body.json();
+    if (response.statusCode !== 202 || body.data.some((item) => item.status !== 202)) throw new Error(`batch create answered ${response.statusCode}`);
+    expectedSuccesses += size * app.endpoints.length;
+    return size;
+  };
 
-  // 1. Throughput: ingest as fast as the API takes it, then wait for every delivery to be recorded.
-  const ingestLatencies = [];
-  const throughputStart = performance.now();
-  const deadline = throughputStart + seconds * 1000;
-  let sent = 0;
-  await Promise.all(
-    Array.from({ length: ingestConcurrency }, async () => {
-      while (performance.now() < deadline) ingestLatencies.push(await ingest(sent++));
-    }),
-  );
-  const ingestSeconds = (performance.now() - throughputStart) / 1000;
-  const accepted = ingestLatencies.length;
-  const deliveries = accepted * endpointCount;
-  await waitUntil(async () => (await recordedSuccesses()) >= deliveries, 300_000, 'every delivery to be recorded');
-  const deliverySeconds = (performance.now() - throughputStart) / 1000;
-  const throughputReport = await ask(receiver, 'report', 'requests');
+  /** As many single creates as `concurrency` clients manage in `seconds`. */
+  const singleCreates = async (withKey) => {
+    const latencies = [];
+    const start = performance.now();
+    const deadline = start + seconds * 1000;
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) latencies.push(await createOne(single, withKey));
+    }));
+    const elapsed = (performance.now() - start) / 1000;
+    await drain();
+    return { events: latencies.length, eventsPerSecond: round(latencies.length / elapsed), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)) };
+  };
 
-  // 2. Latency at a steady rate, far below capacity.
-  await ask(receiver, 'reset', 'reset');
-  const steadyStart = performance.now();
-  const steadyCount = steadyRate * Math.min(seconds, 10);
-  const inFlight = [];
-  for (let i = 0; i < steadyCount; i++) {
-    const due = steadyStart + (i * 1000) / steadyRate;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    inFlight.push(ingest(accepted + i));
+  /** `events` messages through batch creates of `batchSize`, from `batchClients` clients; resolves with the seconds it took. */
+  const batchIngest = async (app, events) => {
+    let remaining = events;
+    const start = performance.now();
+    await Promise.all(Array.from({ length: batchClients }, async () => {
+      while (remaining > 0) {
+        const size = Math.min(batchSize, remaining);
+        remaining -= size;
+        await createBatch(app, size);
+      }
+    }));
+    return (performance.now() - start) / 1000;
+  };
+
+  /** Deliveries per second from the first batch create of `events` events until every attempt is recorded. */
+  const endToEnd = async (app, events) => {
+    const start = performance.now();
+    await batchIngest(app, events);
+    await drain();
+    const deliveries = events * app.endpoints.length;
+    return { endpointsPerEvent: app.endpoints.length, deliveries, deliveriesPerSecond: round(deliveries / ((performance.now() - start) / 1000)) };
+  };
+
+  const figures = {};
+  const log = (name, figure) => {
+    figures[name] = figure;
+    console.log(`${name.padEnd(30)} ${JSON.stringify(figure)}`);
+  };
+  console.log(`Idem benchmark: 1 API + 1 worker on ${os.cpus().length} cores; ${concurrency} clients for single creates, ${batchClients} for batches of ${batchSize}`);
+
+  log('singleCreateWithoutKey', await singleCreates(false));
+  log('singleCreateWithKey', await singleCreates(true));
+
+  const batchEvents = [];
+  {
+    const start = performance.now();
+    const deadline = start + seconds * 1000;
+    let events = 0;
+    await Promise.all(Array.from({ length: batchClients }, async () => {
+      while (performance.now() < deadline) events += await createBatch(single, batchSize);
+    }));
+    const elapsed = (performance.now() - start) / 1000;
+    batchEvents.push(events);
+    await drain();
+    log('batchCreate', { events, batchSize, eventsPerSecond: round(events / elapsed) });
   }
-  await Promise.all(inFlight);
-  await waitUntil(async () => (await recordedSuccesses()) >= deliveries + steadyCount * endpointCount, 120_000, 'the steady-rate deliveries');
-  const steadyReport = await ask(receiver, 'report', 'requests');
 
-  // 3. Baseline: the same number of signed POSTs straight to the receiver, one process, no queue, no database.
-  await ask(receiver, 'reset', 'reset');
-  const workerConcurrency = Number(process.env.IDEM_WORKER_CONCURRENCY ?? 100);
-  const direct = new Pool(`http://127.0.0.1:${receiverPort}`, { connections: workerConcurrency });
-  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
-  let next = 0;
-  const baselineStart = performance.now();
-  await Promise.all(
-    Array.from({ length: workerConcurrency }, async () => {
-      while (next < deliveries) {
+  log('deliveriesOneEndpoint', await endToEnd(single, deliveryEvents));
+  const wideRun = await endToEnd(wide, Math.ceil(deliveryEvents / fanOut));
+  log('deliveriesFanOut', wideRun);
+
+  {
+    await ask(receiver, 'reset', 'reset');
+    const count = pacedRate * Math.min(seconds, 10);
+    const start = performance.now();
+    const inFlight = [];
+    for (let i = 0; i < count; i++) {
+      const wait = start + (i * 1000) / pacedRate - performance.now();
+      if (wait > 0) await sleep(wait);
+      inFlight.push(createOne(single, true));
+    }
+    const ingest = await Promise.all(inFlight);
+    await drain();
+    const { latencies, duplicates } = await ask(receiver, 'report', 'requests');
+    log('paced', { eventsPerSecond: pacedRate, events: count, ingestP99Ms: round(percentile(ingest, 99)), sentToReceiverP50Ms: round(percentile(latencies, 50)), sentToReceiverP99Ms: round(percentile(latencies, 99)), duplicates });
+  }
+
+  {
+    // A backlog in flight, then every key of this installation's queue gone, as after FLUSHALL or an empty restart.
+    const events = Math.ceil(deliveryEvents / fanOut);
+    const before = await recordedSuccesses();
+    const ingested = batchIngest(wide, events);
+    await waitUntil(async () => (await recordedSuccesses()) - before >= (events * fanOut) / 5, 120_000, 'the backlog to start draining');
+    await ingested;
+    const redis = new IORedis(redisUrl);
+    await deletePrefix(redis, queuePrefix);
+    redis.disconnect();
+    const flushedAt = performance.now();
+    const outstanding = expectedSuccesses - (await recordedSuccesses());
+    await drain(180_000);
+    log('redisFlush', { outstandingAtFlush: outstanding, secondsUntilAllDelivered: round((performance.now() - flushedAt) / 1000) });
+  }
+
+  {
+    // Baseline: as many signed POSTs as the fan-out run delivered, straight to the receiver, one process, no queue, no database.
+    await ask(receiver, 'reset', 'reset');
+    const workerConcurrency = Number(process.env.IDEM_WORKER_CONCURRENCY ?? 100);
+    const direct = new Pool(`http://127.0.0.1:${receiverPort}`, { connections: workerConcurrency });
+    const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+    const total = wideRun.deliveries;
+    let next = 0;
+    const start = performance.now();
+    await Promise.all(Array.from({ length: workerConcurrency }, async () => {
+      while (next < total) {
         const i = next++;
         const id = `msg_baseline_${i}`;
         const timestamp = Math.floor(Date.now() / 1000);
@@ -169,24 +257,26 @@ async function main() {
         });
         await response.body.dump();
       }
-    }),
-  );
-  const baselineSeconds = (performance.now() - baselineStart) / 1000;
+    }));
+    const baselinePerSecond = round(total / ((performance.now() - start) / 1000));
+    await direct.close();
+    log('baseline', { signedPostsPerSecond: baselinePerSecond, ratioFanOutDeliveries: round(wideRun.deliveriesPerSecond / baselinePerSecond, 3) });
+  }
 
-  const idemDeliveriesPerSecond = deliveries / deliverySeconds;
-  const baselinePerSecond = deliveries / baselineSeconds;
-  const fmt = (n) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
-  console.log(`\nIdem benchmark (${seconds} s ingest, ${ingestConcurrency} concurrent ingest clients, 1 API + 1 worker, ${endpointCount} endpoints per event, ${withIdempotencyKey ? "an Idempotency-Key on every request, as the svix client sends" : "no Idempotency-Key"})`);
-  console.log(`ingest:                 ${accepted} messages, ${fmt(accepted / ingestSeconds)} req/s, latency p50 ${fmt(percentile(ingestLatencies, 50))} ms, p99 ${fmt(percentile(ingestLatencies, 99))} ms`);
-  console.log(`deliveries end to end:  ${fmt(idemDeliveriesPerSecond)} /s (all ${deliveries} recorded after ${fmt(deliverySeconds)} s; receiver saw ${throughputReport.unique} unique, ${throughputReport.duplicates} duplicates)`);
-  console.log(`ingest→receiver under full load: p50 ${fmt(percentile(throughputReport.latencies, 50))} ms, p99 ${fmt(percentile(throughputReport.latencies, 99))} ms`);
-  console.log(`ingest→receiver at ${steadyRate} events/s: p50 ${fmt(percentile(steadyReport.latencies, 50))} ms, p99 ${fmt(percentile(steadyReport.latencies, 99))} ms (${steadyCount} events, ${steadyCount * endpointCount} deliveries)`);
-  console.log(`baseline (signed POSTs straight to the receiver, no queue, no database): ${fmt(baselinePerSecond)} /s`);
-  console.log(`ratio Idem deliveries/s ÷ baseline: ${(idemDeliveriesPerSecond / baselinePerSecond).toFixed(3)}`);
-
+  const { duplicates } = await ask(receiver, 'report', 'requests');
+  fs.writeFileSync(jsonPath, JSON.stringify({ measuredAt: new Date().toISOString(), cores: os.cpus().length, node: process.version, figures }, null, 2) + '\n');
+  console.log(`figures written to ${path.relative(process.cwd(), jsonPath)}; receiver saw ${duplicates} duplicates since the last reset`);
   await api.close();
-  await direct.close();
   await db.end();
+}
+
+async function deletePrefix(redis, prefix) {
+  let cursor = '0';
+  do {
+    const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = nextCursor;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
 }
 
 async function cleanUp() {
@@ -199,18 +289,12 @@ async function cleanUp() {
   await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
   await admin.end();
   const redis = new IORedis(redisUrl);
-  let cursor = '0';
-  do {
-    const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
-    cursor = nextCursor;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
+  await deletePrefix(redis, queuePrefix);
   redis.disconnect();
 }
 
-main()
-  .then(cleanUp, async (error) => {
-    console.error(error);
-    await cleanUp();
-    process.exitCode = 1;
-  });
+main().then(cleanUp, async (error) => {
+  console.error(error);
+  await cleanUp();
+  process.exitCode = 1;
+});
