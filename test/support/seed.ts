@@ -3,6 +3,7 @@ import { EndpointSecretCipher } from '@app/persistence';
 import { createProducerRedis, DeliveryQueue } from '@app/queue';
 import type IORedis from 'ioredis';
 import type { Client } from 'pg';
+import type { FakeReceiver } from './fake-receiver';
 import { connectToDatabase, endpointSecretCipherOf, TestEnvironment } from './test-environment';
 
 export interface SeededEndpoint {
@@ -149,6 +150,21 @@ export class Seeder {
       [deliveryId],
     );
     return rows;
+  }
+
+  /**
+   * For each delivery, in order, the requests `receiver` saw for its message beside the numbers of the
+   * scheduled attempts recorded for it, oldest first: as many sends as attempts means no unrecorded send.
+   */
+  async sendsAndAttempts(deliveries: readonly SeededDelivery[], receiver: FakeReceiver): Promise<{ sends: number; attempts: number[] }[]> {
+    const counts = receiver.countsByMessageId();
+    const { rows } = await this.db.query<{ delivery_id: string; numbers: number[] }>(
+      `SELECT delivery_id, array_agg(attempt_number ORDER BY attempt_number) AS numbers FROM attempts
+        WHERE delivery_id = ANY($1) AND trigger = 'scheduled' GROUP BY delivery_id`,
+      [deliveries.map((delivery) => delivery.deliveryId)],
+    );
+    const numbers = new Map(rows.map((row) => [row.delivery_id, row.numbers]));
+    return deliveries.map((delivery) => ({ sends: counts.get(delivery.messageId) ?? 0, attempts: numbers.get(delivery.deliveryId) ?? [] }));
   }
 
   /** Waits until every delivery has `status`; fails naming the ones that have not. */

@@ -69,20 +69,33 @@ async function dropDatabase(name: string): Promise<void> {
   }
 }
 
+/**
+ * Finds the prefix's keys, then deletes them in one transaction, as FLUSHDB or a restart would lose them:
+ * all at once, so no process sees half of them gone. Keys written while the scan runs may survive, like
+ * writes just after a flush.
+ */
 async function deleteKeysWithPrefix(redisUrl: string, prefix: string): Promise<number> {
   const redis = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
-  let deleted = 0;
   try {
+    const keys = new Set<string>();
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
       cursor = next;
-      if (keys.length > 0) deleted += await redis.del(...keys);
+      for (const key of found) keys.add(key);
     } while (cursor !== '0');
+    if (keys.size === 0) return 0;
+    const transaction = redis.multi();
+    const all = [...keys];
+    for (let start = 0; start < all.length; start += 1000) transaction.del(...all.slice(start, start + 1000));
+    const results = (await transaction.exec()) ?? [];
+    return results.reduce((sum, [error, deleted]) => {
+      if (error) throw error;
+      return sum + Number(deleted);
+    }, 0);
   } finally {
     redis.disconnect();
   }
-  return deleted;
 }
 
 /** The cipher the API and worker build from `env`, for tests that read or write `endpoint_secrets` directly. */

@@ -3,7 +3,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { FakeReceiver } from '../support/fake-receiver';
-import { SeededDelivery, Seeder } from '../support/seed';
+import { Seeder } from '../support/seed';
 import { createTestEnvironment, TestEnvironment } from '../support/test-environment';
 import { startWorkerInProcess } from '../support/worker-process';
 
@@ -51,18 +51,6 @@ describe('Sweeping Postgres for due deliveries', () => {
     return { receiver, endpoint };
   }
 
-  /** Requests the receiver saw per message beside attempts recorded per delivery: equal means no unrecorded sends. */
-  async function sendsAndAttempts(deliveries: readonly SeededDelivery[], receiver: FakeReceiver) {
-    const counts = receiver.countsByMessageId();
-    const { rows } = await seeder.db.query<{ delivery_id: string; numbers: number[] }>(
-      `SELECT delivery_id, array_agg(attempt_number ORDER BY attempt_number) AS numbers FROM attempts
-        WHERE delivery_id = ANY($1) AND trigger = 'scheduled' GROUP BY delivery_id`,
-      [deliveries.map((delivery) => delivery.deliveryId)],
-    );
-    const numbers = new Map(rows.map((row) => [row.delivery_id, row.numbers]));
-    return deliveries.map((delivery) => ({ sends: counts.get(delivery.messageId) ?? 0, attempts: numbers.get(delivery.deliveryId) ?? [] }));
-  }
-
   it('enqueues due deliveries whose job never reached Redis', async () => {
     const worker = await startWorker();
     const { receiver, endpoint } = await receiverEndpoint();
@@ -77,7 +65,7 @@ describe('Sweeping Postgres for due deliveries', () => {
     for (const webhook of receiver.received) firstSeen.set(String(webhook.headers['webhook-id']), Math.min(firstSeen.get(String(webhook.headers['webhook-id'])) ?? Infinity, webhook.receivedAt));
     // A job enqueued less than IDEM_REQUEUE_AFTER ago is trusted to be on its way.
     expect(Math.min(...lost.map((d) => firstSeen.get(d.messageId)!)) - seededAt).toBeGreaterThanOrEqual(900);
-    expect((await sendsAndAttempts([...neverEnqueued, ...lost], receiver)).every(({ sends, attempts }) => sends === 1 && attempts.length === 1)).toBe(true);
+    expect((await seeder.sendsAndAttempts([...neverEnqueued, ...lost], receiver)).every(({ sends, attempts }) => sends === 1 && attempts.length === 1)).toBe(true);
     await stopWorker(worker);
   });
 
@@ -98,7 +86,7 @@ describe('Sweeping Postgres for due deliveries', () => {
     expect(await environment.flushQueueKeys()).toBeGreaterThan(0);
 
     await seeder.waitForStatus(deliveries.map((d) => d.deliveryId), 'succeeded', 15_000);
-    const outcome = await sendsAndAttempts(deliveries, receiver);
+    const outcome = await seeder.sendsAndAttempts(deliveries, receiver);
     expect(outcome.every(({ sends }) => sends >= 1)).toBe(true);
     expect(outcome.every(({ attempts }) => attempts.at(-1) === attempts.length)).toBe(true);
     await stopWorker(worker);
@@ -118,7 +106,7 @@ describe('Sweeping Postgres for due deliveries', () => {
 
     const worker = await startWorker();
     await seeder.waitForStatus([...waiting, ...retrying].map((d) => d.deliveryId), 'succeeded', 10_000);
-    const outcome = await sendsAndAttempts([...waiting, ...retrying], receiver);
+    const outcome = await seeder.sendsAndAttempts([...waiting, ...retrying], receiver);
     expect(outcome.slice(0, 20).every(({ sends, attempts }) => sends === 1 && attempts.join() === '1')).toBe(true);
     expect(outcome.slice(20).every(({ sends, attempts }) => sends === 1 && attempts.join() === '2')).toBe(true);
     await stopWorker(worker);
@@ -170,7 +158,7 @@ describe('Sweeping Postgres for due deliveries', () => {
     const deliveries = await seeder.messages(endpoint, 300, { enqueue: false, enqueuedAt: null });
 
     await seeder.waitForStatus(deliveries.map((d) => d.deliveryId), 'succeeded', 20_000);
-    const outcome = await sendsAndAttempts(deliveries, receiver);
+    const outcome = await seeder.sendsAndAttempts(deliveries, receiver);
     const retried = outcome.filter(({ attempts }) => attempts.length > 1).length;
     const duplicates = outcome.reduce((sum, { sends, attempts }) => sum + sends - attempts.length, 0);
     const { rows: failures } = await seeder.db.query<{ reason: string; n: string }>(

@@ -2,6 +2,7 @@ import { MicroBatcher, withTimeout } from '@app/core';
 import { JobType, Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { DELIVERY_QUEUE, DeliveryJob, deliveryJobId, RESEND_JOB, ResendJob, resendJobId } from './delivery-job';
+import { QueueEpoch, QueueEpochCheck, queueEpochKey } from './queue-epoch';
 
 /** Above this many waiting jobs the sweeper stops looking for orphaned ones (see `requeue`). */
 const ORPHAN_SEARCH_MAX_WAITING = 10_000;
@@ -20,6 +21,7 @@ export interface ScheduledDeliveryJob extends DeliveryJob {
  */
 export class DeliveryQueue {
   readonly queue: Queue<DeliveryJob | ResendJob>;
+  private readonly epoch: QueueEpoch;
   private readonly batcher = new MicroBatcher<readonly ScheduledDeliveryJob[], void>({ maxItems: 200, maxDelayMs: 2 }, async (batches) => {
     await this.addBulk(batches.flat());
     return batches.map(() => undefined);
@@ -38,6 +40,12 @@ export class DeliveryQueue {
         backoff: { type: 'exponential', delay: 1000 },
       },
     });
+    this.epoch = new QueueEpoch(connection, queueEpochKey(prefix));
+  }
+
+  /** Whether the queue's Redis lost its data since this process last asked (see QueueEpoch); one GET when it did not. */
+  async checkEpoch(): Promise<QueueEpochCheck> {
+    return this.epoch.check();
   }
 
   /** How many jobs the queue holds in each of `states` (BullMQ's job states: waiting, delayed, active, ...). */

@@ -1,4 +1,5 @@
 export * from './delivery-job';
 export * from './delivery-queue';
+export * from './queue-epoch';
 export * from './redis-connection';
 export * from './queue.module';

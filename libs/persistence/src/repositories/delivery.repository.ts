@@ -86,6 +86,23 @@ export interface DueDelivery {
   attemptNumber: number;
 }
 
+/** A pending delivery and how long until its attempt is due (0 when it is due already). */
+export interface PendingDelivery extends DueDelivery {
+  delayMs: number;
+}
+
+/** Where a walk over pending deliveries stands: the due time (as Postgres writes it, to the microsecond) and id of the last one seen. */
+export interface PendingCursor {
+  nextAttemptAt: string;
+  deliveryId: string;
+}
+
+/** One page of pending deliveries; `next` is null on the last page. */
+export interface PendingPage {
+  deliveries: PendingDelivery[];
+  next: PendingCursor | null;
+}
+
 const { Pending, Sending } = DeliveryStatus;
 
 /** The rate limit of endpoint `e`: its own, else that of its application `a`. */
@@ -407,13 +424,17 @@ export class DeliveryRepository {
     return Number(row.count);
   }
 
-  /** Resend requests older than `requeueAfterMs` whose job may have been lost. */
-  async findLostResends(requeueAfterMs: number, limit: number): Promise<ResendRequest[]> {
+  /**
+   * Resend requests older than `requeueAfterMs` whose job may have been lost, oldest first; `after` (the
+   * last request of the previous page) walks them in keyset pages, since a recovery marks many at once.
+   */
+  async findLostResends(requeueAfterMs: number, limit: number, after?: ResendRequest): Promise<ResendRequest[]> {
     const rows = await this.query<{ id: string; resend_requested_at: Date }>(
       `SELECT id, resend_requested_at FROM deliveries
         WHERE resend_requested_at IS NOT NULL AND resend_requested_at < now() - $1 * interval '1 millisecond'
-        ORDER BY resend_requested_at LIMIT $2`,
-      [requeueAfterMs, limit],
+          AND ($3::timestamptz IS NULL OR (resend_requested_at, id) > ($3::timestamptz, $4::varchar))
+        ORDER BY resend_requested_at, id LIMIT $2`,
+      [requeueAfterMs, limit, after?.requestedAt ?? null, after?.deliveryId ?? null],
     );
     return rows.map((row) => ({ deliveryId: row.id, requestedAt: row.resend_requested_at }));
   }
@@ -478,5 +499,35 @@ export class DeliveryRepository {
       [requeueAfterMs, limit],
     );
     return rows.map((row) => ({ deliveryId: row.id, attemptNumber: row.scheduled_attempts + 1 }));
+  }
+
+  /**
+   * Every pending delivery, due or not, one keyset page after `after`, with the time left until it is due:
+   * what the queue must hold once Redis has lost it. Those not locked by another statement are marked
+   * enqueued now, so the ordinary sweep does not take them again. The walk ends: a delivery retried
+   * meanwhile moves ahead of the cursor and may be seen again, once per attempt; new ones are enqueued by
+   * their writer.
+   */
+  async takePending(limit: number, after?: PendingCursor): Promise<PendingPage> {
+    const rows = await this.query<{ id: string; scheduled_attempts: number; next_attempt_at: string; delay_ms: number }>(
+      `WITH page AS (
+         SELECT id, scheduled_attempts, next_attempt_at FROM deliveries
+          WHERE status = '${Pending}'
+            AND ($1::timestamptz IS NULL OR (next_attempt_at >= $1::timestamptz AND (next_attempt_at, id) > ($1::timestamptz, $2::varchar)))
+          ORDER BY next_attempt_at, id LIMIT $3
+       ), stamped AS (
+         UPDATE deliveries SET enqueued_at = now()
+          WHERE id IN (SELECT d.id FROM deliveries d JOIN page ON page.id = d.id WHERE d.status = '${Pending}' FOR UPDATE OF d SKIP LOCKED)
+       )
+       SELECT id, scheduled_attempts, next_attempt_at::text AS next_attempt_at,
+              greatest(0, ceil(extract(epoch FROM next_attempt_at - now()) * 1000))::float8 AS delay_ms
+         FROM page ORDER BY page.next_attempt_at, id`,
+      [after?.nextAttemptAt ?? null, after?.deliveryId ?? null, limit],
+    );
+    const last = rows.at(-1);
+    return {
+      deliveries: rows.map((row) => ({ deliveryId: row.id, attemptNumber: row.scheduled_attempts + 1, delayMs: row.delay_ms })),
+      next: rows.length === limit && last ? { nextAttemptAt: last.next_attempt_at, deliveryId: last.id } : null,
+    };
   }
 }
