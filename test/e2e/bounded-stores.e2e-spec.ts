@@ -89,8 +89,10 @@ describe('Bounded stores under constant ingest', () => {
     // The producer: an outbox and its relay, which deletes shipped rows a few seconds on.
     const outbox = new PostgresOutbox();
     await outbox.install(producer.pool);
+    // The relay ships through the batch create (eventId records); direct sends carry an Idempotency-Key (its records).
+    const client = new IdemClient({ baseUrl: suite.url, token: suite.environment.adminToken });
     relay = new OutboxRelay(producer.pool, {
-      client: new IdemClient({ baseUrl: suite.url, token: suite.environment.adminToken }),
+      client,
       pollIntervalMs: 50,
       retentionMs: SDK_RETENTION_MS,
       cleanupIntervalMs: CLEANUP_INTERVAL_MS,
@@ -135,6 +137,8 @@ describe('Bounded stores under constant ingest', () => {
     const ingest = (async () => {
       while (Date.now() - startedAt < RUN_MS) {
         await enqueue();
+        const direct = ++sequence;
+        await client.sendMessage('shop', { eventType: 'order.shipped', payload: { order: direct } }, { idempotencyKey: `direct-${direct}` });
         await sleep(40);
       }
     })();
