@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// `node scripts/bench/readme-table.js [bench-results.json]`: the README's benchmark table from the
+// figures `npm run bench` wrote.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const file = path.resolve(process.argv[2] ?? 'bench-results.json');
+const { measuredAt, cores, node, figures: f } = JSON.parse(fs.readFileSync(file, 'utf8'));
+const n = (value) => (value === null || value === undefined ? 'n/a' : Number(value).toLocaleString('en-US'));
+const rows = [
+  ['single create, 1 endpoint, no Idempotency-Key (32 clients)', `${n(f.singleCreateWithoutKey.eventsPerSecond)} events/s, p50 ${n(f.singleCreateWithoutKey.p50Ms)} ms, p99 ${n(f.singleCreateWithoutKey.p99Ms)} ms`],
+  ['single create, 1 endpoint, with an Idempotency-Key (32 clients)', `${n(f.singleCreateWithKey.eventsPerSecond)} events/s, p50 ${n(f.singleCreateWithKey.p50Ms)} ms, p99 ${n(f.singleCreateWithKey.p99Ms)} ms`],
+  [`batch create (${f.batchCreate.batchSize} per request)`, `${n(f.batchCreate.eventsPerSecond)} events/s accepted and enqueued`],
+  ['deliveries end to end, 1 endpoint per event', `${n(f.deliveriesOneEndpoint.deliveriesPerSecond)} /s`],
+  [`deliveries end to end, ${f.deliveriesFanOut.endpointsPerEvent} endpoints per event`, `${n(f.deliveriesFanOut.deliveriesPerSecond)} /s`],
+  [`paced ${n(f.paced.eventsPerSecond)} events/s, 1 endpoint: sent → receiver`, `p50 ${n(f.paced.sentToReceiverP50Ms)} ms, p99 ${n(f.paced.sentToReceiverP99Ms)} ms`],
+  ['Redis flushed mid-run: until every due delivery is delivered', `${n(f.redisFlush.secondsUntilAllDelivered)} s (${n(f.redisFlush.outstandingAtFlush)} outstanding at the flush)`],
+  ['baseline: signed POSTs straight to the receiver, no queue, no database', `${n(f.baseline.signedPostsPerSecond)} /s`],
+  [`Idem ÷ baseline (deliveries, ${f.deliveriesFanOut.endpointsPerEvent} endpoints per event)`, `${f.baseline.ratioFanOutDeliveries}`],
+];
+console.log(`Measured ${measuredAt.slice(0, 10)} on ${cores} cores, Node ${node}.\n`);
+console.log('| figure | measured |\n| --- | --- |');
+for (const [figure, value] of rows) console.log(`| ${figure} | ${value} |`);
