@@ -16,12 +16,21 @@ export enum IdemErrorCode {
   MissingPayload = 'missing_payload',
 }
 
+/** One field that broke a rule: `loc` is where within the request's body (e.g. `['payload', 'amount']`). */
+export interface FieldProblem {
+  loc: string[];
+  msg: string;
+  type: string;
+}
+
 export class IdemError extends Error {
   constructor(
     readonly code: IdemErrorCode,
     readonly detail: string,
     /** For `RateLimited`: whole seconds until a retry can succeed, sent as `Retry-After`. */
     readonly retryAfterSeconds?: number,
+    /** For `Validation`: each field that broke a rule, when the rule can name it. */
+    readonly problems?: readonly FieldProblem[],
   ) {
     super(detail);
     this.name = 'IdemError';
@@ -35,8 +44,8 @@ export class IdemError extends Error {
     return new IdemError(IdemErrorCode.Conflict, detail);
   }
 
-  static validation(detail: string): IdemError {
-    return new IdemError(IdemErrorCode.Validation, detail);
+  static validation(detail: string, problems?: readonly FieldProblem[]): IdemError {
+    return new IdemError(IdemErrorCode.Validation, detail, undefined, problems);
   }
 
   static forbidden(detail: string): IdemError {

@@ -17,3 +17,4 @@ export * from './payload-retention';
 export * from './with-timeout';
 export * from './sha256';
 export * from './idempotency-key';
+export * from './payload-schema';

@@ -6,6 +6,7 @@ import { Counter } from 'prom-client';
 @Injectable()
 export class IntakeMetrics {
   private readonly acceptedMessages: Counter<'replayed'>;
+  private readonly violations: Counter<'enforcement'>;
 
   constructor(registry: MetricsRegistry) {
     this.acceptedMessages = new Counter({
@@ -17,6 +18,19 @@ export class IntakeMetrics {
     // Both series exist from the start, so rate() and absent() work before the first message.
     this.acceptedMessages.inc({ replayed: 'false' }, 0);
     this.acceptedMessages.inc({ replayed: 'true' }, 0);
+    this.violations = new Counter({
+      name: 'idem_payload_schema_violations_total',
+      help: "Payloads that did not match their event type's schema: observed (accepted, recorded on the message) or enforced (refused with 422)",
+      labelNames: ['enforcement'],
+      registers: [registry],
+    });
+    this.violations.inc({ enforcement: 'observe' }, 0);
+    this.violations.inc({ enforcement: 'enforce' }, 0);
+  }
+
+  schemaViolations(observed: number, refused: number): void {
+    if (observed > 0) this.violations.inc({ enforcement: 'observe' }, observed);
+    if (refused > 0) this.violations.inc({ enforcement: 'enforce' }, refused);
   }
 
   messagesAccepted(written: number, replayed: number): void {

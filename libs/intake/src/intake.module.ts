@@ -2,11 +2,12 @@ import { PrometheusModule } from '@app/metrics';
 import { Module } from '@nestjs/common';
 import { IntakeMetrics } from './intake-metrics';
 import { MessageIntake } from './message-intake';
+import { PayloadContracts } from './payload-contracts';
 
 /** The one way messages enter Idem. Needs the persistence and queue modules (both global). */
 @Module({
   imports: [PrometheusModule],
-  providers: [MessageIntake, IntakeMetrics],
+  providers: [MessageIntake, IntakeMetrics, PayloadContracts],
   exports: [MessageIntake],
 })
 export class IntakeModule {}

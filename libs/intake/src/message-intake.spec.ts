@@ -4,14 +4,15 @@ import { DeliveryQueue } from '@app/queue';
 import { IntakeMetrics } from './intake-metrics';
 import { IntakeRequest } from './intake-request';
 import { MessageIntake } from './message-intake';
+import { PayloadContracts } from './payload-contracts';
 
 /** Postgres as intake sees it, in memory; an insert of a message of type `poison` fails the statement. */
-class FakeIntakeRepository implements Pick<IntakeRepository, 'findApplications' | 'claimEventIds' | 'findMessages' | 'insertMessages'> {
+class FakeIntakeRepository implements Pick<IntakeRepository, 'findRouting' | 'claimEventIds' | 'findMessages' | 'insertMessages'> {
   readonly inserts: string[][] = [];
   readonly stored: MessageEntity[] = [];
 
-  async findApplications(): Promise<IntakeApplication[]> {
-    return [{ id: 'app_1', uid: 'shop', enabledEndpoints: [{ id: 'ep_1', filterTypes: null, channels: null }] }];
+  async findRouting(): Promise<{ applications: IntakeApplication[]; contracts: never[] }> {
+    return { applications: [{ id: 'app_1', uid: 'shop', enabledEndpoints: [{ id: 'ep_1', filterTypes: null, channels: null }] }], contracts: [] };
   }
 
   async claimEventIds(): Promise<never[]> {
@@ -48,8 +49,9 @@ describe(MessageIntake.name, () => {
         return true;
       },
     } as unknown as DeliveryQueue;
-    const metrics = { messagesAccepted: () => undefined } as unknown as IntakeMetrics;
-    sut = new MessageIntake(repository as unknown as IntakeRepository, records, apart, queue, metrics, { idempotencyRetentionMs: 60_000 } as IdemConfig);
+    const metrics = { messagesAccepted: () => undefined, schemaViolations: () => undefined } as unknown as IntakeMetrics;
+    const contracts = new PayloadContracts(repository as unknown as IntakeRepository);
+    sut = new MessageIntake(repository as unknown as IntakeRepository, contracts, records, apart, queue, metrics, { idempotencyRetentionMs: 60_000 } as IdemConfig);
   });
 
   const requestFor = (eventType: string): IntakeRequest => ({

@@ -1,5 +1,5 @@
 import { IdemConfig } from '@app/config';
-import { canonicalJson, IdemError, idempotencyKeyInFlight, idempotencyVerdict, MicroBatcher, newId, sha256Hex, subscriptionMatches } from '@app/core';
+import { canonicalJson, IdemError, idempotencyKeyInFlight, idempotencyVerdict, MicroBatcher, newId, SchemaEnforcement, SchemaViolation, sha256Hex, subscriptionMatches } from '@app/core';
 import {
   EventIdClaim,
   IdempotencyRecordFields,
@@ -14,12 +14,15 @@ import { DeliveryQueue } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
 import { IntakeMetrics } from './intake-metrics';
 import { IntakeMessage, IntakeOutcome, IntakeRequest, IntakeResult } from './intake-request';
+import { PayloadContract, PayloadContracts } from './payload-contracts';
 
 /** What a batch wrote: each request's outcome, and what to do once it is durable. */
 interface Written {
   outcomes: IntakeOutcome[];
   deliveryIds: string[];
   accepted: { written: number; replayed: number };
+  /** Payloads that broke their event type's schema, by how it is applied. */
+  violations: { observed: number; refused: number };
 }
 
 /** A message of the batch on its way to being written, or to being answered with the one its eventId names. */
@@ -52,6 +55,7 @@ export class MessageIntake {
 
   constructor(
     private readonly intake: IntakeRepository,
+    private readonly payloadContracts: PayloadContracts,
     private readonly idempotencyRecords: IdempotencyRecordRepository,
     private readonly unitOfWork: UnitOfWork,
     private readonly deliveryQueue: DeliveryQueue,
@@ -105,13 +109,24 @@ export class MessageIntake {
     const keptSince = new Date(Date.now() - this.config.idempotencyRetentionMs);
     await this.replayIdempotentRequests(requests, outcomes, keptSince);
 
-    const applications = await this.findApplications(requests, outcomes);
+    const { applications, contracts } = await this.findRouting(requests, outcomes);
     const results: IntakeResult[][] = requests.map((request) => new Array(request.messages.length));
     const candidates: Candidate[] = [];
+    const violations = { observed: 0, refused: 0 };
     requests.forEach((request, index) => {
       const application = applications.get(index);
       if (!application) return;
-      request.messages.forEach((message, position) => candidates.push(candidateOf(application, index, position, message)));
+      request.messages.forEach((message, position) => {
+        const contract = contracts.get(message.eventType);
+        const broken = contract?.check(message.payload) ?? [];
+        if (broken.length > 0 && contract!.schemaEnforcement === SchemaEnforcement.Enforce) {
+          violations.refused++;
+          results[index][position] = { kind: 'refused', error: schemaRefusal(message.eventType, broken) };
+          return;
+        }
+        if (broken.length > 0) violations.observed++;
+        candidates.push(candidateOf(application, index, position, message, broken.length > 0 ? broken : null));
+      });
     });
 
     const { toWrite, repeats } = await this.settleEventIds(candidates, results, keptSince);
@@ -140,7 +155,7 @@ export class MessageIntake {
       if (outcome.kind === 'replayed') accepted.replayed += request.messages.length;
       if (outcome.kind === 'written') accepted.replayed += outcome.results.filter((result) => result.kind === 'accepted' && result.replayed).length;
     });
-    return { outcomes: outcomes as IntakeOutcome[], deliveryIds: deliveries.map((delivery) => delivery.id), accepted };
+    return { outcomes: outcomes as IntakeOutcome[], deliveryIds: deliveries.map((delivery) => delivery.id), accepted, violations };
   }
 
   /**
@@ -178,14 +193,22 @@ export class MessageIntake {
     });
   }
 
-  /** The application of each request still open, in one query for the batch; an unknown or forbidden one refuses its request. */
-  private async findApplications(requests: readonly IntakeRequest[], outcomes: (IntakeOutcome | undefined)[]): Promise<Map<number, IntakeApplication>> {
+  /**
+   * The application of each request still open and the payload contracts of their event types, in one
+   * query for the batch; an unknown or forbidden application refuses its request.
+   */
+  private async findRouting(
+    requests: readonly IntakeRequest[],
+    outcomes: (IntakeOutcome | undefined)[],
+  ): Promise<{ applications: Map<number, IntakeApplication>; contracts: Map<string, PayloadContract> }> {
     const open = requests.map((_, index) => index).filter((index) => !outcomes[index]);
     const found = new Map<number, IntakeApplication>();
-    if (open.length === 0) return found;
-    const applications = await this.intake.findApplications([...new Set(open.map((index) => requests[index].application))]);
-    const byId = new Map(applications.map((application) => [application.id, application]));
-    const byUid = new Map(applications.filter((application) => application.uid !== null).map((application) => [application.uid!, application]));
+    if (open.length === 0) return { applications: found, contracts: new Map() };
+    const names = [...new Set(open.map((index) => requests[index].application))];
+    const eventTypes = [...new Set(open.flatMap((index) => requests[index].messages.map((message) => message.eventType)))];
+    const routing = await this.intake.findRouting(names, eventTypes);
+    const byId = new Map(routing.applications.map((application) => [application.id, application]));
+    const byUid = new Map(routing.applications.filter((application) => application.uid !== null).map((application) => [application.uid!, application]));
     for (const index of open) {
       const { application: name, onlyApplicationId } = requests[index];
       // A path may name an application by id or by uid; an id wins over another application's equal uid.
@@ -196,7 +219,7 @@ export class MessageIntake {
         found.set(index, application);
       }
     }
-    return found;
+    return { applications: found, contracts: await this.payloadContracts.of(routing.contracts) };
   }
 
   /**
@@ -252,15 +275,16 @@ export class MessageIntake {
   }
 
   /** Redis only accelerates: if it does not take the jobs, the messages are committed and the sweeper enqueues them. */
-  private async afterCommit({ deliveryIds, accepted }: Written): Promise<void> {
+  private async afterCommit({ deliveryIds, accepted, violations }: Written): Promise<void> {
     this.metrics.messagesAccepted(accepted.written, accepted.replayed);
+    this.metrics.schemaViolations(violations.observed, violations.refused);
     if (deliveryIds.length === 0) return;
     const enqueued = await this.deliveryQueue.offer((queue) => queue.enqueue(deliveryIds.map((deliveryId) => ({ deliveryId, attemptNumber: 1 }))));
     if (!enqueued) this.logger.warn(`${deliveryIds.length} deliveries not enqueued; the sweeper will enqueue them`);
   }
 }
 
-function candidateOf(application: IntakeApplication, request: number, position: number, input: IntakeMessage): Candidate {
+function candidateOf(application: IntakeApplication, request: number, position: number, input: IntakeMessage, schemaViolations: SchemaViolation[] | null): Candidate {
   const channels = input.channels && input.channels.length > 0 ? input.channels : null;
   const routing = { eventType: input.eventType, channels };
   return {
@@ -274,11 +298,28 @@ function candidateOf(application: IntakeApplication, request: number, position: 
       payload: JSON.stringify(input.payload),
       channels,
       payloadRetentionHours: input.payloadRetentionHours,
+      schemaViolations,
     },
     // What makes a repeated eventId the same event: key order in the payload and channel order do not count.
     contentHash: sha256Hex(canonicalJson({ eventType: input.eventType, payload: input.payload, channels: channels ? [...channels].sort() : null })),
     endpointIds: application.enabledEndpoints.filter((endpoint) => subscriptionMatches(endpoint, routing)).map((endpoint) => endpoint.id),
   };
+}
+
+/** A 422 naming, for each broken rule, where in the payload it broke (as a location under `payload`). */
+function schemaRefusal(eventType: string, violations: readonly SchemaViolation[]): IdemError {
+  return IdemError.validation(
+    `The payload does not match the schema of event type "${eventType}"`,
+    violations.map((violation) => ({
+      loc: ['payload', ...pointerSegments(violation.pointer)],
+      msg: `${violation.message} (${violation.rule} at ${violation.pointer})`,
+      type: `value_error.jsonschema.${violation.rule}`,
+    })),
+  );
+}
+
+function pointerSegments(pointer: string): string[] {
+  return pointer === '/' ? [] : pointer.slice(1).split('/').map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function claimKey(appId: string, eventId: string): string {

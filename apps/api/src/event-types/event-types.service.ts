@@ -1,4 +1,4 @@
-import { IdemError } from '@app/core';
+import { compilePayloadSchema, IdemError, newestSchema, SchemaEnforcement } from '@app/core';
 import { EventTypeFields, EventTypeRepository, UnitOfWork } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
 import { EVENT_TYPE_NAME_PATTERN } from '../http/field-rules';
@@ -22,7 +22,7 @@ export class EventTypesService {
   /** Creates the event type, or brings back an archived one of the same name; a live one is a 409. */
   async create(input: EventTypeIn): Promise<EventTypeOut> {
     return this.unitOfWork.run(async () => {
-      const eventType = await this.eventTypes.createOrUnarchive(input.name, { ...fieldsOf(input), archived: false });
+      const eventType = await this.eventTypes.createOrUnarchive(input.name, { ...checked(fieldsOf(input)), archived: false });
       if (!eventType) throw IdemError.conflict(`Event type "${input.name}" already exists`);
       return toEventTypeOut(eventType);
     });
@@ -46,7 +46,7 @@ export class EventTypesService {
       throw new RequestValidationError([{ loc: ['path', 'event_type_name'], msg: 'name may only contain letters, digits, _ . - (1 to 256)', type: 'value_error' }]);
     }
     return this.unitOfWork.run(async () => {
-      const { eventType, created } = await this.eventTypes.upsert(name, fieldsOf(input));
+      const { eventType, created } = await this.eventTypes.upsert(name, checked(fieldsOf(input)));
       return { eventType: toEventTypeOut(eventType), created };
     });
   }
@@ -62,6 +62,8 @@ export class EventTypesService {
       if (input.featureFlag !== undefined) changes.featureFlag = input.featureFlag;
       if (input.groupName !== undefined) changes.groupName = input.groupName;
       if (input.schemas !== undefined) changes.schemas = input.schemas;
+      if (input.schemaEnforcement !== undefined) changes.schemaEnforcement = input.schemaEnforcement;
+      checked({ schemas: changes.schemas === undefined ? eventType.schemas : changes.schemas, schemaEnforcement: changes.schemaEnforcement ?? eventType.schemaEnforcement });
       return toEventTypeOut(await this.eventTypes.update(name, changes));
     });
   }
@@ -85,5 +87,22 @@ function fieldsOf(input: EventTypeUpdate): EventTypeFields {
     featureFlag: input.featureFlag ?? null,
     groupName: input.groupName ?? null,
     schemas: input.schemas ?? null,
+    schemaEnforcement: input.schemaEnforcement ?? SchemaEnforcement.Off,
   };
+}
+
+/**
+ * Schemas that are applied must be there and compile: a broken schema would refuse every message,
+ * or let every one through. Schemas that are not applied are documentation, taken as Svix takes them.
+ */
+function checked<T extends Pick<EventTypeFields, 'schemas' | 'schemaEnforcement'>>(fields: T): T {
+  if (fields.schemaEnforcement === SchemaEnforcement.Off) return fields;
+  const newest = newestSchema(fields.schemas);
+  if (!newest) throw new RequestValidationError([{ loc: ['body', 'schemas'], msg: `schemaEnforcement "${fields.schemaEnforcement}" needs a schema`, type: 'value_error' }]);
+  try {
+    compilePayloadSchema(newest.schema);
+  } catch (error) {
+    throw new RequestValidationError([{ loc: ['body', 'schemas', newest.version], msg: `not a valid JSON Schema: ${(error as Error).message}`, type: 'value_error' }]);
+  }
+  return fields;
 }

@@ -52,7 +52,8 @@ export function svixErrorOf(exception: RequestValidationError | IdemError): { st
   }
   const status = STATUS_OF_CODE[exception.code];
   if (status === HttpStatus.UNPROCESSABLE_ENTITY && exception.code === IdemErrorCode.Validation) {
-    return { status, body: { detail: [{ loc: ['body'], msg: exception.detail, type: 'value_error' }] }, headers: {} };
+    const detail = exception.problems?.map((problem) => ({ ...problem, loc: ['body', ...problem.loc] })) ?? [{ loc: ['body'], msg: exception.detail, type: 'value_error' }];
+    return { status, body: { detail }, headers: {} };
   }
   const headers: Record<string, string> = exception.retryAfterSeconds === undefined ? {} : { 'retry-after': String(exception.retryAfterSeconds) };
   return { status, body: { code: exception.code, detail: exception.detail }, headers };

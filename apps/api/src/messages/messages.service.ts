@@ -65,11 +65,11 @@ export class MessagesService {
    */
   async createBatch(principal: Principal, appIdOrUid: string, input: MessageBatchIn, query: MessageContentQuery, idempotency?: IdempotentRequest): Promise<Answer<MessageBatchOut>> {
     const withContent = query.with_content ?? true;
-    const items = await Promise.all(input.messages.map((item, index) => this.validateBatchItem(item, index)));
+    const items = await Promise.all(input.messages.map((item) => this.validateBatchItem(item)));
     const valid = items.filter((item): item is MessageIn => item instanceof MessageIn);
     const bodyOf = (results: readonly IntakeResult[]): MessageBatchOut => {
       let next = 0;
-      return { data: items.map((item) => (item instanceof MessageIn ? batchItemOf(results[next++], withContent) : { status: HttpStatus.UNPROCESSABLE_ENTITY, error: svixErrorOf(item).body })) };
+      return { data: items.map((item, index) => (item instanceof MessageIn ? batchItemOf(results[next++], withContent, index) : batchItemError(item, index))) };
     };
     const outcome = await this.intake.accept({
       ...requestOf(principal, appIdOrUid, valid.map(intakeMessageOf)),
@@ -78,12 +78,12 @@ export class MessagesService {
     return answerOf(outcome, bodyOf);
   }
 
-  private async validateBatchItem(item: unknown, index: number): Promise<MessageIn | RequestValidationError> {
+  private async validateBatchItem(item: unknown): Promise<MessageIn | RequestValidationError> {
     try {
       return (await this.itemValidation.transform(item, { type: 'body', metatype: MessageIn })) as MessageIn;
     } catch (error) {
       if (!(error instanceof RequestValidationError)) throw error;
-      return new RequestValidationError(error.problems.map((problem) => ({ ...problem, loc: ['body', 'messages', String(index), ...problem.loc.slice(1)] })));
+      return error;
     }
   }
 
@@ -147,10 +147,14 @@ function answerOf<T>(outcome: IntakeOutcome, bodyOf: (results: IntakeResult[]) =
   return { body: bodyOf(outcome.results), replayed: false };
 }
 
-function batchItemOf(result: IntakeResult, withContent: boolean): MessageBatchItemOut {
-  if (result.kind === 'refused') {
-    const { status, body } = svixErrorOf(result.error);
-    return { status, error: body };
-  }
+function batchItemOf(result: IntakeResult, withContent: boolean, index: number): MessageBatchItemOut {
+  if (result.kind === 'refused') return batchItemError(result.error, index);
   return { status: HttpStatus.ACCEPTED, message: toMessageOut(result.message, withContent) };
+}
+
+/** The error a single create would answer, its fields located under the item: `['body', 'messages', index, ...]`. */
+function batchItemError(error: IdemError | RequestValidationError, index: number): MessageBatchItemOut {
+  const { status, body } = svixErrorOf(error);
+  if (!Array.isArray(body.detail)) return { status, error: body };
+  return { status, error: { detail: body.detail.map((problem) => ({ ...problem, loc: ['body', 'messages', String(index), ...problem.loc.slice(1)] })) } };
 }

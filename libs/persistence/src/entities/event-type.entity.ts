@@ -1,3 +1,4 @@
+import { SchemaEnforcement } from '@app/core';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { CONSTRAINT } from '../constraint-names';
 
@@ -11,6 +12,10 @@ export class EventTypeEntity {
 
   @Column({ type: 'jsonb', nullable: true })
   schemas: Record<string, unknown> | null;
+
+  /** Whether `schemas` is applied to messages of this type (Idem extension). */
+  @Column({ name: 'schema_enforcement', type: 'varchar', length: 16, default: SchemaEnforcement.Off })
+  schemaEnforcement: SchemaEnforcement;
 
   @Column({ type: 'boolean', default: false })
   archived: boolean;

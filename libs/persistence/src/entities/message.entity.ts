@@ -1,3 +1,4 @@
+import type { SchemaViolation } from '@app/core';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { ApplicationEntity } from './application.entity';
 
@@ -40,6 +41,10 @@ export class MessageEntity {
 
   @Column({ type: 'text', array: true, nullable: true })
   channels: string[] | null;
+
+  /** How the payload broke its event type's schema, when that schema is observed rather than enforced; null otherwise. */
+  @Column({ name: 'schema_violations', type: 'jsonb', nullable: true })
+  schemaViolations: SchemaViolation[] | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

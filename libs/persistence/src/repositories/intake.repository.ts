@@ -1,4 +1,4 @@
-import { DeliveryStatus, Subscription } from '@app/core';
+import { DeliveryStatus, SchemaEnforcement, SchemaViolation, Subscription } from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -13,8 +13,15 @@ export interface IntakeApplication {
   enabledEndpoints: (Subscription & { id: string })[];
 }
 
+/** An event type whose schema applies to its messages; `version` changes whenever the event type does. */
+export interface EventTypeContract {
+  name: string;
+  schemaEnforcement: SchemaEnforcement;
+  version: string;
+}
+
 /** A message as it is accepted, before Postgres stamps its times. */
-export interface NewMessage extends Pick<MessageEntity, 'id' | 'appId' | 'eventType' | 'eventId' | 'channels'> {
+export interface NewMessage extends Pick<MessageEntity, 'id' | 'appId' | 'eventType' | 'eventId' | 'channels' | 'schemaViolations'> {
   payload: string;
   /** How long after acceptance the payload is expunged. */
   payloadRetentionHours: number;
@@ -53,19 +60,33 @@ export class IntakeRepository {
     return this.txHost.tx.query(sql, parameters);
   }
 
-  /** The applications named by id or uid, with their enabled endpoints; a name may match by id and another row by uid, so both come back. */
-  async findApplications(idsOrUids: readonly string[]): Promise<IntakeApplication[]> {
-    const rows = await this.query<{ id: string; uid: string | null; endpoints: { id: string; filterTypes: string[] | null; channels: string[] | null }[] }>(
-      `SELECT a.id, a.uid,
-              COALESCE(json_agg(json_build_object('id', e.id, 'filterTypes', e.filter_types, 'channels', e.channels) ORDER BY e.id)
-                         FILTER (WHERE e.id IS NOT NULL), '[]') AS endpoints
-         FROM applications a
-         LEFT JOIN endpoints e ON e.app_id = a.id AND NOT e.disabled
-        WHERE a.id = ANY($1::varchar[]) OR a.uid = ANY($1::varchar[])
-        GROUP BY a.id`,
-      [idsOrUids],
+  /**
+   * What routing a batch needs, in one round trip: the applications named by id or uid, with their
+   * enabled endpoints (a name may match one application by id and another by uid: both come back), and
+   * the contracts of those of `eventTypes` whose schema is applied.
+   */
+  async findRouting(idsOrUids: readonly string[], eventTypes: readonly string[]): Promise<{ applications: IntakeApplication[]; contracts: EventTypeContract[] }> {
+    const [row] = await this.query<{ applications: IntakeApplication[]; contracts: EventTypeContract[] }>(
+      `SELECT
+         (SELECT COALESCE(json_agg(json_build_object('id', a.id, 'uid', a.uid, 'enabledEndpoints', a.endpoints)), '[]')
+            FROM (SELECT a.id, a.uid,
+                         COALESCE(json_agg(json_build_object('id', e.id, 'filterTypes', e.filter_types, 'channels', e.channels) ORDER BY e.id)
+                                    FILTER (WHERE e.id IS NOT NULL), '[]') AS endpoints
+                    FROM applications a
+                    LEFT JOIN endpoints e ON e.app_id = a.id AND NOT e.disabled
+                   WHERE a.id = ANY($1::varchar[]) OR a.uid = ANY($1::varchar[])
+                   GROUP BY a.id) a) AS applications,
+         (SELECT COALESCE(json_agg(json_build_object('name', t.name, 'schemaEnforcement', t.schema_enforcement, 'version', t.updated_at::text)), '[]')
+            FROM event_types t
+           WHERE t.name = ANY($2::varchar[]) AND t.schema_enforcement <> '${SchemaEnforcement.Off}') AS contracts`,
+      [idsOrUids, eventTypes],
     );
-    return rows.map((row) => ({ id: row.id, uid: row.uid, enabledEndpoints: row.endpoints }));
+    return row;
+  }
+
+  /** The event types' schemas, with the version (see `EventTypeContract`) they belong to. */
+  findSchemas(eventTypes: readonly string[]): Promise<{ name: string; schemas: Record<string, unknown> | null; version: string }[]> {
+    return this.query(`SELECT name, schemas, updated_at::text AS version FROM event_types WHERE name = ANY($1::varchar[])`, [eventTypes]);
   }
 
   /**
@@ -107,12 +128,12 @@ export class IntakeRepository {
     if (messages.length === 0) return [];
     const rows = await this.query<{ id: string; created_at: Date; payload_expires_at: Date }>(
       `WITH message AS (
-         INSERT INTO messages (id, app_id, event_type, event_id, payload, channels, payload_expires_at)
+         INSERT INTO messages (id, app_id, event_type, event_id, payload, channels, payload_expires_at, schema_violations)
          SELECT m.id, m.app_id, m.event_type, m.event_id, m.payload,
                 CASE WHEN m.channels IS NULL THEN NULL ELSE ARRAY(SELECT json_array_elements_text(m.channels::json)) END,
-                now() + m.retention_hours * interval '1 hour'
-           FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::text[], $6::text[], $7::int[])
-                AS m(id, app_id, event_type, event_id, payload, channels, retention_hours)
+                now() + m.retention_hours * interval '1 hour', m.schema_violations::jsonb
+           FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::text[], $6::text[], $7::int[], $11::text[])
+                AS m(id, app_id, event_type, event_id, payload, channels, retention_hours, schema_violations)
          RETURNING id, app_id, created_at, payload_expires_at
        ), delivery AS (
          INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, scheduled_attempts, next_attempt_at, enqueued_at)
@@ -132,12 +153,13 @@ export class IntakeRepository {
         deliveries.map((d) => d.id),
         deliveries.map((d) => d.messageId),
         deliveries.map((d) => d.endpointId),
+        messages.map((m) => (m.schemaViolations ? JSON.stringify(m.schemaViolations) : null)),
       ],
     );
     const stamped = new Map(rows.map((row) => [row.id, row]));
-    return messages.map(({ id, appId, eventType, eventId, payload, channels }) => {
+    return messages.map(({ id, appId, eventType, eventId, payload, channels, schemaViolations }) => {
       const row = stamped.get(id)!;
-      return Object.assign(new MessageEntity(), { id, appId, eventType, eventId, payload, channels, createdAt: row.created_at, payloadExpiresAt: row.payload_expires_at });
+      return Object.assign(new MessageEntity(), { id, appId, eventType, eventId, payload, channels, schemaViolations, createdAt: row.created_at, payloadExpiresAt: row.payload_expires_at });
     });
   }
 }

@@ -1,5 +1,6 @@
+import { SchemaEnforcement } from '@app/core';
 import { PartialType } from '@nestjs/swagger';
-import { IsBoolean, IsObject, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsBoolean, IsEnum, IsObject, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { EVENT_TYPE_NAME_PATTERN } from '../../http/field-rules';
 
 /** Svix's `EventTypeUpdate`: the body of update (PUT), and with `name` of create. */
@@ -26,9 +27,18 @@ export class EventTypeUpdate {
   @Length(1, 256)
   groupName?: string | null;
 
+  /** JSON Schemas of the payload by version (`{"1": {...}}`), as in Svix; messages are checked against the newest when `schemaEnforcement` says so. */
   @IsOptional()
   @IsObject()
   schemas?: Record<string, unknown> | null;
+
+  /**
+   * Idem extension: `off` (default, as Svix: schemas are documentation), `observe` (a payload that does
+   * not validate is accepted and the message records why), or `enforce` (it is refused with 422).
+   */
+  @IsOptional()
+  @IsEnum(SchemaEnforcement, { message: 'schemaEnforcement must be one of off, observe, enforce' })
+  schemaEnforcement?: SchemaEnforcement;
 }
 
 /** Svix's `EventTypeIn`. */

@@ -1,3 +1,4 @@
+import { SchemaEnforcement } from '@app/core';
 import { EventTypeEntity } from '@app/persistence';
 
 /** Svix's `EventTypeOut`. */
@@ -9,6 +10,8 @@ export class EventTypeOut {
   featureFlag: string | null;
   groupName: string | null;
   schemas: Record<string, unknown> | null;
+  /** Idem extension: whether `schemas` is applied to messages of this type. */
+  schemaEnforcement: SchemaEnforcement;
   createdAt: string;
   updatedAt: string;
 }
@@ -22,6 +25,7 @@ export function toEventTypeOut(eventType: EventTypeEntity): EventTypeOut {
     featureFlag: eventType.featureFlag,
     groupName: eventType.groupName,
     schemas: eventType.schemas,
+    schemaEnforcement: eventType.schemaEnforcement,
     createdAt: eventType.createdAt.toISOString(),
     updatedAt: eventType.updatedAt.toISOString(),
   };

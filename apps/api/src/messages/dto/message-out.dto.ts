@@ -1,4 +1,4 @@
-import { EXPIRED_PAYLOAD } from '@app/core';
+import { EXPIRED_PAYLOAD, SchemaViolation } from '@app/core';
 import { MessageEntity } from '@app/persistence';
 
 /** Svix's `MessageOut`. */
@@ -15,6 +15,8 @@ export class MessageOut {
   /** Idem keeps no tags: always null. */
   tags: string[] | null;
   timestamp: string;
+  /** Idem extension, only when its event type's schema is observed and the payload broke it: where and how. */
+  schemaViolations?: SchemaViolation[];
 }
 
 export function toMessageOut(message: MessageEntity, withContent = true): MessageOut {
@@ -26,5 +28,6 @@ export function toMessageOut(message: MessageEntity, withContent = true): Messag
     channels: message.channels,
     tags: null,
     timestamp: message.createdAt.toISOString(),
+    ...(message.schemaViolations ? { schemaViolations: message.schemaViolations } : {}),
   };
 }
