@@ -1,15 +1,9 @@
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { TargetPolicy } from '@app/core';
+import { systemTargetResolver, TargetPolicy, TargetResolver } from '@app/core';
 import { Agent, buildConnector } from 'undici';
 
-export interface ResolvedAddress {
-  address: string;
-  family: number;
-}
-
-/** Looks a hostname up; the guard connects only to addresses this returned and the policy allowed. */
-export type TargetResolver = (hostname: string) => Promise<ResolvedAddress[]>;
+/** The guard connects only to addresses its resolver returned and the policy allowed. */
+export type { ResolvedAddress, TargetResolver } from '@app/core';
 
 /** Opens a socket the way undici's own connector does; the guard calls it with `hostname` set to a checked IP address. */
 export type TargetConnector = buildConnector.connector;
@@ -56,7 +50,7 @@ export function createGuardedDispatcher(options: GuardedDispatcherOptions): Agen
 }
 
 /** The connector inside `createGuardedDispatcher`, for building other undici dispatchers around it. */
-export function guardedConnector({ policy, resolve = lookupAll, connect = {} }: GuardedDispatcherOptions): TargetConnector {
+export function guardedConnector({ policy, resolve = systemTargetResolver, connect = {} }: GuardedDispatcherOptions): TargetConnector {
   if (typeof connect !== 'function' && ('socketPath' in connect || 'path' in connect)) {
     throw new Error('a guarded connector cannot connect through a socket path; it would skip the address check');
   }
@@ -89,15 +83,7 @@ async function checkedAddresses(policy: TargetPolicy, resolve: TargetResolver, t
   const hostname = target.hostname;
   const addresses = isIP(hostname) ? [hostname] : (await resolve(hostname)).map((resolved) => resolved.address);
   if (addresses.length === 0) throw new Error(`${hostname} resolved to no address`);
-  for (const address of addresses) {
-    const verdict = policy.checkAddress(address);
-    if (!verdict.allowed) {
-      throw new TargetRefusedError(address === hostname ? verdict.reason : `${hostname} resolves to ${verdict.reason}`);
-    }
-  }
+  const verdict = policy.checkResolved(hostname, addresses);
+  if (!verdict.allowed) throw new TargetRefusedError(verdict.reason);
   return addresses;
-}
-
-function lookupAll(hostname: string): Promise<ResolvedAddress[]> {
-  return lookup(hostname, { all: true });
 }
