@@ -55,4 +55,15 @@ describe('Stopping a worker with SIGTERM', () => {
     await seeder.waitForStatus(afterSignal.map((d) => d.deliveryId), 'succeeded');
     expect([...receiver.countsByMessageId().values()].every((count) => count === 1)).toBe(true);
   });
+
+  it('closes once when SIGINT and SIGTERM both come, as on Ctrl-C under npm start, and logs no error', async () => {
+    const worker = await startWorker();
+
+    worker.kill('SIGINT');
+    worker.kill('SIGTERM');
+    const { code, signal } = await worker.exited;
+
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(worker.log).not.toMatch(/"level":50|Called end on pool/);
+  });
 });
