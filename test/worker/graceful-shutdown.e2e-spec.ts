@@ -13,7 +13,8 @@ describe('Stopping a worker with SIGTERM', () => {
   const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
-    environment = await createTestEnvironment({ IDEM_SWEEP_INTERVAL: '200ms', IDEM_REQUEUE_AFTER: '1s' });
+    // The workers run as child processes whose output is kept, not printed: log what a stop should not log.
+    environment = await createTestEnvironment({ IDEM_SWEEP_INTERVAL: '200ms', IDEM_REQUEUE_AFTER: '1s', IDEM_LOG_LEVEL: 'warn' });
     seeder = await Seeder.open(environment);
     receiver = await FakeReceiver.start();
   });
