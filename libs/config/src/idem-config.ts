@@ -1,4 +1,4 @@
-import { parseCidrList, parseDuration, parseDurationList, SECRET_KEY_FORMAT, SecretKey, TargetPolicyOptions, TargetVerdict } from '@app/core';
+import { parseCidrList, parseDuration, parseDurationList, SECRET_KEY_FORMAT, SecretKey, TargetPolicyOptions, AddressCategory } from '@app/core';
 
 /** Everything Idem reads from its environment, parsed and validated once at start-up. */
 export class IdemConfig {
@@ -66,12 +66,13 @@ export class IdemConfig {
 }
 
 /**
- * The setting that would let a refused address through, to follow the refusal's reason: the one who
- * meets a refusal is often the operator, and should not have to search for the variable.
+ * The setting that would let a refused address of `category` through, to follow the refusal's reason
+ * (the API's 422, an attempt's error): the one who meets a refusal is often the operator, and should
+ * not have to search for the variable.
  */
-export function targetRefusalHint(verdict: TargetVerdict): string {
-  if (verdict.allowed || verdict.category === undefined || verdict.category === 'not-an-address') return '';
-  if (verdict.category === 'cloud-metadata') return ' (only an IDEM_TARGET_ALLOWLIST entry naming this one address, e.g. 169.254.169.254/32, allows it)';
+export function targetRefusalHint(category: AddressCategory | undefined): string {
+  if (category === undefined || category === 'not-an-address') return '';
+  if (category === 'cloud-metadata') return ' (only an IDEM_TARGET_ALLOWLIST entry naming this one address, e.g. 169.254.169.254/32, allows it)';
   return ' (IDEM_ALLOW_PRIVATE_TARGETS=true, or an IDEM_TARGET_ALLOWLIST entry covering it, allows it)';
 }
 

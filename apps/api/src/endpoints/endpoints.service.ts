@@ -126,7 +126,7 @@ export class EndpointsService {
   private async checkTarget(url: string): Promise<void> {
     const verdict = await this.targetPolicy.checkSavedUrl(url, this.resolveTarget);
     if (!verdict.allowed) {
-      throw new RequestValidationError([{ loc: ['body', 'url'], msg: verdict.reason + targetRefusalHint(verdict), type: 'value_error.url.target' }]);
+      throw new RequestValidationError([{ loc: ['body', 'url'], msg: verdict.reason + targetRefusalHint(verdict.category), type: 'value_error.url.target' }]);
     }
   }
 

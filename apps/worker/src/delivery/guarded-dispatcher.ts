@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { systemTargetResolver, TargetPolicy, TargetResolver } from '@app/core';
+import { AddressCategory, systemTargetResolver, TargetPolicy, TargetResolver } from '@app/core';
 import { Agent, buildConnector } from 'undici';
 
 /** The guard connects only to addresses its resolver returned and the policy allowed. */
@@ -28,7 +28,11 @@ export interface GuardedDispatcherOptions {
 export class TargetRefusedError extends Error {
   readonly code = 'IDEM_TARGET_REFUSED';
 
-  constructor(readonly reason: string) {
+  /** `category` is the refused address's, when an address was refused rather than the URL's form. */
+  constructor(
+    readonly reason: string,
+    readonly category?: AddressCategory,
+  ) {
     super(`refused: ${reason}`);
     this.name = 'TargetRefusedError';
   }
@@ -78,12 +82,12 @@ async function checkedAddresses(policy: TargetPolicy, resolve: TargetResolver, t
   // The URL was checked when the endpoint was saved; checking it again covers policies tightened since (httpsOnly).
   const host = target.host ?? (isIP(target.hostname) === 6 ? `[${target.hostname}]` : target.hostname);
   const urlVerdict = policy.checkUrl(`${target.protocol}//${host}/`);
-  if (!urlVerdict.allowed) throw new TargetRefusedError(urlVerdict.reason);
+  if (!urlVerdict.allowed) throw new TargetRefusedError(urlVerdict.reason, urlVerdict.category);
 
   const hostname = target.hostname;
   const addresses = isIP(hostname) ? [hostname] : (await resolve(hostname)).map((resolved) => resolved.address);
   if (addresses.length === 0) throw new Error(`${hostname} resolved to no address`);
   const verdict = policy.checkResolved(hostname, addresses);
-  if (!verdict.allowed) throw new TargetRefusedError(verdict.reason);
+  if (!verdict.allowed) throw new TargetRefusedError(verdict.reason, verdict.category);
   return addresses;
 }
