@@ -1,7 +1,7 @@
 import { startApi } from './support/api-server';
 import { createTestEnvironment, TestEnvironment } from './support/test-environment';
 
-describe('GET /api/v1/health', () => {
+describe('The API without a token: health, and the way in from a browser', () => {
   let environment: TestEnvironment;
   let api: Awaited<ReturnType<typeof startApi>>;
 
@@ -15,10 +15,24 @@ describe('GET /api/v1/health', () => {
     await environment?.dispose();
   });
 
-  it('answers 204 without a token, with and without a trailing slash', async () => {
+  it('answers GET /api/v1/health with 204, with and without a trailing slash', async () => {
     for (const path of ['/api/v1/health', '/api/v1/health/']) {
       const response = await fetch(api.url + path);
       expect(response.status).toBe(204);
     }
+  });
+
+  it('sends / to the console', async () => {
+    const response = await fetch(api.url + '/', { redirect: 'manual' });
+
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('/console/');
+  });
+
+  it('answers the icon browsers ask for with nothing, not a 404', async () => {
+    const response = await fetch(api.url + '/favicon.ico');
+
+    expect(response.status).toBe(204);
+    expect(response.headers.get('cache-control')).toMatch(/max-age=/);
   });
 });

@@ -74,6 +74,15 @@ describe('Event types API (svix client)', () => {
     expect(withArchived.data.map((eventType) => eventType.name)).toContain('list.c');
   });
 
+  it('lists by name, as Svix does, not in the order they were created; order=descending reverses', async () => {
+    for (const name of ['sorted.c', 'sorted.a', 'sorted.b']) await suite.svix.eventType.create({ name, description: name });
+    const sortedNames = (data: { name: string }[]) => data.map((eventType) => eventType.name).filter((name) => name.startsWith('sorted.'));
+
+    expect(sortedNames((await suite.svix.eventType.list({ limit: 250 })).data)).toEqual(['sorted.a', 'sorted.b', 'sorted.c']);
+    const descending = await suite.request('GET', '/api/v1/event-type?limit=250&order=descending');
+    expect(sortedNames(descending.body.data)).toEqual(['sorted.c', 'sorted.b', 'sorted.a']);
+  });
+
   it('answers an unknown event type with 404', async () => {
     expect(await svixError(suite.svix.eventType.get('no.such.type'))).toEqual({ code: 404, body: { code: 'not_found', detail: expect.any(String) } });
   });

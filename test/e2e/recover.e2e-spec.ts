@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { ApiSuite, startApiSuite } from '../api/support/api-suite';
 import { FakeReceiver } from '../support/fake-receiver';
+import { until } from '../support/until';
 
 /** Recovering an endpoint resends what failed, follows it as a background task, and is safe to ask twice. */
 describe('Endpoint recovery', () => {
@@ -49,13 +50,40 @@ describe('Endpoint recovery', () => {
     }
     expect(task.status).toBe('finished');
     expect(task.data).toMatchObject({ total: 5, done: 5 });
-    expect((await suite.svix.backgroundTask.get(second.id)).data).toMatchObject({ total: 0 });
+    expect(task.data).toMatchObject({ requestedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    // A task that found nothing to resend still says when it was asked, and is finished at once.
+    expect((await suite.svix.backgroundTask.get(second.id)).data).toMatchObject({ total: 0, requestedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
 
     const resent = receiver.received.slice(requestsBefore).map((webhook) => String(webhook.headers['webhook-id']));
     expect(resent.sort()).toEqual([...failed].sort());
     const { rows } = await suite.db.query<{ message_id: string; status: string }>('SELECT message_id, status FROM deliveries ORDER BY message_id');
     expect(rows.find((row) => row.message_id === before.id)?.status).toBe('failed');
     expect(rows.filter((row) => failed.includes(row.message_id)).every((row) => row.status === 'succeeded')).toBe(true);
+  });
+
+  it('resends what was canceled while the endpoint was disabled and what waits for a retry', async () => {
+    receiver.behaviour = () => ({ status: 500 });
+    const app = await suite.svix.application.create({ name: 'recover-all-failed' });
+    const endpoint = await suite.svix.endpoint.create(app.id, { url: receiver.url });
+    const since = new Date();
+    const retrying = (await suite.svix.message.create(app.id, { eventType: 'a', payload: { n: 'retrying' } })).id;
+    const canceled = (await suite.svix.message.create(app.id, { eventType: 'a', payload: { n: 'canceled' } })).id;
+    await until(async () => (await suite.deliveryOf(retrying))?.status === 'failed' && (await suite.deliveryOf(canceled))?.status === 'failed', 'the deliveries to fail');
+    // As if the retry schedule were long (an attempt failed, the next is an hour away), and as if the
+    // endpoint had been disabled when the other's retry came due.
+    await suite.db.query(`UPDATE deliveries SET status = 'pending', next_attempt_at = now() + interval '1 hour' WHERE message_id = $1`, [retrying]);
+    await suite.db.query(`UPDATE deliveries SET status = 'canceled' WHERE message_id = $1`, [canceled]);
+    receiver.behaviour = () => ({ status: 200 });
+    const requestsBefore = receiver.received.length;
+
+    const recovery = await suite.svix.endpoint.recover(app.id, endpoint.id, { since });
+    await until(async () => (await suite.svix.backgroundTask.get(recovery.id)).status === 'finished', 'the recovery to finish');
+
+    expect((await suite.svix.backgroundTask.get(recovery.id)).data).toMatchObject({ total: 2, done: 2 });
+    const resent = receiver.received.slice(requestsBefore).map((webhook) => String(webhook.headers['webhook-id']));
+    expect(resent.sort()).toEqual([retrying, canceled].sort());
+    expect((await suite.deliveryOf(retrying)).status).toBe('succeeded');
+    expect((await suite.deliveryOf(canceled)).status).toBe('succeeded');
   });
 
   it('refuses an until before since', async () => {
@@ -65,7 +93,7 @@ describe('Endpoint recovery', () => {
       body: { since: '2026-01-02T00:00:00Z', until: '2026-01-01T00:00:00Z' },
     });
     expect(response.status).toBe(422);
-    // The two tasks of the test before; none was added.
-    expect(await suite.count('background_tasks')).toBe(2);
+    // The three tasks of the tests before; none was added.
+    expect(await suite.count('background_tasks')).toBe(3);
   });
 });

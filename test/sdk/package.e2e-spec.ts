@@ -16,6 +16,14 @@ function readmeReceiverExample(): string {
   return example[1];
 }
 
+/** The README's install commands: `npm pack`, then `npm install` of the tarball it writes. */
+function readmeInstallCommands(): string {
+  const readme = readFileSync(join(sdkFolder, 'README.md'), 'utf8');
+  const example = /<!-- example: install -->\s*```sh\n([\s\S]*?)```/.exec(readme);
+  if (example === null) throw new Error('README.md has no "<!-- example: install -->" sh block');
+  return example[1];
+}
+
 function run(command: string, args: string[], cwd: string): string {
   return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
@@ -41,6 +49,16 @@ describe('@idem/sdk package', () => {
 
   afterAll(() => {
     if (workspace !== undefined) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it("is installed as the README says: the package is not published, so from the tarball npm pack writes", () => {
+    const { version } = JSON.parse(readFileSync(join(sdkFolder, 'package.json'), 'utf8')) as { version: string };
+    const commands = readmeInstallCommands();
+
+    expect(readdirSync(workspace)).toContain(`idem-sdk-${version}.tgz`);
+    expect(commands).toMatch(/\bnpm pack\b/);
+    expect(commands).toContain(`npm install ./idem/libs/sdk/idem-sdk-${version}.tgz`);
+    expect(commands).not.toMatch(/npm install @idem\/sdk/);
   });
 
   it('installs with no dependencies of its own and only compiled JavaScript and declarations', () => {

@@ -155,11 +155,14 @@ const CASES: BadCase[] = [
   // Endpoint URLs the TargetPolicy refuses (this suite runs with IDEM_ALLOW_PRIVATE_TARGETS=false)
   ...(
     [
-      ['loopback', 'http://127.0.0.1:8080/hook', /loopback/],
+      ['loopback', 'http://127.0.0.1:8080/hook', /loopback address 127\.0\.0\.1 \(IDEM_ALLOW_PRIVATE_TARGETS=true, or an IDEM_TARGET_ALLOWLIST entry/],
       ['cloud metadata', 'http://169.254.169.254/latest/meta-data/', /cloud metadata/],
       ['IPv6 loopback', 'http://[::1]/hook', /loopback/],
-      ['loopback as a decimal number', 'http://2130706433/hook', /./],
-      ['loopback in hex', 'http://0x7f.0.0.1/hook', /./],
+      ['loopback as a decimal number', 'http://2130706433/hook', /^loopback address 127\.0\.0\.1 .*IDEM_ALLOW_PRIVATE_TARGETS/],
+      ['loopback in hex', 'http://0x7f.0.0.1/hook', /^loopback address 127\.0\.0\.1/],
+      ['loopback in short hex', 'http://0x7f.1/hook', /^loopback address 127\.0\.0\.1/],
+      ['cloud metadata with a trailing dot', 'http://169.254.169.254./', /^cloud metadata address 169\.254\.169\.254 .*IDEM_TARGET_ALLOWLIST/],
+      ['a name for loopback', 'http://localhost:9/', /^localhost resolves to loopback address/],
       ['IPv4-mapped loopback', 'http://[::ffff:127.0.0.1]/hook', /loopback/],
       ['private network', 'http://10.1.2.3/hook', /private/],
       ['home network', 'https://192.168.0.1/hook', /private/],
@@ -325,6 +328,9 @@ describe('Bad input: hostile and malformed requests', () => {
       for (const problem of response.body.detail) expect(problem).toEqual({ loc: expect.any(Array), msg: expect.any(String), type: expect.any(String) });
       if (testCase.loc) {
         expect(response.body.detail).toContainEqual({ loc: testCase.loc, msg: testCase.msg ? expect.stringMatching(testCase.msg) : expect.any(String), type: expect.any(String) });
+        // One problem per field: a broken field is reported by its first broken rule only.
+        const locs = (response.body.detail as { loc: string[] }[]).map((problem) => problem.loc.join('.'));
+        expect(new Set(locs).size).toBe(locs.length);
       }
     } else {
       expect(response.body).toEqual({ code: testCase.code ?? expect.any(String), detail: expect.any(String) });

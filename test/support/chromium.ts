@@ -1,10 +1,35 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 
-/** Debian's `chromium` package; Playwright's own browser downloads are not used. */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** Debian's `chromium` package (elsewhere, TEST_CHROMIUM_PATH); Playwright's own browser downloads are not used. */
+export const CHROMIUM_PATH = process.env.TEST_CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export const chromiumAvailable = existsSync(CHROMIUM_PATH);
+/**
+ * Set by `.ci/run`, which installs Chromium first: there a missing browser is a broken CI machine, and
+ * the console suite must fail rather than be skipped.
+ */
+const REQUIRED = process.env.TEST_REQUIRE_CHROMIUM === 'true';
+
+/** Why the console cannot be tested here, or undefined when it can. */
+export const chromiumMissing: string | undefined = existsSync(CHROMIUM_PATH)
+  ? undefined
+  : `${CHROMIUM_PATH} is missing (apt-get install -y chromium; .ci/run installs it)`;
+
+if (chromiumMissing !== undefined && REQUIRED) {
+  throw new Error(`TEST_REQUIRE_CHROMIUM=true, but ${chromiumMissing}`);
+}
+
+export const chromiumAvailable = chromiumMissing === undefined;
+
+/**
+ * `describe` for suites that drive Chromium. Without it the suite is skipped, and says why: in its
+ * name, which jest's summary shows, and in a warning.
+ */
+export function describeInChromium(name: string, suite: () => void): void {
+  if (chromiumMissing === undefined) return describe(name, suite);
+  console.warn(`Skipping "${name}": ${chromiumMissing}.`);
+  describe.skip(`${name} (skipped: ${chromiumMissing})`, suite);
+}
 
 /**
  * Headless Chromium for end-to-end tests of the console. The flags keep it from talking to

@@ -37,7 +37,10 @@ export async function createTestEnvironment(overrides: Record<string, string> = 
     IDEM_ADMIN_TOKEN: adminToken,
     IDEM_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     IDEM_ALLOW_PRIVATE_TARGETS: 'true',
-    IDEM_LOG_LEVEL: 'warn',
+    // Many suites provoke errors on purpose (Redis flushed or down, receivers that misbehave), and the
+    // apps they run in this process would print each: a passing run prints none. TEST_LOG_LEVEL=warn
+    // (or debug) shows them when a suite needs looking into; suites that read the logs set their own level.
+    IDEM_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'fatal',
     HOST: '127.0.0.1',
     PORT: '0',
     // Suites run in parallel, each with its workers: every worker's health and metrics server takes a free port.

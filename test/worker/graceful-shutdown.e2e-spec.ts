@@ -13,7 +13,8 @@ describe('Stopping a worker with SIGTERM', () => {
   const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
-    environment = await createTestEnvironment({ IDEM_SWEEP_INTERVAL: '200ms', IDEM_REQUEUE_AFTER: '1s' });
+    // The workers run as child processes whose output is kept, not printed: log what a stop should not log.
+    environment = await createTestEnvironment({ IDEM_SWEEP_INTERVAL: '200ms', IDEM_REQUEUE_AFTER: '1s', IDEM_LOG_LEVEL: 'warn' });
     seeder = await Seeder.open(environment);
     receiver = await FakeReceiver.start();
   });
@@ -54,5 +55,16 @@ describe('Stopping a worker with SIGTERM', () => {
     await startWorker();
     await seeder.waitForStatus(afterSignal.map((d) => d.deliveryId), 'succeeded');
     expect([...receiver.countsByMessageId().values()].every((count) => count === 1)).toBe(true);
+  });
+
+  it('closes once when SIGINT and SIGTERM both come, as on Ctrl-C under npm start, and logs no error', async () => {
+    const worker = await startWorker();
+
+    worker.kill('SIGINT');
+    worker.kill('SIGTERM');
+    const { code, signal } = await worker.exited;
+
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(worker.log).not.toMatch(/"level":50|Called end on pool/);
   });
 });

@@ -1,4 +1,4 @@
-import { IdemConfig } from '@app/config';
+import { IdemConfig, StartupQuietLogger } from '@app/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -13,7 +13,7 @@ export async function createApiApp(): Promise<NestExpressApplication> {
   // Nest's own body parsers (JSON up to 100 KB, and URL-encoded forms) are replaced by the one
   // `applyRequestLimits` installs.
   const app = await NestFactory.create<NestExpressApplication>(ApiModule, { bufferLogs: true, bodyParser: false });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new StartupQuietLogger(app.get(Logger)));
   app.enableShutdownHooks();
   // First, so that requests the limits refuse are timed and counted too.
   app.use(observeHttpRequests(app.get(ApiMetrics)));

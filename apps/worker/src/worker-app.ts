@@ -1,4 +1,4 @@
-import { IdemConfig } from '@app/config';
+import { IdemConfig, StartupQuietLogger } from '@app/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
@@ -11,7 +11,7 @@ import { WorkerModule } from './worker.module';
  */
 export async function createWorkerApp(): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(WorkerModule, { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new StartupQuietLogger(app.get(Logger)));
   const config = app.get(IdemConfig);
   try {
     await app.listen(config.workerPort, config.host);

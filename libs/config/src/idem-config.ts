@@ -1,4 +1,4 @@
-import { parseCidrList, parseDuration, parseDurationList, SECRET_KEY_FORMAT, SecretKey, TargetPolicyOptions } from '@app/core';
+import { parseCidrList, parseDuration, parseDurationList, SECRET_KEY_FORMAT, SecretKey, TargetPolicyOptions, AddressCategory } from '@app/core';
 
 /** Everything Idem reads from its environment, parsed and validated once at start-up. */
 export class IdemConfig {
@@ -63,6 +63,17 @@ export class IdemConfig {
   get targetPolicyOptions(): TargetPolicyOptions {
     return { allowPrivateTargets: this.allowPrivateTargets, allowlist: this.targetAllowlist, httpsOnly: this.httpsOnly };
   }
+}
+
+/**
+ * The setting that would let a refused address of `category` through, to follow the refusal's reason
+ * (the API's 422, an attempt's error): the one who meets a refusal is often the operator, and should
+ * not have to search for the variable.
+ */
+export function targetRefusalHint(category: AddressCategory | undefined): string {
+  if (category === undefined || category === 'not-an-address') return '';
+  if (category === 'cloud-metadata') return ' (only an IDEM_TARGET_ALLOWLIST entry naming this one address, e.g. 169.254.169.254/32, allows it)';
+  return ' (IDEM_ALLOW_PRIVATE_TARGETS=true, or an IDEM_TARGET_ALLOWLIST entry covering it, allows it)';
 }
 
 export const DEFAULT_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,14h,20h,24h';

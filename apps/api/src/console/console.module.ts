@@ -3,9 +3,7 @@ import { ServeStaticModule } from '@nestjs/serve-static';
 import type { Response } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-
-/** Where the console is mounted; every call it makes goes to `/api/v1` with the signed-in token. */
-export const CONSOLE_PATH = '/console';
+import { CONSOLE_PATH, ConsoleEntryController } from './console-entry.controller';
 
 /**
  * The console's HTML, CSS and ES modules. `nest build` copies `apps/api/console` next to the
@@ -43,7 +41,7 @@ function setConsoleHeaders(response: Response): void {
 }
 
 /**
- * Serves the web console at `/console`. The files are served by Express's static middleware,
+ * Serves the web console at `/console`, and sends `/` there. The files are served by Express's static middleware,
  * outside Nest's router, so the global token guard never sees them: the pages load without a
  * token and every API call they make carries `Authorization: Bearer`.
  */
@@ -62,5 +60,6 @@ function setConsoleHeaders(response: Response): void {
       ],
     }),
   ],
+  controllers: [ConsoleEntryController],
 })
 export class ConsoleModule {}

@@ -1,9 +1,9 @@
 import { IdemConfig } from '@app/config';
-import { TargetPolicy } from '@app/core';
+import { systemTargetResolver, TargetPolicy } from '@app/core';
 import { Module } from '@nestjs/common';
 import { ApplicationsModule } from '../applications/applications.module';
 import { EndpointsController } from './endpoints.controller';
-import { EndpointsService } from './endpoints.service';
+import { EndpointsService, TARGET_RESOLVER } from './endpoints.service';
 
 @Module({
   imports: [ApplicationsModule],
@@ -11,6 +11,7 @@ import { EndpointsService } from './endpoints.service';
   providers: [
     EndpointsService,
     { provide: TargetPolicy, inject: [IdemConfig], useFactory: (config: IdemConfig) => new TargetPolicy(config.targetPolicyOptions) },
+    { provide: TARGET_RESOLVER, useValue: systemTargetResolver },
   ],
 })
 export class EndpointsModule {}

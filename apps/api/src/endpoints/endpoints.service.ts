@@ -1,7 +1,7 @@
-import { IdemConfig } from '@app/config';
-import { generateSigningSecret, IdemError, isId, newId, TargetPolicy } from '@app/core';
+import { IdemConfig, targetRefusalHint } from '@app/config';
+import { generateSigningSecret, IdemError, isId, newId, TargetPolicy, TargetResolver } from '@app/core';
 import { EndpointEntity, EndpointFields, EndpointRepository, endpointUidTaken, UnitOfWork } from '@app/persistence';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ApplicationsService } from '../applications/applications.service';
 import { Principal } from '../auth/principal';
 import { throttleRateOf } from '../http/field-rules';
@@ -14,6 +14,9 @@ import { EndpointSecretOut, EndpointSecretRotateIn } from './dto/endpoint-secret
 
 const ENDPOINT_CURSOR = idCursor('endpoint');
 
+/** Injection token of the `TargetResolver` an endpoint's hostname is looked up with when it is saved. */
+export const TARGET_RESOLVER = Symbol('TargetResolver');
+
 @Injectable()
 export class EndpointsService {
   constructor(
@@ -22,11 +25,12 @@ export class EndpointsService {
     private readonly unitOfWork: UnitOfWork,
     private readonly config: IdemConfig,
     private readonly targetPolicy: TargetPolicy,
+    @Inject(TARGET_RESOLVER) private readonly resolveTarget: TargetResolver,
   ) {}
 
   /** Creates the endpoint with its first signing secret (the given one, or a new one). */
   async create(principal: Principal, appIdOrUid: string, input: EndpointIn): Promise<EndpointOut> {
-    this.checkTarget(input.url);
+    await this.checkTarget(input.url);
     return this.unitOfWork.run(async () => {
       const application = await this.applications.resolve(principal, appIdOrUid);
       return toEndpointOut(await this.insert(application.id, fieldsOf(input, null), input.secret ?? null));
@@ -54,7 +58,7 @@ export class EndpointsService {
     endpointIdOrUid: string,
     input: EndpointUpdate,
   ): Promise<{ endpoint: EndpointOut; created: boolean }> {
-    this.checkTarget(input.url);
+    await this.checkTarget(input.url);
     return this.unitOfWork.run(async () => {
       const application = await this.applications.resolve(principal, appIdOrUid);
       const existing = await this.endpoints.findByIdOrUid(application.id, endpointIdOrUid);
@@ -65,7 +69,7 @@ export class EndpointsService {
   }
 
   async patch(principal: Principal, appIdOrUid: string, endpointIdOrUid: string, input: EndpointPatch): Promise<EndpointOut> {
-    if (input.url !== undefined) this.checkTarget(input.url);
+    if (input.url !== undefined) await this.checkTarget(input.url);
     return this.unitOfWork.run(async () => {
       const endpoint = await this.resolve(principal, appIdOrUid, endpointIdOrUid);
       const changes: Partial<EndpointFields> = {};
@@ -115,12 +119,15 @@ export class EndpointsService {
 
   /**
    * Refuses a URL the worker would refuse to call (`IDEM_ALLOW_PRIVATE_TARGETS`,
-   * `IDEM_TARGET_ALLOWLIST`, `IDEM_HTTPS_ONLY`), saying why. Only an IP address written in the URL is
-   * judged here; what a hostname resolves to is judged by the worker at every connection.
+   * `IDEM_TARGET_ALLOWLIST`, `IDEM_HTTPS_ONLY`), saying why and which setting would allow it: an IP
+   * address written in the URL, and what its hostname resolves to now. The worker judges the
+   * addresses again at every connection, since a name can change what it resolves to.
    */
-  private checkTarget(url: string): void {
-    const verdict = this.targetPolicy.checkUrl(url);
-    if (!verdict.allowed) throw new RequestValidationError([{ loc: ['body', 'url'], msg: verdict.reason, type: 'value_error.url.target' }]);
+  private async checkTarget(url: string): Promise<void> {
+    const verdict = await this.targetPolicy.checkSavedUrl(url, this.resolveTarget);
+    if (!verdict.allowed) {
+      throw new RequestValidationError([{ loc: ['body', 'url'], msg: verdict.reason + targetRefusalHint(verdict.category), type: 'value_error.url.target' }]);
+    }
   }
 
   private async resolve(principal: Principal, appIdOrUid: string, endpointIdOrUid: string): Promise<EndpointEntity> {

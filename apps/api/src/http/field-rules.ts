@@ -74,6 +74,28 @@ export function IsStringMap(options?: ValidationOptions): PropertyDecorator {
     });
 }
 
+/**
+ * An http or https URL as WHATWG parses it, which is how undici will parse it when it connects. So
+ * `http://2130706433/` passes here, as the 127.0.0.1 it means, and the target policy refuses it for
+ * what it is; a validator with its own idea of a host name would call it malformed instead.
+ */
+export function IsHttpUrl(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isHttpUrl',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: '$property must be an http or https URL', ...options },
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string' || !URL.canParse(value)) return false;
+          const { protocol } = new URL(value);
+          return protocol === 'http:' || protocol === 'https:';
+        },
+      },
+    });
+}
+
 /** An endpoint signing secret: `whsec_` and base64 of 24 to 64 bytes. */
 export function IsSigningSecret(options?: ValidationOptions): PropertyDecorator {
   return (target, propertyName) =>

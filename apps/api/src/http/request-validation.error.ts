@@ -16,9 +16,10 @@ export class RequestValidationError extends Error {
     const problems: ValidationProblem[] = [];
     const walk = (error: ValidationError, path: string[]) => {
       const here = [...path, error.property];
-      for (const message of Object.values(error.constraints ?? {})) {
-        problems.push({ loc: here, msg: message, type: 'value_error' });
-      }
+      // The pipe stops at a field's first broken rule (`stopAtFirstError`): a missing field is reported
+      // once, as missing, not also as too short and malformed.
+      const [message] = Object.values(error.constraints ?? {});
+      if (message !== undefined) problems.push({ loc: here, msg: message, type: 'value_error' });
       for (const child of error.children ?? []) walk(child, here);
     };
     for (const error of errors) walk(error, [location]);

@@ -24,6 +24,7 @@ export class SvixValidationPipe extends ValidationPipe {
       whitelist: true,
       transform: true,
       forbidUnknownValues: true,
+      stopAtFirstError: true,
       validationError: { target: false, value: false },
       exceptionFactory: (errors) => new ClassValidatorFailure(errors),
     });

@@ -8,7 +8,8 @@ import { BackgroundTaskOut, toBackgroundTaskOut } from '../background-tasks/dto/
 import { RecoverIn } from './dto/recover-in.dto';
 
 /**
- * Recovering an endpoint: every failed delivery of messages accepted in the window is marked for a
+ * Recovering an endpoint: every delivery of messages accepted in the window that failed to arrive
+ * (retries exhausted, canceled while the endpoint was disabled, or waiting for a retry) is marked for a
  * manual resend and a background task follows them until each has been attempted again. Built on the
  * resend marks, so it survives a lost queue and a second call does not resend what the first one did.
  */
@@ -41,13 +42,13 @@ export class RecoveryService {
           endpointId: endpoint.id,
           since: input.since.toISOString(),
           until: until?.toISOString() ?? null,
-          requestedAt: requestedAt?.toISOString() ?? null,
+          requestedAt: requestedAt.toISOString(),
           total: deliveryIds.length,
           done: 0,
         },
       });
       this.unitOfWork.afterCommit(async () => {
-        const jobs = deliveryIds.map((deliveryId) => ({ deliveryId, requestedAt: requestedAt!.getTime() }));
+        const jobs = deliveryIds.map((deliveryId) => ({ deliveryId, requestedAt: requestedAt.getTime() }));
         if (jobs.length > 0 && !(await this.queue.offer((queue) => queue.enqueueResends(jobs)))) {
           this.logger.warn(`Recovery ${task.id}: resends not enqueued; the sweeper will enqueue them`);
         }

@@ -1,15 +1,9 @@
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { TargetPolicy } from '@app/core';
+import { AddressCategory, systemTargetResolver, TargetPolicy, TargetResolver } from '@app/core';
 import { Agent, buildConnector } from 'undici';
 
-export interface ResolvedAddress {
-  address: string;
-  family: number;
-}
-
-/** Looks a hostname up; the guard connects only to addresses this returned and the policy allowed. */
-export type TargetResolver = (hostname: string) => Promise<ResolvedAddress[]>;
+/** The guard connects only to addresses its resolver returned and the policy allowed. */
+export type { ResolvedAddress, TargetResolver } from '@app/core';
 
 /** Opens a socket the way undici's own connector does; the guard calls it with `hostname` set to a checked IP address. */
 export type TargetConnector = buildConnector.connector;
@@ -34,7 +28,11 @@ export interface GuardedDispatcherOptions {
 export class TargetRefusedError extends Error {
   readonly code = 'IDEM_TARGET_REFUSED';
 
-  constructor(readonly reason: string) {
+  /** `category` is the refused address's, when an address was refused rather than the URL's form. */
+  constructor(
+    readonly reason: string,
+    readonly category?: AddressCategory,
+  ) {
     super(`refused: ${reason}`);
     this.name = 'TargetRefusedError';
   }
@@ -56,7 +54,7 @@ export function createGuardedDispatcher(options: GuardedDispatcherOptions): Agen
 }
 
 /** The connector inside `createGuardedDispatcher`, for building other undici dispatchers around it. */
-export function guardedConnector({ policy, resolve = lookupAll, connect = {} }: GuardedDispatcherOptions): TargetConnector {
+export function guardedConnector({ policy, resolve = systemTargetResolver, connect = {} }: GuardedDispatcherOptions): TargetConnector {
   if (typeof connect !== 'function' && ('socketPath' in connect || 'path' in connect)) {
     throw new Error('a guarded connector cannot connect through a socket path; it would skip the address check');
   }
@@ -84,20 +82,12 @@ async function checkedAddresses(policy: TargetPolicy, resolve: TargetResolver, t
   // The URL was checked when the endpoint was saved; checking it again covers policies tightened since (httpsOnly).
   const host = target.host ?? (isIP(target.hostname) === 6 ? `[${target.hostname}]` : target.hostname);
   const urlVerdict = policy.checkUrl(`${target.protocol}//${host}/`);
-  if (!urlVerdict.allowed) throw new TargetRefusedError(urlVerdict.reason);
+  if (!urlVerdict.allowed) throw new TargetRefusedError(urlVerdict.reason, urlVerdict.category);
 
   const hostname = target.hostname;
   const addresses = isIP(hostname) ? [hostname] : (await resolve(hostname)).map((resolved) => resolved.address);
   if (addresses.length === 0) throw new Error(`${hostname} resolved to no address`);
-  for (const address of addresses) {
-    const verdict = policy.checkAddress(address);
-    if (!verdict.allowed) {
-      throw new TargetRefusedError(address === hostname ? verdict.reason : `${hostname} resolves to ${verdict.reason}`);
-    }
-  }
+  const verdict = policy.checkResolved(hostname, addresses);
+  if (!verdict.allowed) throw new TargetRefusedError(verdict.reason, verdict.category);
   return addresses;
-}
-
-function lookupAll(hostname: string): Promise<ResolvedAddress[]> {
-  return lookup(hostname, { all: true });
 }

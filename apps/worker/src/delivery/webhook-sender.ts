@@ -1,4 +1,4 @@
-import { IdemConfig } from '@app/config';
+import { IdemConfig, targetRefusalHint } from '@app/config';
 import { parseRetryAfter, TargetPolicy } from '@app/core';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Dispatcher, request } from 'undici';
@@ -78,7 +78,9 @@ export class UndiciWebhookSender extends WebhookSender implements OnApplicationS
         error: null,
       };
     } catch (error) {
-      if (error instanceof TargetRefusedError) return { statusCode: 0, body: '', durationMs: elapsed(), error: error.message, refused: true };
+      if (error instanceof TargetRefusedError) {
+        return { statusCode: 0, body: '', durationMs: elapsed(), error: error.message + targetRefusalHint(error.category), refused: true };
+      }
       const message = signal.aborted ? `timed out after ${this.timeoutMs} ms` : describe(error);
       return { statusCode: 0, body: '', durationMs: elapsed(), error: message };
     }

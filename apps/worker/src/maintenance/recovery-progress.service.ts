@@ -31,7 +31,8 @@ export class RecoveryProgress implements OnApplicationBootstrap, OnModuleDestroy
   async update(): Promise<void> {
     for (const task of await this.tasks.findRunning(BackgroundTaskType.EndpointRecover, 100)) {
       const { endpointId, requestedAt, total } = task.data as { endpointId: string; requestedAt: string | null; total: number };
-      const pending = requestedAt === null ? 0 : await this.deliveries.countPendingResends(endpointId, new Date(requestedAt));
+      // Tasks written before requestedAt was always set have null when nothing was marked.
+      const pending = total === 0 || requestedAt === null ? 0 : await this.deliveries.countPendingResends(endpointId, new Date(requestedAt));
       if (pending === 0) await this.tasks.end(task.id, BackgroundTaskStatus.Finished, { done: total });
       else await this.tasks.updateProgress(task.id, { done: total - pending });
     }

@@ -1,4 +1,5 @@
 import { TargetPolicy, TargetPolicyOptions } from './target-policy';
+import { ResolvedAddress, TargetResolver } from './target-resolver';
 
 function policy(options: Partial<TargetPolicyOptions> = {}): TargetPolicy {
   return new TargetPolicy({ allowPrivateTargets: false, allowlist: [], httpsOnly: false, ...options });
@@ -46,7 +47,7 @@ describe(TargetPolicy.name, () => {
       ['http://0/', 'unspecified address 0.0.0.0'],
       ['http://255.255.255.255/', 'broadcast address 255.255.255.255'],
     ])('refuses %s as a %s', (url, reason) => {
-      expect(policy().checkUrl(url)).toEqual({ allowed: false, reason });
+      expect(policy().checkUrl(url)).toMatchObject({ allowed: false, reason });
     });
 
     it.each([
@@ -60,7 +61,7 @@ describe(TargetPolicy.name, () => {
       ['', 'not a valid URL'],
       [`https://hooks.example.com/${'a'.repeat(2048)}`, 'URL is longer than 2048 characters'],
     ])('refuses %s', (url, reason) => {
-      expect(policy().checkUrl(url)).toEqual({ allowed: false, reason });
+      expect(policy().checkUrl(url)).toMatchObject({ allowed: false, reason });
     });
 
     it('accepts a URL of exactly the maximum length', () => {
@@ -73,7 +74,7 @@ describe(TargetPolicy.name, () => {
     it('refuses plain http when https is required', () => {
       const sut = policy({ httpsOnly: true });
 
-      expect(sut.checkUrl('http://hooks.example.com/')).toEqual({ allowed: false, reason: 'URL scheme must be https, not http' });
+      expect(sut.checkUrl('http://hooks.example.com/')).toMatchObject({ allowed: false, reason: 'URL scheme must be https, not http' });
       expect(sut.checkUrl('https://hooks.example.com/')).toEqual({ allowed: true });
     });
 
@@ -82,7 +83,7 @@ describe(TargetPolicy.name, () => {
 
       expect(sut.checkUrl('http://2130706433:8080/')).toEqual({ allowed: true });
       expect(sut.checkUrl('http://[::ffff:127.0.0.1]:8080/')).toEqual({ allowed: true });
-      expect(sut.checkUrl('http://127.0.0.2/')).toEqual({ allowed: false, reason: 'loopback address 127.0.0.2' });
+      expect(sut.checkUrl('http://127.0.0.2/')).toMatchObject({ allowed: false, reason: 'loopback address 127.0.0.2' });
     });
   });
 
@@ -92,8 +93,8 @@ describe(TargetPolicy.name, () => {
 
       expect(sut.checkAddress('93.184.215.14')).toEqual({ allowed: true });
       expect(sut.checkAddress('2606:4700:4700::1111')).toEqual({ allowed: true });
-      expect(sut.checkAddress('192.168.0.10')).toEqual({ allowed: false, reason: 'private address 192.168.0.10' });
-      expect(sut.checkAddress('fd00::1')).toEqual({ allowed: false, reason: 'unique-local address fd00::1' });
+      expect(sut.checkAddress('192.168.0.10')).toMatchObject({ allowed: false, reason: 'private address 192.168.0.10' });
+      expect(sut.checkAddress('fd00::1')).toMatchObject({ allowed: false, reason: 'unique-local address fd00::1' });
     });
 
     it('lets addresses inside the allow-list through, and only those', () => {
@@ -101,8 +102,8 @@ describe(TargetPolicy.name, () => {
 
       expect(sut.checkAddress('10.1.2.200')).toEqual({ allowed: true });
       expect(sut.checkAddress('fd00:1:2::3')).toEqual({ allowed: true });
-      expect(sut.checkAddress('10.1.3.1')).toEqual({ allowed: false, reason: 'private address 10.1.3.1' });
-      expect(sut.checkAddress('fd00:2::1')).toEqual({ allowed: false, reason: 'unique-local address fd00:2::1' });
+      expect(sut.checkAddress('10.1.3.1')).toMatchObject({ allowed: false, reason: 'private address 10.1.3.1' });
+      expect(sut.checkAddress('fd00:2::1')).toMatchObject({ allowed: false, reason: 'unique-local address fd00:2::1' });
     });
 
     it('matches IPv4-mapped addresses against IPv4 entries and the other way round', () => {
@@ -116,16 +117,16 @@ describe(TargetPolicy.name, () => {
       for (const address of ['127.0.0.1', '10.0.0.1', '::1', 'fe80::1', '100.64.0.1', '0.0.0.0']) {
         expect(sut.checkAddress(address)).toEqual({ allowed: true });
       }
-      expect(sut.checkAddress('169.254.169.254')).toEqual({ allowed: false, reason: 'cloud metadata address 169.254.169.254' });
-      expect(sut.checkAddress('fd00:ec2::254')).toEqual({ allowed: false, reason: 'cloud metadata address fd00:ec2::254' });
-      expect(sut.checkAddress('::ffff:169.254.169.254')).toEqual({
+      expect(sut.checkAddress('169.254.169.254')).toMatchObject({ allowed: false, reason: 'cloud metadata address 169.254.169.254' });
+      expect(sut.checkAddress('fd00:ec2::254')).toMatchObject({ allowed: false, reason: 'cloud metadata address fd00:ec2::254' });
+      expect(sut.checkAddress('::ffff:169.254.169.254')).toMatchObject({
         allowed: false,
         reason: 'cloud metadata address 169.254.169.254 inside IPv4-mapped address ::ffff:a9fe:a9fe',
       });
     });
 
     it('opens a cloud metadata address only for an allow-list entry naming it alone', () => {
-      expect(policy({ allowPrivateTargets: true, allowlist: ['169.254.0.0/16', 'fd00::/8'] }).checkAddress('169.254.169.254')).toEqual({
+      expect(policy({ allowPrivateTargets: true, allowlist: ['169.254.0.0/16', 'fd00::/8'] }).checkAddress('169.254.169.254')).toMatchObject({
         allowed: false,
         reason: 'cloud metadata address 169.254.169.254',
       });
@@ -137,7 +138,70 @@ describe(TargetPolicy.name, () => {
     it('refuses text that is not an address, whatever the options', () => {
       const sut = policy({ allowPrivateTargets: true, allowlist: ['0.0.0.0/0', '::/0'] });
 
-      expect(sut.checkAddress('localhost')).toEqual({ allowed: false, reason: '"localhost" is not an IP address' });
+      expect(sut.checkAddress('localhost')).toMatchObject({ allowed: false, reason: '"localhost" is not an IP address' });
+    });
+  });
+
+  describe('checkSavedUrl', () => {
+    /** DNS as a table; a name not in it does not exist. Records every name asked. */
+    function fakeDns(records: Record<string, string[]>): TargetResolver & { asked: string[] } {
+      const asked: string[] = [];
+      const resolve = async (hostname: string): Promise<ResolvedAddress[]> => {
+        asked.push(hostname);
+        const addresses = records[hostname];
+        if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+        return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+      };
+      return Object.assign(resolve, { asked });
+    }
+    const dns = fakeDns({
+      localhost: ['127.0.0.1', '::1'],
+      'metadata.google.internal': ['169.254.169.254'],
+      'hooks.example.com': ['93.184.215.14'],
+      'split.example.com': ['93.184.215.14', '10.0.0.7'],
+    });
+
+    it.each([
+      ['http://localhost:9/', 'localhost resolves to loopback address 127.0.0.1', 'loopback'],
+      ['http://metadata.google.internal/computeMetadata/v1/', 'metadata.google.internal resolves to cloud metadata address 169.254.169.254', 'cloud-metadata'],
+      ['https://split.example.com/', 'split.example.com resolves to private address 10.0.0.7', 'private'],
+    ])('refuses %s for what its name resolves to', async (url, reason, category) => {
+      expect(await policy().checkSavedUrl(url, dns)).toEqual({ allowed: false, reason, category });
+    });
+
+    it('allows a name that resolves to public addresses only', async () => {
+      expect(await policy().checkSavedUrl('https://hooks.example.com/idem', dns)).toEqual({ allowed: true });
+    });
+
+    it('allows a name that does not resolve (yet): the worker checks again at every connection', async () => {
+      expect(await policy().checkSavedUrl('https://not-yet.example.com/', dns)).toEqual({ allowed: true });
+    });
+
+    it('allows a name whose lookup does not answer in time', async () => {
+      const silent: TargetResolver = () => new Promise(() => undefined);
+
+      expect(await policy().checkSavedUrl('https://slow.example.com/', silent, 10)).toEqual({ allowed: true });
+    });
+
+    it('keeps metadata forbidden behind a name when private targets are allowed', async () => {
+      const sut = policy({ allowPrivateTargets: true });
+
+      expect(await sut.checkSavedUrl('http://localhost:9/', dns)).toEqual({ allowed: true });
+      expect(await sut.checkSavedUrl('http://metadata.google.internal/', dns)).toMatchObject({ allowed: false, category: 'cloud-metadata' });
+    });
+
+    it('judges numeric hosts as the address they mean, without a lookup', async () => {
+      const sut = policy();
+      const before = dns.asked.length;
+
+      expect(await sut.checkSavedUrl('http://2130706433/', dns)).toMatchObject({ allowed: false, reason: 'loopback address 127.0.0.1' });
+      expect(await sut.checkSavedUrl('http://0x7f.1/', dns)).toMatchObject({ allowed: false, reason: 'loopback address 127.0.0.1' });
+      expect(await sut.checkSavedUrl('http://169.254.169.254./', dns)).toMatchObject({ allowed: false, reason: 'cloud metadata address 169.254.169.254' });
+      expect(dns.asked.length).toBe(before);
+    });
+
+    it('refuses a malformed URL without a lookup', async () => {
+      expect(await policy().checkSavedUrl('ftp://localhost/', dns)).toEqual({ allowed: false, reason: 'URL scheme must be http or https, not ftp' });
     });
   });
 

@@ -1,6 +1,8 @@
 import { AddressCategory, classifyAddress } from './address-classification';
 import { Cidr } from './cidr';
 import { IpAddress } from './ip-address';
+import { TargetResolver } from './target-resolver';
+import { withTimeout } from '../with-timeout';
 
 export interface TargetPolicyOptions {
   /**
@@ -18,18 +20,23 @@ export interface TargetPolicyOptions {
   httpsOnly: boolean;
 }
 
-export type TargetVerdict = { allowed: true } | { allowed: false; reason: string };
+/** A refusal of an address carries its category, so that a caller can say which setting would open it. */
+export type TargetVerdict = { allowed: true } | { allowed: false; reason: string; category?: AddressCategory };
 
 const ALLOWED: TargetVerdict = { allowed: true };
 
-function refused(reason: string): TargetVerdict {
-  return { allowed: false, reason };
+function refused(reason: string, category?: AddressCategory): TargetVerdict {
+  return category === undefined ? { allowed: false, reason } : { allowed: false, reason, category };
 }
 
+/** How long saving an endpoint waits for its hostname to resolve before accepting it unresolved. */
+export const SAVE_RESOLUTION_TIMEOUT_MS = 2_000;
+
 /**
- * Where endpoints may send webhooks. `checkUrl` judges a URL when an endpoint is created or changed;
- * `checkAddress` judges every address a hostname resolves to when a delivery connects, because a
- * hostname can resolve to anything and can change between the two.
+ * Where endpoints may send webhooks. `checkUrl` judges a URL's form and any IP address written in it;
+ * `checkSavedUrl` adds what its hostname resolves to when an endpoint is created or changed; and
+ * `checkResolved` judges every address a hostname resolves to when a delivery connects, because a
+ * hostname can resolve to anything and can change between saving and sending.
  */
 export class TargetPolicy {
   static readonly MAX_URL_LENGTH = 2048;
@@ -63,8 +70,38 @@ export class TargetPolicy {
     if (parsed.hostname === '') return refused('URL has no host');
     // WHATWG parsing has already turned 2130706433, 0x7f.1, 0177.0.0.1 and 127.1 into 127.0.0.1,
     // exactly as undici will when it connects, so only the canonical forms are left to recognise.
-    const literal = IpAddress.parse(parsed.hostname.replace(/^\[(.*)\]$/, '$1'));
+    const literal = ipLiteralOf(parsed);
     return literal === undefined ? ALLOWED : this.checkAddress(literal.toString());
+  }
+
+  /**
+   * `checkUrl`, then the addresses the URL's hostname resolves to now, so that `http://localhost/` or
+   * a name for a metadata address is refused when it is saved, with the reason, rather than at every
+   * delivery. A name that does not resolve, or not within `timeoutMs`, is accepted: receivers are
+   * often registered before their DNS exists, the API's resolver need not be the worker's, and a DNS
+   * failure is no fault of the URL. The check at every connection stays the guarantee.
+   */
+  async checkSavedUrl(url: string, resolve: TargetResolver, timeoutMs = SAVE_RESOLUTION_TIMEOUT_MS): Promise<TargetVerdict> {
+    const verdict = this.checkUrl(url);
+    if (!verdict.allowed) return verdict;
+    const parsed = new URL(url);
+    if (ipLiteralOf(parsed) !== undefined) return verdict;
+    let addresses: string[];
+    try {
+      addresses = (await withTimeout(resolve(parsed.hostname), timeoutMs)).map((resolved) => resolved.address);
+    } catch {
+      return ALLOWED;
+    }
+    return this.checkResolved(parsed.hostname, addresses);
+  }
+
+  /** What `hostname` resolved to: refused if any one answer is forbidden, since a connection may use any. */
+  checkResolved(hostname: string, addresses: readonly string[]): TargetVerdict {
+    for (const address of addresses) {
+      const verdict = this.checkAddress(address);
+      if (!verdict.allowed) return address === hostname ? verdict : { ...verdict, reason: `${hostname} resolves to ${verdict.reason}` };
+    }
+    return ALLOWED;
   }
 
   checkAddress(address: string): TargetVerdict {
@@ -74,7 +111,7 @@ export class TargetPolicy {
     if (parsed === undefined) return refused(classification.reason);
     if (this.isAllowListed(parsed, classification.category)) return ALLOWED;
     if (this.options.allowPrivateTargets && classification.category !== 'cloud-metadata') return ALLOWED;
-    return refused(classification.reason);
+    return refused(classification.reason, classification.category);
   }
 
   private isAllowListed(address: IpAddress, category: AddressCategory): boolean {
@@ -84,4 +121,8 @@ export class TargetPolicy {
       (cidr) => forms.some((form) => cidr.contains(form)) && (category !== 'cloud-metadata' || cidr.isSingleAddress),
     );
   }
+}
+
+function ipLiteralOf(url: URL): IpAddress | undefined {
+  return IpAddress.parse(url.hostname.replace(/^\[(.*)\]$/, '$1'));
 }

@@ -378,21 +378,28 @@ export class DeliveryRepository {
   }
 
   /**
-   * Marks for a resend every failed delivery of an endpoint whose message was accepted in [since, until),
-   * all with one request time, skipping deliveries with a resend already pending: asking twice never
-   * sends twice what the first request is already resending or has delivered. Messages whose payload
-   * was expunged are skipped too: there is nothing left to send.
+   * Marks for a resend every delivery of an endpoint, of a message accepted in [since, until), that has
+   * failed to arrive: its retries ran out (`failed`), it was `canceled` while the endpoint was disabled,
+   * or an attempt failed and it waits for a retry. All get one request time, returned even when nothing
+   * matched, so the task can say when it was asked. Deliveries with a resend already pending are
+   * skipped: asking twice never sends twice what the first request is already resending or has
+   * delivered. Messages whose payload was expunged are skipped too: there is nothing left to send.
    */
-  async requestRecovery(endpointId: string, since: Date, until: Date | null): Promise<{ requestedAt: Date | null; deliveryIds: string[] }> {
-    const rows = await this.updateReturning<{ id: string; resend_requested_at: Date }>(
-      `UPDATE deliveries SET resend_requested_at = date_trunc('milliseconds', now()), updated_at = now()
-        WHERE endpoint_id = $1 AND status = '${DeliveryStatus.Failed}' AND resend_requested_at IS NULL
-          AND created_at >= $2 AND ($3::timestamptz IS NULL OR created_at < $3)
-          AND EXISTS (SELECT 1 FROM messages m WHERE m.id = deliveries.message_id AND m.payload IS NOT NULL)
-        RETURNING id, resend_requested_at`,
+  async requestRecovery(endpointId: string, since: Date, until: Date | null): Promise<{ requestedAt: Date; deliveryIds: string[] }> {
+    const rows = await this.query<{ requested_at: Date; id: string | null }>(
+      `WITH requested AS (SELECT date_trunc('milliseconds', now()) AS at),
+            marked AS (
+              UPDATE deliveries d SET resend_requested_at = requested.at, updated_at = now()
+                FROM requested
+               WHERE d.endpoint_id = $1 AND d.resend_requested_at IS NULL
+                 AND (d.status IN ('${DeliveryStatus.Failed}', '${DeliveryStatus.Canceled}') OR (d.status = '${Pending}' AND d.scheduled_attempts > 0))
+                 AND d.created_at >= $2 AND ($3::timestamptz IS NULL OR d.created_at < $3)
+                 AND EXISTS (SELECT 1 FROM messages m WHERE m.id = d.message_id AND m.payload IS NOT NULL)
+              RETURNING d.id)
+       SELECT requested.at AS requested_at, marked.id FROM requested LEFT JOIN marked ON true`,
       [endpointId, since, until],
     );
-    return { requestedAt: rows[0]?.resend_requested_at ?? null, deliveryIds: rows.map((row) => row.id) };
+    return { requestedAt: rows[0].requested_at, deliveryIds: rows.flatMap((row) => (row.id === null ? [] : [row.id])) };
   }
 
   /**

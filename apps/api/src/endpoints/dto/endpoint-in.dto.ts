@@ -1,19 +1,17 @@
 import { PartialType } from '@nestjs/swagger';
 import { TargetPolicy } from '@app/core';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Min } from 'class-validator';
-import { CHANNEL_PATTERN, EVENT_TYPE_NAME_PATTERN, IsSigningSecret, IsStringMap, IsThrottleRate, UID_PATTERN } from '../../http/field-rules';
-
-/**
- * The form of an endpoint URL. Where it may point (loopback, private networks, cloud metadata)
- * depends on the configuration, so the endpoints service checks that with the `TargetPolicy`.
- */
-const URL_RULES = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsInt, IsOptional, IsString, Length, Matches, Min } from 'class-validator';
+import { CHANNEL_PATTERN, EVENT_TYPE_NAME_PATTERN, IsHttpUrl, IsSigningSecret, IsStringMap, IsThrottleRate, UID_PATTERN } from '../../http/field-rules';
 
 /** Svix's `EndpointUpdate`: the body of update (PUT). */
 export class EndpointUpdate {
-  @IsString()
+  /**
+   * Only the form is checked here. Where it may point (loopback, private networks, cloud metadata)
+   * depends on the configuration, so the endpoints service checks that with the `TargetPolicy`.
+   */
+  @IsHttpUrl()
   @Length(1, TargetPolicy.MAX_URL_LENGTH)
-  @IsUrl(URL_RULES, { message: 'url must be an http or https URL' })
+  @IsString()
   url: string;
 
   @IsOptional()
