@@ -694,6 +694,13 @@ describeInChromium('web console', () => {
         await ui.setTabHidden(false);
         await until(async () => (await rowIds()).includes(fourth.id), 'the tab to catch up', 15_000);
         expect(await ui.liveState()).toBe('live');
+
+        // A message's page shows an attempt made elsewhere (here a resend through the API) by itself.
+        await ui.messages.openMessage(failed.id);
+        expect(await ui.message.attempts().count()).toBe(2);
+        await post(`/api/v1/app/${app.id}/msg/${failed.id}/endpoint/${endpoint.id}/resend`, undefined, 202);
+        await until(async () => (await ui.message.attempts().count()) === 3, 'the resent attempt to appear', 15_000);
+        expect(await ui.message.attempts().first().getByTestId('attempt-link').getAttribute('href')).toContain(`/msg/${failed.id}/attempt/`);
       } finally {
         await receiver.close();
       }
@@ -727,6 +734,10 @@ describeInChromium('web console', () => {
         expect(await chart.getByTestId('chart-x-axis').textContent()).toMatch(/[A-Z][a-z]{2} \d{1,2} \d{2}:30/);
         expect(await chart.getByTestId('chart-latency-axis').textContent()).toMatch(/ms|s/);
         await ui.screenshots('endpoint-retried');
+        await goTo(`/app/${app.id}/endpoints`, 'endpoints-page');
+        await ui.endpoints.waitFor();
+        expect(await ui.endpoints.card(endpoint.id).getByTestId('chart-legend').textContent()).toContain('< 90 %');
+        await ui.screenshots('endpoints-health');
       } finally {
         await receiver.close();
       }

@@ -82,10 +82,10 @@ export function healthChart(series, { large = false } = {}) {
     h(
       'div',
       { class: 'chart-panel chart-rate' },
-      yAxis([['100 %', 0], ['50 %', 0.5], ['0 %', 1]]),
+      yAxis(large ? [['100 %', 0], ['50 %', 0.5], ['0 %', 1]] : [['100 %', 0], ['0 %', 1]]),
       h('div', { class: 'chart-plot' }, rateSvg, large ? thresholdLabel() : null),
     ),
-    h('div', { class: 'chart-panel chart-latency' }, yAxis([[formatDuration(latencyScale), 0], ['0 ms', 1]], 'chart-latency-axis'), h('div', { class: 'chart-plot' }, latencySvg)),
+    h('div', { class: 'chart-panel chart-latency' }, yAxis(large ? [[formatDuration(latencyScale), 0], ['0 ms', 1]] : [[formatDuration(latencyScale), 0]], 'chart-latency-axis'), h('div', { class: 'chart-plot' }, latencySvg)),
     h('div', { class: 'chart-panel' }, h('span'), xAxis(buckets, large)),
     h('figcaption', { class: 'chart-caption', testid: 'chart-time-zone' }, `Hourly, in ${timeZoneName()}`),
   );
@@ -137,7 +137,8 @@ function xAxis(buckets, large) {
     const day = formatDay(bucket.start);
     const text = day !== lastDay ? `${day} ${formatHour(bucket.start)}` : formatHour(bucket.start);
     lastDay = day;
-    const label = h('span', { class: 'chart-x-label' }, text);
+    // Every sixth hour stays on a phone; the others make room there.
+    const label = h('span', { class: `chart-x-label${index % 6 === 0 ? '' : ' chart-x-minor'}` }, text);
     label.style.left = `${((index + 0.5) / buckets.length) * 100}%`;
     axis.append(label);
   });

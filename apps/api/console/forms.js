@@ -15,13 +15,15 @@ export function formField({ name, label, control, hint }) {
   control.id = id;
   if (!control.name) control.name = name;
   if (!control.dataset.testid) control.dataset.testid = `field-${name}`;
+  // Read out with the field by screen readers, the hint first and then what the API said.
+  control.setAttribute('aria-describedby', hint ? `${id}-hint ${id}-error` : `${id}-error`);
   return h(
     'div',
     { class: 'field form-field', 'data-field': name },
     h('label', { for: id }, label),
     control,
-    hint ? h('p', { class: 'field-hint' }, hint) : null,
-    h('p', { class: 'field-error', testid: `field-error-${name}`, role: 'alert', hidden: true }),
+    hint ? h('p', { class: 'field-hint', id: `${id}-hint` }, hint) : null,
+    h('p', { class: 'field-error', id: `${id}-error`, testid: `field-error-${name}`, role: 'alert', hidden: true }),
   );
 }
 

@@ -87,7 +87,7 @@ function shownOnce(token, onDone) {
   return h(
     'div',
     { class: 'notice token-created', testid: 'token-created' },
-    h('p', { class: 'strong' }, `Token ${token.name} created. Copy it now: it is not shown again.`),
+    h('p', { class: 'strong' }, `Token “${token.name}” created. Copy it now: it is not shown again.`),
     h(
       'div',
       { class: 'secret-shown' },
