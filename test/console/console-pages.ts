@@ -58,6 +58,18 @@ export class ConsoleBrowser {
     return paths;
   }
 
+  /** One element at laptop and phone widths, for what a full page shows too small: `<name>-1280.png`, `<name>-390.png`. */
+  async elementScreenshots(element: Locator, name: string): Promise<void> {
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    const original = this.page.viewportSize();
+    for (const size of [LAPTOP, PHONE]) {
+      await this.page.setViewportSize(size);
+      await this.settle();
+      await element.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${size.width}.png`), animations: 'disabled' });
+    }
+    if (original) await this.page.setViewportSize(original);
+  }
+
   /** Reloads the page at phone width, so it is drawn as a phone first sees it, and takes `<name>-390.png`. */
   async phoneScreenshot(name: string): Promise<string> {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });

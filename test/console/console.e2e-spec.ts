@@ -617,10 +617,11 @@ describeInChromium('web console', () => {
         await outcome.waitFor({ timeout: 35_000 });
         expect(await outcome.getAttribute('data-status')).toBe('0');
         expect(receiver.received.map((webhook) => JSON.parse(webhook.body))).toEqual([{ order: 7, carrier: 'post' }]);
-        await ui.testId('test-event-section').scrollIntoViewIfNeeded();
+        const msgId = (await ui.testId('test-event-message-link').textContent()) ?? '';
+        await until(async () => (await ui.endpoint.messageIds()).includes(msgId), 'the endpoint’s messages to list it');
+        await ui.testId('health-chart').waitFor();
         await ui.screenshots('endpoint-test-event');
 
-        const msgId = (await ui.testId('test-event-message-link').textContent()) ?? '';
         await ui.testId('test-event-attempt-link').click();
         await ui.attempt.waitFor();
         expect(await ui.attempt.fact('attempt-status-code')).toBe('200');
@@ -734,6 +735,7 @@ describeInChromium('web console', () => {
         expect(await chart.getByTestId('chart-x-axis').textContent()).toMatch(/[A-Z][a-z]{2} \d{1,2} \d{2}:30/);
         expect(await chart.getByTestId('chart-latency-axis').textContent()).toMatch(/ms|s/);
         await ui.screenshots('endpoint-retried');
+        await ui.elementScreenshots(chart, 'endpoint-health-chart');
         await goTo(`/app/${app.id}/endpoints`, 'endpoints-page');
         await ui.endpoints.waitFor();
         expect(await ui.endpoints.card(endpoint.id).getByTestId('chart-legend').textContent()).toContain('< 90 %');

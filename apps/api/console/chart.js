@@ -125,20 +125,27 @@ function yAxis(ticks, testid) {
   return axis;
 }
 
-/** An hour every few bars, with its date where the day begins or changes. */
+/**
+ * An hour every few bars, with its date where the day begins or changes. A phone keeps fewer of
+ * them, so each label also knows whether it starts a day among the labels a phone shows.
+ */
 function xAxis(buckets, large) {
   const axis = h('div', { class: 'chart-x-axis', testid: 'chart-x-axis', 'aria-hidden': 'true' });
   const step = large ? 3 : 12;
   let lastDay = null;
+  let lastPhoneDay = null;
   buckets.forEach((bucket, index) => {
     const last = index === buckets.length - 1;
     if (index % step !== 0 && !last) return;
     if (last && index % step !== 0 && index % step < step / 2) return;
+    const keptOnPhone = !large || (index % 9 === 0 && !last);
     const day = formatDay(bucket.start);
-    const text = day !== lastDay ? `${day} ${formatHour(bucket.start)}` : formatHour(bucket.start);
+    const dayHere = day !== lastDay;
+    const dayOnPhone = keptOnPhone && day !== lastPhoneDay;
     lastDay = day;
-    // Every sixth hour stays on a phone; the others make room there.
-    const label = h('span', { class: `chart-x-label${index % 6 === 0 ? '' : ' chart-x-minor'}` }, text);
+    if (keptOnPhone) lastPhoneDay = day;
+    const dayClass = dayHere && dayOnPhone ? 'chart-x-day' : dayHere ? 'chart-x-day chart-x-day-wide' : 'chart-x-day chart-x-day-phone';
+    const label = h('span', { class: `chart-x-label${keptOnPhone ? '' : ' chart-x-minor'}` }, dayHere || dayOnPhone ? h('span', { class: dayClass }, `${day} `) : null, formatHour(bucket.start));
     label.style.left = `${((index + 0.5) / buckets.length) * 100}%`;
     axis.append(label);
   });

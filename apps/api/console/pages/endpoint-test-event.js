@@ -15,7 +15,7 @@ const POLL_MS = 1_000;
  * The API has no call that sends to one endpoint only, so every endpoint subscribed to the type
  * receives it too, and the form says so.
  */
-export function testEventSection({ api, appId, endpoint, signal }) {
+export function testEventSection({ api, appId, endpoint, signal, onAttempt = () => {} }) {
   const result = h('div', { class: 'test-event-result', testid: 'test-event-result', 'aria-live': 'polite' });
   const eventType = textInput({ placeholder: 'invoice.paid', list: 'test-event-types' });
   const payload = textArea({ class: 'code-input', rows: 6, value: '{}' });
@@ -81,6 +81,8 @@ export function testEventSection({ api, appId, endpoint, signal }) {
       const attempt = await watchForAttempt(api, appId, message.id, endpoint.id, signal);
       if (signal.aborted) return;
       replace(result, sentNote(appId, message, attempt ? attemptNote(appId, attempt) : h('span', { testid: 'test-event-no-attempt' }, 'no attempt yet; the message page shows it when it comes.')));
+      // The stats and the message list need not wait for the next live round to show it.
+      if (attempt) onAttempt();
     },
   });
 

@@ -81,6 +81,7 @@ export async function endpointPage({ api, route, params, signal, container }) {
 
   const statsView = redrawer(stats, signal);
   const loadStats = async () => statsView.drawn(await api.get(apiPath`/app/${appId}/endpoint/${endpointId}/stats`, {}, signal));
+  const refreshLive = () => Promise.all([statsView.refresh(loadStats, statsBody), messages.refresh()]);
   const work = [
     loadInto(
       details,
@@ -89,7 +90,7 @@ export async function endpointPage({ api, route, params, signal, container }) {
       // The secret's controls appear only beside an endpoint the token may see.
       (loaded) => {
         // Drawn further down the page, once the endpoint's event types and channels are known.
-        testEvent.replaceChildren(testEventSection({ api, appId, endpoint: loaded.endpoint, signal }));
+        testEvent.replaceChildren(testEventSection({ api, appId, endpoint: loaded.endpoint, signal, onAttempt: () => refreshLive().catch(() => {}) }));
         return h('div', {}, endpointCard({ api, appId, endpointId, signal, ...loaded }), signingSecretSection({ api, appId, endpointId, signal }));
       },
     ),
@@ -111,7 +112,7 @@ export async function endpointPage({ api, route, params, signal, container }) {
   if (signal.aborted) return;
   // The stats and the messages follow deliveries as they happen; the endpoint's own facts and
   // forms are left alone, since someone may be typing in them.
-  live.replaceChildren(liveRefresh(signal, () => Promise.all([statsView.refresh(loadStats, statsBody), messages.refresh()])));
+  live.replaceChildren(liveRefresh(signal, refreshLive));
 }
 
 /** The endpoint, and its application for the rate limit it inherits (the page does without it). */
