@@ -475,6 +475,8 @@ describeInChromium('web console', () => {
 
     it('creates an endpoint with its filters, channels and rate limit, edits it, disables and enables it, and deletes it', async () => {
       const app = await createApplication('Warehouse');
+      const catalogued = `stock.moved.${suffix}`;
+      await post('/api/v1/event-type', { name: catalogued, description: 'Stock moved between warehouses' }, 201);
       await goTo(`/app/${app.id}/endpoints`, 'endpoints-page');
       await ui.testId('endpoint-new').click();
       await ui.testId('endpoint-form').waitFor();
@@ -486,6 +488,8 @@ describeInChromium('web console', () => {
       expect(await ui.forms.fieldError('throttleRate').textContent()).toContain('throttleRate');
       await ui.screenshots('endpoint-form-error');
 
+      // A type of the catalogue is ticked; one it does not hold is typed.
+      await ui.page.locator(`[data-testid="filter-type-choice"][data-name="${catalogued}"]`).check();
       await ui.forms.fill({ url: 'http://127.0.0.1:9/hooks', description: 'Stock sync', filterTypes: 'stock.changed, stock.counted', channels: 'eu', throttleRate: '5' });
       await ui.forms.submit('endpoint-form');
       await ui.endpoint.waitFor();
@@ -493,7 +497,7 @@ describeInChromium('web console', () => {
       expect(await endpointAt(app.id, endpointId)).toMatchObject({
         url: 'http://127.0.0.1:9/hooks',
         description: 'Stock sync',
-        filterTypes: ['stock.changed', 'stock.counted'],
+        filterTypes: [catalogued, 'stock.changed', 'stock.counted'],
         channels: ['eu'],
         throttleRate: 5,
         disabled: false,
@@ -503,6 +507,7 @@ describeInChromium('web console', () => {
       await ui.testId('endpoint-edit').click();
       await ui.testId('endpoint-form').waitFor();
       expect(await ui.forms.field('filterTypes').inputValue()).toBe('stock.changed, stock.counted');
+      expect(await ui.page.locator(`[data-testid="filter-type-choice"][data-name="${catalogued}"]`).isChecked()).toBe(true);
       await ui.forms.fill({ description: 'Stock sync (EU)', channels: '' });
       await ui.forms.submit('endpoint-form');
       await ui.endpoint.waitFor();

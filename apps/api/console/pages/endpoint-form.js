@@ -47,17 +47,33 @@ function endpointForm({ endpoint, catalog, cancelHref, save }) {
   const url = textInput({ type: 'url', value: endpoint?.url ?? '', required: true, placeholder: 'https://example.com/webhooks' });
   const description = textInput({ value: endpoint?.description ?? '', placeholder: 'What receives these webhooks' });
   const uid = textInput({ value: endpoint?.uid ?? '', placeholder: 'optional' });
-  const datalist = h(
-    'datalist',
-    { id: 'event-type-names' },
-    catalog.filter((type) => !type.archived).map((type) => h('option', { value: type.name }, type.description || type.name)),
-  );
-  const filterTypes = textInput({ value: (endpoint?.filterTypes ?? []).join(', '), placeholder: 'every event type', list: 'event-type-names' });
+  // The catalogue's types are ticked; names it does not hold (yet) are typed beside them.
+  const offered = catalog.filter((type) => !type.archived || endpoint?.filterTypes?.includes(type.name));
+  const offeredNames = new Set(offered.map((type) => type.name));
+  const chosen = new Set(endpoint?.filterTypes ?? []);
+  const boxes = offered.map((type) => ({
+    name: type.name,
+    box: h('input', { type: 'checkbox', class: 'checkbox', value: type.name, checked: chosen.has(type.name), testid: 'filter-type-choice', 'data-name': type.name }),
+    type,
+  }));
+  const catalogChoices = boxes.length
+    ? h(
+        'fieldset',
+        { class: 'type-choices', testid: 'filter-type-choices' },
+        h('legend', {}, 'From the catalogue'),
+        boxes.map(({ box, type }) =>
+          h('label', { class: 'type-choice' }, box, h('span', { class: 'type-choice-text' }, h('code', {}, type.name), type.description ? h('span', { class: 'muted' }, type.description) : null)),
+        ),
+      )
+    : null;
+  const filterTypes = textInput({
+    value: (endpoint?.filterTypes ?? []).filter((name) => !offeredNames.has(name)).join(', '),
+    placeholder: boxes.length ? 'other event types, comma-separated' : 'every event type',
+  });
   const channels = textInput({ value: (endpoint?.channels ?? []).join(', '), placeholder: 'no channel filter' });
   const throttleRate = textInput({ inputmode: 'numeric', value: endpoint?.throttleRate ?? '', placeholder: 'unlimited' });
   const metadata = textArea({ rows: 3, value: metadataText(endpoint?.metadata), placeholder: 'team=payments' });
   const disabled = h('input', { type: 'checkbox', checked: Boolean(endpoint?.disabled), class: 'checkbox' });
-  const known = catalog.map((type) => type.name);
   return apiForm({
     testid: 'endpoint-form',
     submitLabel: endpoint ? 'Save endpoint' : 'Create endpoint',
@@ -65,13 +81,13 @@ function endpointForm({ endpoint, catalog, cancelHref, save }) {
     fields: [
       formField({ name: 'url', label: 'URL', control: url }),
       formField({ name: 'description', label: 'Description', control: description }),
+      catalogChoices,
       formField({
         name: 'filterTypes',
-        label: 'Event types',
+        label: boxes.length ? 'Other event types' : 'Event types',
         control: filterTypes,
-        hint: known.length ? `Comma-separated; empty for every event type. The catalog has ${known.slice(0, 6).join(', ')}${known.length > 6 ? ', …' : ''}.` : 'Comma-separated; empty for every event type.',
+        hint: 'Comma-separated. Nothing ticked or typed: every event type.',
       }),
-      datalist,
       formField({ name: 'channels', label: 'Channels', control: channels, hint: 'Comma-separated; empty to receive messages on any channel.' }),
       formField({ name: 'throttleRate', label: 'Rate limit (messages per second)', control: throttleRate, hint: "Empty for no limit of its own (the application's applies)." }),
       formField({ name: 'uid', label: 'UID', control: uid }),
@@ -88,7 +104,7 @@ function endpointForm({ endpoint, catalog, cancelHref, save }) {
         url: url.value.trim(),
         description: description.value,
         uid: uid.value.trim() || null,
-        filterTypes: listOf(filterTypes.value),
+        filterTypes: listOf([...boxes.filter(({ box }) => box.checked).map(({ name }) => name), filterTypes.value].join(',')),
         channels: listOf(channels.value),
         throttleRate: numberOrNull(throttleRate.value),
         metadata: parsedMetadata,
