@@ -42,6 +42,9 @@ export class ConsoleBrowser {
     await this.testId('sign-in-form').waitFor();
   }
 
+  /** Screenshots whose page was wider than the window at that width; the suite expects none. */
+  readonly overflowing: string[] = [];
+
   /** Full-page screenshots at laptop and phone widths: `<name>-1280.png`, `<name>-390.png`. */
   async screenshots(name: string): Promise<string[]> {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
@@ -52,6 +55,7 @@ export class ConsoleBrowser {
       await this.settle();
       const path = join(SCREENSHOT_DIR, `${name}-${size.width}.png`);
       await this.page.screenshot({ path, fullPage: true, animations: 'disabled' });
+      if ((await this.horizontalOverflow()) > 0) this.overflowing.push(`${name}-${size.width}`);
       paths.push(path);
     }
     if (original) await this.page.setViewportSize(original);
