@@ -78,14 +78,19 @@ export function redrawer(container, signal) {
       shown = JSON.stringify(result);
       return result;
     },
-    /** `load` may be the same function the first load used, and so call `drawn` itself. */
+    /**
+     * `load` may be the same function the first load used, and so call `drawn` itself. Answers
+     * whether it redrew.
+     */
     async refresh(load, render) {
       const before = shown;
       const result = await load();
-      if (signal.aborted) return;
+      if (signal.aborted) return false;
       const text = JSON.stringify(result);
       shown = text;
-      if (text !== before) container.replaceChildren(render(result));
+      if (text === before) return false;
+      container.replaceChildren(render(result));
+      return true;
     },
   };
 }

@@ -138,11 +138,13 @@ export async function messagesPage({ api, route, params, signal, container }) {
   if (signal.aborted) return;
   live.replaceChildren(
     liveRefresh(signal, async () => {
-      if (follows) await view.refresh(load, draw);
-      // Statuses still moving are asked again; a redraw above has already asked for its rows.
+      // A redraw asks for the statuses of its rows itself; otherwise the rows still moving are asked again.
+      if (follows && (await view.refresh(load, draw))) return;
       const table = body.querySelector('[data-testid="messages-table"]');
-      const moving = [...statuses].filter(([, summary]) => !summary.settled).map(([id]) => ({ id }));
-      if (table && moving.length) await loadDeliveryStatuses(api, appId, moving, statuses, table, signal, { again: true });
+      if (!table) return;
+      const shownIds = new Set([...table.querySelectorAll('[data-testid="message-delivery"]')].map((cell) => cell.dataset.msgId));
+      const moving = [...statuses].filter(([id, summary]) => !summary.settled && shownIds.has(id)).map(([id]) => ({ id }));
+      if (moving.length) await loadDeliveryStatuses(api, appId, moving, statuses, table, signal, { again: true });
     }),
   );
 }
