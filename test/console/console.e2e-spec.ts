@@ -529,7 +529,7 @@ describeInChromium('web console', () => {
       expect((await fetch(`${api.url}/api/v1/app/${app.id}/endpoint/${endpointId}`, { headers: { authorization: `Bearer ${environment.adminToken}` } })).status).toBe(404);
     });
 
-    it('keeps an event type catalogue: creates one with a schema and an example, edits, archives and unarchives it', async () => {
+    it('keeps an event type catalogue: creates one with a schema and an example, edits, archives, unarchives and deletes it', async () => {
       const name = `invoice.paid.${suffix}`;
       await goTo('/event-types', 'event-types-page');
       await ui.testId('event-type-new').click();
@@ -576,6 +576,11 @@ describeInChromium('web console', () => {
       await ui.testId('event-type-unarchive').click();
       await ui.testId('event-type-archive').waitFor();
       expect((await call<EventType>('GET', `/api/v1/event-type/${name}`, undefined, 200)).archived).toBe(false);
+
+      await ui.forms.confirm('event-type-expunge');
+      await ui.eventTypes.waitFor();
+      expect(await ui.eventTypes.names()).not.toContain(name);
+      expect((await fetch(`${api.url}/api/v1/event-type/${name}`, { headers: { authorization: `Bearer ${environment.adminToken}` } })).status).toBe(404);
     });
 
     it('creates an API token shown once, lists it, and revokes it', async () => {
