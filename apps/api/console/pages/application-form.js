@@ -34,17 +34,20 @@ export async function applicationFormPage({ api, route, signal, container }) {
     () => api.get(apiPath`/app/${appId}`, {}, signal),
     (application) => {
       const notice = h('div', { role: 'status' });
+      const applicationFacts = (shown) =>
+        facts(
+          [
+            ['Application ID', idText(shown.id)],
+            ['Created', time(shown.createdAt)],
+            ['Updated', time(shown.updatedAt)],
+          ],
+          'application-facts',
+        );
+      let shownFacts = applicationFacts(application);
       return h(
         'div',
         { class: 'form-page' },
-        facts(
-          [
-            ['Application ID', idText(application.id)],
-            ['Created', time(application.createdAt)],
-            ['Updated', time(application.updatedAt)],
-          ],
-          'application-facts',
-        ),
+        shownFacts,
         notice,
         applicationForm({
           application,
@@ -54,6 +57,9 @@ export async function applicationFormPage({ api, route, signal, container }) {
             rememberApplicationName(appId, saved.name);
             const crumb = container.querySelector('.crumbs a:nth-of-type(2)');
             if (crumb) crumb.textContent = saved.name;
+            const next = applicationFacts(saved);
+            shownFacts.replaceWith(next);
+            shownFacts = next;
             notice.replaceChildren(h('p', { class: 'notice', testid: 'application-saved' }, 'Saved.'));
           },
         }),
@@ -61,7 +67,7 @@ export async function applicationFormPage({ api, route, signal, container }) {
           'section',
           { class: 'section danger-zone' },
           h('h2', {}, 'Delete this application'),
-          h('p', { class: 'muted' }, 'Its endpoints, messages and attempts go with it. Deliveries still waiting are not sent.'),
+          h('p', { class: 'muted' }, 'Its endpoints, messages, attempts and the API tokens scoped to it go with it; deliveries still waiting are not sent.'),
           confirmButton({
             label: 'Delete application',
             question: `Delete ${application.name} and everything in it? This cannot be undone.`,
