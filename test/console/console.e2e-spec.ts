@@ -624,6 +624,11 @@ describeInChromium('web console', () => {
         await goTo(`/app/${app.id}/endpoint/${endpoint.id}`, 'endpoint-detail-page');
         await until(async () => (await ui.forms.field('eventType').inputValue()) === eventType, 'the endpoint’s event type to be offered');
         expect(JSON.parse(await ui.forms.field('payload').inputValue())).toEqual({ order: 7, carrier: 'post' });
+        // A type the endpoint does not take would never reach it: the form says so and sends nothing.
+        await ui.forms.fill({ eventType: 'order.cancelled' });
+        await ui.forms.submit('test-event-form', { expectErrorAt: 'eventType' });
+        expect(await ui.forms.fieldError('eventType').textContent()).toContain(`takes only ${eventType}`);
+        await ui.forms.fill({ eventType });
         await ui.forms.submit('test-event-form');
         const outcome = ui.testId('test-event-attempt');
         await outcome.waitFor({ timeout: 35_000 });

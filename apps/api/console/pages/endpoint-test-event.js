@@ -63,6 +63,12 @@ export function testEventSection({ api, appId, endpoint, signal, onAttempt = () 
       formField({ name: 'payload', label: 'Payload (JSON)', control: payload }),
     ],
     submit: async (element) => {
+      const typeName = eventType.value.trim();
+      if (endpoint.filterTypes?.length && !endpoint.filterTypes.includes(typeName)) {
+        // The API would accept it, and fan it out, but never to this endpoint.
+        fieldError(element, 'eventType', `This endpoint takes only ${endpoint.filterTypes.join(', ')}: it would not receive this one.`);
+        return;
+      }
       let body;
       try {
         body = JSON.parse(payload.value);
@@ -74,7 +80,7 @@ export function testEventSection({ api, appId, endpoint, signal, onAttempt = () 
       const message = await api.post(
         apiPath`/app/${appId}/msg`,
         // On an endpoint that listens to channels, a message without one would not reach it.
-        { eventType: eventType.value.trim(), payload: body, channels: endpoint.channels?.length ? endpoint.channels : undefined },
+        { eventType: typeName, payload: body, channels: endpoint.channels?.length ? endpoint.channels : undefined },
         signal,
       );
       replace(result, sentNote(appId, message, h('span', { testid: 'test-event-waiting' }, 'waiting for the attempt…')));
@@ -91,6 +97,7 @@ export function testEventSection({ api, appId, endpoint, signal, onAttempt = () 
     { class: 'section', testid: 'test-event-section' },
     h('h2', {}, 'Send a test event'),
     h('p', { class: 'muted' }, 'Sent to the application as a message: every endpoint subscribed to this event type receives it, this one included.'),
+    endpoint.disabled ? h('p', { class: 'notice notice-expired', testid: 'test-event-disabled' }, 'This endpoint is disabled: nothing is sent to it until it is enabled.') : null,
     form,
     result,
   );
