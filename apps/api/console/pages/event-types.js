@@ -81,13 +81,13 @@ export async function eventTypeFormPage({ api, route, signal, container }) {
     );
     return;
   }
-  const draw = () =>
+  const draw = ({ saved = false } = {}) =>
     loadInto(
       body,
       signal,
       () => api.get(apiPath`/event-type/${name}`, {}, signal),
       (eventType) => {
-        const notice = h('div', { role: 'status' });
+        const notice = h('div', { role: 'status' }, saved ? h('p', { class: 'notice', testid: 'event-type-saved' }, 'Saved.') : null);
         const archiveFeedback = h('div');
         const archive = h(
           'button',
@@ -123,7 +123,8 @@ export async function eventTypeFormPage({ api, route, signal, container }) {
             eventType,
             save: async (fields) => {
               await api.patch(apiPath`/event-type/${name}`, fields, signal);
-              replace(notice, h('p', { class: 'notice', testid: 'event-type-saved' }, 'Saved.'));
+              // Drawn again from the API, so the page shows what it stored (and when).
+              await draw({ saved: true });
             },
           }),
           h(
