@@ -42,6 +42,9 @@ export class ConsoleBrowser {
     await this.testId('sign-in-form').waitFor();
   }
 
+  /** Screenshots whose page was wider than the window at that width; the suite expects none. */
+  readonly overflowing: string[] = [];
+
   /** Full-page screenshots at laptop and phone widths: `<name>-1280.png`, `<name>-390.png`. */
   async screenshots(name: string): Promise<string[]> {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
@@ -52,10 +55,23 @@ export class ConsoleBrowser {
       await this.settle();
       const path = join(SCREENSHOT_DIR, `${name}-${size.width}.png`);
       await this.page.screenshot({ path, fullPage: true, animations: 'disabled' });
+      if ((await this.horizontalOverflow()) > 0) this.overflowing.push(`${name}-${size.width}`);
       paths.push(path);
     }
     if (original) await this.page.setViewportSize(original);
     return paths;
+  }
+
+  /** One element at laptop and phone widths, for what a full page shows too small: `<name>-1280.png`, `<name>-390.png`. */
+  async elementScreenshots(element: Locator, name: string): Promise<void> {
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    const original = this.page.viewportSize();
+    for (const size of [LAPTOP, PHONE]) {
+      await this.page.setViewportSize(size);
+      await this.settle();
+      await element.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${size.width}.png`), animations: 'disabled' });
+    }
+    if (original) await this.page.setViewportSize(original);
   }
 
   /** Reloads the page at phone width, so it is drawn as a phone first sees it, and takes `<name>-390.png`. */
@@ -106,6 +122,114 @@ export class ConsoleBrowser {
   }
   get endpoint(): EndpointDetailPage {
     return new EndpointDetailPage(this);
+  }
+  get forms(): Forms {
+    return new Forms(this);
+  }
+  get eventTypes(): EventTypesPage {
+    return new EventTypesPage(this);
+  }
+  get tokens(): TokensPage {
+    return new TokensPage(this);
+  }
+  get attempt(): AttemptPage {
+    return new AttemptPage(this);
+  }
+
+  /** Makes the tab look hidden (or shown again) to the page, as switching tabs does. */
+  async setTabHidden(hidden: boolean): Promise<void> {
+    await this.page.evaluate(
+      `Object.defineProperty(document, 'hidden', { configurable: true, get: () => ${hidden} }); document.dispatchEvent(new Event('visibilitychange'))`,
+    );
+  }
+
+  /** The live refresh indicator's state: `live`, `paused` or `failing`. */
+  async liveState(): Promise<string | null> {
+    return this.testId('live-status').getAttribute('data-state');
+  }
+}
+
+/** The console's forms: fields are `field-<name>` (the API's name for them), errors `field-error-<name>`. */
+export class Forms {
+  constructor(private readonly console: ConsoleBrowser) {}
+
+  field(name: string): Locator {
+    return this.console.testId(`field-${name}`);
+  }
+
+  async fill(values: Record<string, string>): Promise<void> {
+    for (const [name, value] of Object.entries(values)) await this.field(name).fill(value);
+  }
+
+  fieldError(name: string): Locator {
+    return this.console.testId(`field-error-${name}`);
+  }
+
+  /** Submits the form `testid` and waits for the page it leads to, or for an error at a field. */
+  async submit(testid: string, { expectErrorAt }: { expectErrorAt?: string } = {}): Promise<void> {
+    await this.console.testId(`${testid}-submit`).click();
+    if (expectErrorAt) await this.fieldError(expectErrorAt).waitFor();
+  }
+
+  /** Presses a confirm button (`testid`) and its confirmation. */
+  async confirm(testid: string): Promise<void> {
+    await this.console.testId(testid).click();
+    await this.console.testId(`${testid}-confirm`).click();
+  }
+}
+
+export class EventTypesPage {
+  constructor(private readonly console: ConsoleBrowser) {}
+
+  async waitFor(): Promise<void> {
+    await this.console.testId('event-types-page').waitFor();
+    await this.console.settle();
+  }
+
+  row(name: string): Locator {
+    return this.console.page.locator(`[data-testid="event-type-row"][data-name="${name}"]`);
+  }
+
+  async names(): Promise<string[]> {
+    return Promise.all((await this.console.testId('event-type-row').all()).map(async (row) => (await row.getAttribute('data-name')) ?? ''));
+  }
+}
+
+export class TokensPage {
+  constructor(private readonly console: ConsoleBrowser) {}
+
+  async waitFor(): Promise<void> {
+    await this.console.testId('tokens-page').waitFor();
+    await this.console.settle();
+  }
+
+  row(tokenId: string): Locator {
+    return this.console.page.locator(`[data-testid="token-row"][data-token-id="${tokenId}"]`);
+  }
+
+  async rowIds(): Promise<string[]> {
+    return Promise.all((await this.console.testId('token-row').all()).map(async (row) => (await row.getAttribute('data-token-id')) ?? ''));
+  }
+}
+
+export class AttemptPage {
+  constructor(private readonly console: ConsoleBrowser) {}
+
+  async waitFor(): Promise<void> {
+    await this.console.testId('attempt-page').waitFor();
+    await this.console.settle();
+  }
+
+  async fact(testid: string): Promise<string> {
+    return (await this.console.testId(testid).textContent()) ?? '';
+  }
+
+  /** The request headers table as name → value. */
+  async requestHeaders(): Promise<Record<string, string>> {
+    const rows = await this.console.testId('attempt-request-headers').locator('tr').all();
+    const headers: Record<string, string> = {};
+    for (const row of rows) headers[(await row.locator('th').textContent()) ?? ''] = (await row.locator('td').textContent()) ?? '';
+    return headers;
   }
 }
 

@@ -44,9 +44,11 @@ describeInChromium('web console', () => {
     await environment?.dispose();
   });
 
-  beforeEach(async () => {
-    // A fresh context per test: its own sessionStorage, so every test starts signed out.
-    context = await browser.newContext({ viewport: LAPTOP });
+  /** Set by a group of tests that share one signed-in page, in order, instead of a fresh one each. */
+  let sharedPage = false;
+
+  async function openContext(options: Parameters<Browser['newContext']>[0] = {}): Promise<void> {
+    context = await browser.newContext({ viewport: LAPTOP, ...options });
     const page = await context.newPage();
     pageErrors = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -54,11 +56,19 @@ describeInChromium('web console', () => {
       if (message.type() === 'error' && !/status of (401|404|422|500)/.test(message.text())) pageErrors.push(message.text());
     });
     ui = new ConsoleBrowser(page, api.url);
+  }
+
+  beforeEach(async () => {
+    // A fresh context per test: its own sessionStorage, so every test starts signed out.
+    if (!sharedPage) await openContext();
   });
 
   afterEach(async () => {
-    await context?.close();
+    if (!sharedPage) await context?.close();
     expect(pageErrors).toEqual([]);
+    pageErrors.length = 0;
+    // Nothing the suite photographs may need sideways scrolling, on a laptop or a phone.
+    expect(ui.overflowing.splice(0)).toEqual([]);
   });
 
   /** Calls the API as the test's own client (not through the console), expecting `status`. */
@@ -380,6 +390,373 @@ describeInChromium('web console', () => {
         expect(await ui.message.expiredNotice().count()).toBe(0);
         expect(await ui.message.resendButton(endpoint.id).isDisabled()).toBe(false);
         expect(await ui.message.readAttempt((await ui.message.attempts().all())[0])).toMatchObject({ response: 'stored order 4242' });
+      } finally {
+        await receiver.close();
+      }
+    });
+  });
+
+  describe('operating Idem, in one signed-in page', () => {
+    /** Unique names: the catalogue and uids are shared by the whole suite's database. */
+    const suffix = Date.now().toString(36);
+    /** The viewer is in India (UTC+05:30, no daylight saving), so a time shown in UTC would be caught. */
+    const TIME_ZONE = 'Asia/Kolkata';
+    const ZONE_SHOWN = /^Times in Asia\/(Kolkata|Calcutta) \(UTC\+05:30\)$/;
+
+    beforeAll(async () => {
+      sharedPage = true;
+      await openContext({ timezoneId: TIME_ZONE });
+      await ui.open('/apps');
+      await ui.signIn.signInAs(environment.adminToken);
+      await ui.applications.waitFor();
+    });
+
+    afterAll(async () => {
+      sharedPage = false;
+      await context?.close();
+    });
+
+    /** Follows an in-console route and waits for the page `testid` to be drawn and settled. */
+    async function goTo(route: string, testid: string): Promise<void> {
+      const shown = await ui.testId('view').locator('section').first().elementHandle();
+      await ui.go(route);
+      await shown?.waitForElementState('hidden');
+      await ui.testId(testid).waitFor();
+      await ui.settle();
+    }
+
+    function endpointAt(appId: string, endpointId: string) {
+      return call<{ url: string; description: string; disabled: boolean; filterTypes: string[] | null; channels: string[] | null; throttleRate: number | null }>(
+        'GET',
+        `/api/v1/app/${appId}/endpoint/${endpointId}`,
+        undefined,
+        200,
+      );
+    }
+
+    it('shows times in the viewer’s time zone and says which', async () => {
+      // Chromium names the zone by its older alias.
+      expect(await ui.testId('time-zone').textContent()).toMatch(ZONE_SHOWN);
+    });
+
+    it('creates an application, shows the API’s 422 at the field, renames it and deletes it after a confirmation', async () => {
+      await ui.testId('application-new').click();
+      await ui.testId('application-form').waitFor();
+      await ui.forms.fill({ name: 'Acme', uid: 'not a uid!' });
+      await ui.forms.submit('application-form', { expectErrorAt: 'uid' });
+      expect(await ui.forms.fieldError('uid').textContent()).toContain('uid may only contain letters, digits');
+      expect(await ui.forms.field('uid').getAttribute('aria-invalid')).toBe('true');
+      expect(await ui.forms.fieldError('name').isVisible()).toBe(false);
+      await ui.screenshots('application-form-error');
+
+      const uid = `acme-${suffix}`;
+      await ui.forms.fill({ uid, throttleRate: '20', metadata: 'plan=pro' });
+      await ui.forms.submit('application-form');
+      await ui.endpoints.waitFor();
+      const app = await call<{ id: string; name: string; throttleRate: number; metadata: Record<string, string> }>('GET', `/api/v1/app/${uid}`, undefined, 200);
+      expect(app).toMatchObject({ name: 'Acme', throttleRate: 20, metadata: { plan: 'pro' } });
+      expect(ui.page.url()).toContain(`#/app/${app.id}/endpoints`);
+
+      await ui.testId('tab-settings').click();
+      await ui.testId('application-form').waitFor();
+      expect(await ui.forms.field('name').inputValue()).toBe('Acme');
+      await ui.forms.fill({ name: 'Acme Shop' });
+      await ui.forms.submit('application-form');
+      await ui.testId('application-saved').waitFor();
+      expect((await call<{ name: string }>('GET', `/api/v1/app/${app.id}`, undefined, 200)).name).toBe('Acme Shop');
+      await ui.screenshots('application-settings');
+
+      await ui.testId('application-delete').click();
+      await ui.testId('application-delete-confirm').waitFor();
+      expect((await fetch(`${api.url}/api/v1/app/${app.id}`, { headers: { authorization: `Bearer ${environment.adminToken}` } })).status).toBe(200);
+      await ui.testId('application-delete-confirm').click();
+      await ui.applications.waitFor();
+      expect(await ui.applications.row(app.id).count()).toBe(0);
+      expect((await fetch(`${api.url}/api/v1/app/${app.id}`, { headers: { authorization: `Bearer ${environment.adminToken}` } })).status).toBe(404);
+    });
+
+    it('creates an endpoint with its filters, channels and rate limit, edits it, disables and enables it, and deletes it', async () => {
+      const app = await createApplication('Warehouse');
+      const catalogued = `stock.moved.${suffix}`;
+      await post('/api/v1/event-type', { name: catalogued, description: 'Stock moved between warehouses' }, 201);
+      await goTo(`/app/${app.id}/endpoints`, 'endpoints-page');
+      await ui.testId('endpoint-new').click();
+      await ui.testId('endpoint-form').waitFor();
+
+      // Two wrong fields at once: each gets the API's own message.
+      await ui.forms.fill({ url: 'not a url', throttleRate: '0' });
+      await ui.forms.submit('endpoint-form', { expectErrorAt: 'url' });
+      expect(await ui.forms.fieldError('url').textContent()).toContain('url must be an http or https URL');
+      expect(await ui.forms.fieldError('throttleRate').textContent()).toContain('throttleRate');
+      await ui.screenshots('endpoint-form-error');
+
+      // A type of the catalogue is ticked; one it does not hold is typed.
+      await ui.page.locator(`[data-testid="filter-type-choice"][data-name="${catalogued}"]`).check();
+      await ui.forms.fill({ url: 'http://127.0.0.1:9/hooks', description: 'Stock sync', filterTypes: 'stock.changed, stock.counted', channels: 'eu', throttleRate: '5' });
+      await ui.forms.submit('endpoint-form');
+      await ui.endpoint.waitFor();
+      const endpointId = decodeURIComponent(ui.page.url().split('/endpoint/')[1]);
+      expect(await endpointAt(app.id, endpointId)).toMatchObject({
+        url: 'http://127.0.0.1:9/hooks',
+        description: 'Stock sync',
+        filterTypes: [catalogued, 'stock.changed', 'stock.counted'],
+        channels: ['eu'],
+        throttleRate: 5,
+        disabled: false,
+      });
+      expect(await ui.testId('endpoint-url').textContent()).toBe('http://127.0.0.1:9/hooks');
+
+      await ui.testId('endpoint-edit').click();
+      await ui.testId('endpoint-form').waitFor();
+      expect(await ui.forms.field('filterTypes').inputValue()).toBe('stock.changed, stock.counted');
+      expect(await ui.page.locator(`[data-testid="filter-type-choice"][data-name="${catalogued}"]`).isChecked()).toBe(true);
+      await ui.forms.fill({ description: 'Stock sync (EU)', channels: '' });
+      await ui.forms.submit('endpoint-form');
+      await ui.endpoint.waitFor();
+      expect(await endpointAt(app.id, endpointId)).toMatchObject({ description: 'Stock sync (EU)', channels: null, throttleRate: 5 });
+
+      await ui.testId('endpoint-disable').click();
+      await ui.testId('endpoint-disabled').waitFor();
+      expect((await endpointAt(app.id, endpointId)).disabled).toBe(true);
+      await ui.screenshots('endpoint-disabled');
+      await ui.testId('endpoint-enable').click();
+      await ui.testId('endpoint-enabled').waitFor();
+      expect((await endpointAt(app.id, endpointId)).disabled).toBe(false);
+
+      await ui.forms.confirm('endpoint-delete');
+      await ui.endpoints.waitFor();
+      expect(await ui.endpoints.card(endpointId).count()).toBe(0);
+      expect((await fetch(`${api.url}/api/v1/app/${app.id}/endpoint/${endpointId}`, { headers: { authorization: `Bearer ${environment.adminToken}` } })).status).toBe(404);
+    });
+
+    it('keeps an event type catalogue: creates one with a schema and an example, edits, archives, unarchives and deletes it', async () => {
+      const name = `invoice.paid.${suffix}`;
+      await goTo('/event-types', 'event-types-page');
+      await ui.testId('event-type-new').click();
+      await ui.testId('event-type-form').waitFor();
+      await ui.forms.fill({ name: 'invoice paid!', description: 'An invoice was paid' });
+      await ui.forms.submit('event-type-form', { expectErrorAt: 'name' });
+      expect(await ui.forms.fieldError('name').textContent()).toContain('name may only contain');
+
+      // JSON the console cannot read is caught before anything is sent.
+      await ui.forms.fill({ name, schemas: '{"type": "object",', example: '{"invoice": 42}' });
+      await ui.forms.submit('event-type-form', { expectErrorAt: 'schemas' });
+      expect(await ui.forms.fieldError('schemas').textContent()).toContain('Not valid JSON');
+      await ui.screenshots('event-type-form-error');
+
+      await ui.forms.fill({ schemas: '{"type": "object", "properties": {"invoice": {"type": "integer"}}}' });
+      await ui.forms.submit('event-type-form');
+      await ui.testId('event-type-facts').waitFor();
+      await ui.settle();
+      type EventType = { description: string; archived: boolean; schemas: unknown };
+      expect(await call<EventType>('GET', `/api/v1/event-type/${name}`, undefined, 200)).toMatchObject({
+        description: 'An invoice was paid',
+        archived: false,
+        schemas: { '1': { type: 'object', properties: { invoice: { type: 'integer' } }, examples: [{ invoice: 42 }] } },
+      });
+      expect(JSON.parse(await ui.forms.field('example').inputValue())).toEqual({ invoice: 42 });
+
+      await ui.forms.fill({ description: 'An invoice was paid in full' });
+      await ui.forms.submit('event-type-form');
+      await ui.testId('event-type-saved').waitFor();
+      expect((await call<EventType>('GET', `/api/v1/event-type/${name}`, undefined, 200)).description).toBe('An invoice was paid in full');
+      await ui.screenshots('event-type');
+
+      await ui.testId('event-type-archive').click();
+      await ui.testId('event-type-unarchive').waitFor();
+      expect((await call<EventType>('GET', `/api/v1/event-type/${name}`, undefined, 200)).archived).toBe(true);
+
+      await goTo('/event-types', 'event-types-page');
+      expect(await ui.eventTypes.names()).not.toContain(name);
+      await goTo('/event-types?archived=true', 'event-types-page');
+      expect(await ui.eventTypes.row(name).getAttribute('data-archived')).toBe('true');
+      await ui.screenshots('event-types');
+
+      await ui.eventTypes.row(name).getByTestId('event-type-link').click();
+      await ui.testId('event-type-unarchive').click();
+      await ui.testId('event-type-archive').waitFor();
+      expect((await call<EventType>('GET', `/api/v1/event-type/${name}`, undefined, 200)).archived).toBe(false);
+
+      await ui.forms.confirm('event-type-expunge');
+      await ui.eventTypes.waitFor();
+      expect(await ui.eventTypes.names()).not.toContain(name);
+      expect((await fetch(`${api.url}/api/v1/event-type/${name}`, { headers: { authorization: `Bearer ${environment.adminToken}` } })).status).toBe(404);
+    });
+
+    it('creates an API token shown once, lists it, and revokes it', async () => {
+      const asToken = (token: string) => fetch(`${api.url}/api/v1/app?limit=1`, { headers: { authorization: `Bearer ${token}` } });
+      await goTo('/tokens', 'tokens-page');
+      await ui.forms.submit('token-form', { expectErrorAt: 'name' });
+
+      const name = `ci pipeline ${suffix}`;
+      await ui.forms.fill({ name });
+      await ui.forms.submit('token-form');
+      await ui.testId('token-created').waitFor();
+      const token = (await ui.testId('token-value').textContent()) ?? '';
+      expect(token.length).toBeGreaterThan(20);
+      expect((await asToken(token)).status).toBe(200);
+      const listed = await call<{ data: { id: string; name: string }[] }>('GET', '/api/v1/auth/token?limit=250', undefined, 200);
+      const created = listed.data.find((entry) => entry.name === name);
+      expect(created).toBeDefined();
+      await ui.settle();
+      expect(await ui.tokens.rowIds()).toContain(created!.id);
+      expect(await ui.tokens.row(created!.id).getByTestId('token-name').textContent()).toBe(name);
+      await ui.screenshots('token-created');
+
+      await ui.testId('token-done').click();
+      expect(await ui.testId('token-value').count()).toBe(0);
+      expect(await ui.page.content()).not.toContain(token);
+
+      await ui.tokens.row(created!.id).getByTestId('token-revoke').click();
+      await ui.tokens.row(created!.id).getByTestId('token-revoke-confirm').click();
+      await until(async () => (await ui.tokens.row(created!.id).count()) === 0, 'the revoked token to leave the list');
+      expect((await asToken(token)).status).toBe(401);
+    });
+
+    it('sends a test event from the endpoint page with the type’s example, watches its attempt arrive and opens it', async () => {
+      const receiver = await FakeReceiver.start(() => ({ status: 200, body: 'thanks' }));
+      try {
+        const eventType = `order.shipped.${suffix}`;
+        await post('/api/v1/event-type', { name: eventType, description: 'An order left the warehouse', schemas: { '1': { type: 'object', examples: [{ order: 7, carrier: 'post' }] } } }, 201);
+        const app = await createApplication('Fulfilment');
+        const endpoint = await post<{ id: string }>(`/api/v1/app/${app.id}/endpoint`, { url: receiver.url, filterTypes: [eventType] }, 201);
+
+        await goTo(`/app/${app.id}/endpoint/${endpoint.id}`, 'endpoint-detail-page');
+        await until(async () => (await ui.forms.field('eventType').inputValue()) === eventType, 'the endpoint’s event type to be offered');
+        expect(JSON.parse(await ui.forms.field('payload').inputValue())).toEqual({ order: 7, carrier: 'post' });
+        // A type the endpoint does not take would never reach it: the form says so and sends nothing.
+        await ui.forms.fill({ eventType: 'order.cancelled' });
+        await ui.forms.submit('test-event-form', { expectErrorAt: 'eventType' });
+        expect(await ui.forms.fieldError('eventType').textContent()).toContain(`takes only ${eventType}`);
+        await ui.forms.fill({ eventType });
+        await ui.forms.submit('test-event-form');
+        const outcome = ui.testId('test-event-attempt');
+        await outcome.waitFor({ timeout: 35_000 });
+        expect(await outcome.getAttribute('data-status')).toBe('0');
+        expect(receiver.received.map((webhook) => JSON.parse(webhook.body))).toEqual([{ order: 7, carrier: 'post' }]);
+        const msgId = (await ui.testId('test-event-message-link').textContent()) ?? '';
+        await until(async () => (await ui.endpoint.messageIds()).includes(msgId), 'the endpoint’s messages to list it');
+        await ui.testId('health-chart').waitFor();
+        await ui.screenshots('endpoint-test-event');
+
+        await ui.testId('test-event-attempt-link').click();
+        await ui.attempt.waitFor();
+        expect(await ui.attempt.fact('attempt-status-code')).toBe('200');
+        expect(await ui.attempt.fact('attempt-trigger')).toBe('scheduled');
+        expect(await ui.attempt.fact('attempt-next')).toBe('none: delivered');
+        expect(await ui.attempt.fact('attempt-duration')).toMatch(/\d+ ms|\d\.\d+ s/);
+        expect(await ui.testId('attempt-response').textContent()).toBe('thanks');
+        expect(await ui.testId('attempt-response-headers-missing').isVisible()).toBe(true);
+        const headers = await ui.attempt.requestHeaders();
+        expect(headers['webhook-id']).toBe(msgId);
+        expect(headers['webhook-signature']).toBe('[redacted]');
+        expect(await ui.page.content()).not.toMatch(/v1,[A-Za-z0-9+/=]{20,}/);
+        await ui.screenshots('attempt');
+      } finally {
+        await receiver.close();
+      }
+    });
+
+    it('lists messages with their delivery status, finds one by event ID or message ID, narrows by date, and follows new ones live', async () => {
+      const receiver = await FakeReceiver.start((request) => (request.body.includes('"fail":true') ? { status: 500, body: 'no' } : { status: 200, body: 'ok' }));
+      try {
+        const app = await createApplication('Invoices');
+        const endpoint = await post<{ id: string }>(`/api/v1/app/${app.id}/endpoint`, { url: receiver.url }, 201);
+        const failed = await post<{ id: string; timestamp: string }>(`/api/v1/app/${app.id}/msg`, { eventType: 'invoice.sent', eventId: `invoice-1-${suffix}`, payload: { fail: true } }, 202);
+        const delivered = await post<{ id: string }>(`/api/v1/app/${app.id}/msg`, { eventType: 'invoice.sent', eventId: `invoice-2-${suffix}`, payload: { n: 2 } }, 202);
+        await deliveryReaches(app.id, failed.id, endpoint.id, 2);
+        await deliveryReaches(app.id, delivered.id, endpoint.id, 0);
+
+        await goTo(`/app/${app.id}/messages`, 'messages-page');
+        const delivery = (msgId: string) => ui.page.locator(`[data-testid="message-delivery"][data-msg-id="${msgId}"]`);
+        await until(async () => (await delivery(failed.id).getAttribute('data-state')) === 'fail' && (await delivery(delivered.id).getAttribute('data-state')) === 'success', 'the delivery statuses');
+        expect(await delivery(failed.id).textContent()).toBe('failed 1 of 1');
+        // The viewer's time: 05:30 ahead of UTC.
+        const shownTime = await ui.page.locator(`[data-testid="message-row"][data-msg-id="${failed.id}"] time`).textContent();
+        expect(shownTime).toBe(new Date(Date.parse(failed.timestamp) + 5.5 * 3_600_000).toISOString().slice(0, 19).replace('T', ' '));
+        await ui.screenshots('messages-status');
+
+        const search = async (text: string) => {
+          await ui.testId('message-search').fill(text);
+          const shown = await ui.testId('messages-page').elementHandle();
+          await ui.testId('message-search-submit').click();
+          await shown?.waitForElementState('hidden');
+          await ui.messages.waitFor();
+        };
+        const rowIds = async () => Promise.all((await ui.messages.messageRows().all()).map(async (row) => (await row.getAttribute('data-msg-id')) ?? ''));
+        await search(`invoice-1-${suffix}`);
+        expect(await rowIds()).toEqual([failed.id]);
+        expect(ui.page.url()).toContain(`q=invoice-1-${suffix}`);
+        await search(delivered.id);
+        expect(await rowIds()).toEqual([delivered.id]);
+        await search('no-such-event');
+        await ui.testId('search-empty').waitFor();
+
+        await goTo(`/app/${app.id}/messages?after=${new Date(Date.now() + 3_600_000).toISOString()}`, 'messages-page');
+        expect(await ui.messages.messageRows().count()).toBe(0);
+        const shown = await ui.testId('messages-page').elementHandle();
+        await ui.testId('range-hour').click();
+        await shown?.waitForElementState('hidden');
+        await ui.messages.waitFor();
+        expect(await rowIds()).toEqual([delivered.id, failed.id]);
+        expect(ui.page.url()).toContain('after=');
+
+        // New messages appear without a reload; a hidden tab stops asking and catches up when shown.
+        expect(await ui.liveState()).toBe('live');
+        const third = await post<{ id: string }>(`/api/v1/app/${app.id}/msg`, { eventType: 'invoice.sent', payload: { n: 3 } }, 202);
+        await until(async () => (await rowIds()).includes(third.id), 'the new message to appear', 15_000);
+        await until(async () => (await delivery(third.id).getAttribute('data-state')) === 'success', 'its delivery to show', 15_000);
+        await ui.setTabHidden(true);
+        await until(async () => (await ui.liveState()) === 'paused', 'the live refresh to pause');
+        const fourth = await post<{ id: string }>(`/api/v1/app/${app.id}/msg`, { eventType: 'invoice.sent', payload: { n: 4 } }, 202);
+        await ui.setTabHidden(false);
+        await until(async () => (await rowIds()).includes(fourth.id), 'the tab to catch up', 15_000);
+        expect(await ui.liveState()).toBe('live');
+
+        // A message's page shows an attempt made elsewhere (here a resend through the API) by itself.
+        await ui.messages.openMessage(failed.id);
+        expect(await ui.message.attempts().count()).toBe(2);
+        await post(`/api/v1/app/${app.id}/msg/${failed.id}/endpoint/${endpoint.id}/resend`, undefined, 202);
+        await until(async () => (await ui.message.attempts().count()) === 3, 'the resent attempt to appear', 15_000);
+        expect(await ui.message.attempts().first().getByTestId('attempt-link').getAttribute('href')).toContain(`/msg/${failed.id}/attempt/`);
+      } finally {
+        await receiver.close();
+      }
+    });
+
+    it('retries every failed delivery from the endpoint’s failed list, watches the list empty live, and charts its health with a legend', async () => {
+      const receiver = await FakeReceiver.start(() => ({ status: 503, body: 'maintenance' }));
+      try {
+        const app = await createApplication('Ledger');
+        const endpoint = await post<{ id: string }>(`/api/v1/app/${app.id}/endpoint`, { url: receiver.url }, 201);
+        const messages = [];
+        for (let n = 0; n < 3; n += 1) messages.push(await post<{ id: string }>(`/api/v1/app/${app.id}/msg`, { eventType: 'entry.posted', payload: { n } }, 202));
+        for (const message of messages) await deliveryReaches(app.id, message.id, endpoint.id, 2);
+
+        await goTo(`/app/${app.id}/endpoint/${endpoint.id}?status=2`, 'endpoint-detail-page');
+        expect(await ui.endpoint.messageRows().count()).toBe(3);
+        receiver.behaviour = () => ({ status: 200, body: 'ok' });
+        await ui.testId('retry-failed').click();
+        expect(await ui.endpoint.recoveryOutcome()).toBe('finished');
+        expect(await ui.testId('recover-counts').textContent()).toContain('3');
+        await ui.testId('endpoint-messages-empty').waitFor({ timeout: 15_000 });
+        for (const message of messages) await deliveryReaches(app.id, message.id, endpoint.id, 0);
+
+        // Six failures and three successes this hour: a red bar, a third of the way up.
+        await until(async () => (await ui.testId('stat-success').textContent())?.startsWith('3') ?? false, 'the stats to follow', 15_000);
+        const chart = ui.testId('endpoint-stats').getByTestId('health-chart');
+        expect(await chart.getByTestId('chart-legend').textContent()).toContain('below 90 % (red)');
+        expect(await chart.getByTestId('chart-threshold').textContent()).toBe('90 %: below it a bar is red');
+        expect(await chart.locator('[data-testid="chart-bar"]').last().getAttribute('data-health')).toBe('health-poor');
+        expect(await chart.getByTestId('chart-time-zone').textContent()).toMatch(/^Hourly, in Asia\/(Kolkata|Calcutta) \(UTC\+05:30\)$/);
+        expect(await chart.getByTestId('chart-x-axis').textContent()).toMatch(/[A-Z][a-z]{2} \d{1,2} \d{2}:30/);
+        expect(await chart.getByTestId('chart-latency-axis').textContent()).toMatch(/ms|s/);
+        await ui.screenshots('endpoint-retried');
+        await ui.elementScreenshots(chart, 'endpoint-health-chart');
+        await goTo(`/app/${app.id}/endpoints`, 'endpoints-page');
+        await ui.endpoints.waitFor();
+        expect(await ui.endpoints.card(endpoint.id).getByTestId('chart-legend').textContent()).toContain('< 90 %');
+        await ui.screenshots('endpoints-health');
       } finally {
         await receiver.close();
       }

@@ -40,6 +40,14 @@ export class ApiClient {
     return this.request('PATCH', path, { body, signal });
   }
 
+  put(path, body, signal) {
+    return this.request('PUT', path, { body, signal });
+  }
+
+  delete(path, query = {}, signal) {
+    return this.request('DELETE', path, { query, signal });
+  }
+
   async request(method, path, { query = {}, body, signal } = {}) {
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(query)) {

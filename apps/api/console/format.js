@@ -32,6 +32,23 @@ export function formatTime(iso) {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
+/** The viewer's time zone, as every time in the console is shown in it: `Europe/Paris (UTC+01:00)`. */
+export function timeZoneName(at = new Date()) {
+  if (Number.isNaN(at.getTime())) at = new Date();
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time';
+  const offset = -at.getTimezoneOffset();
+  const sign = offset < 0 ? '-' : '+';
+  const hours = pad(Math.floor(Math.abs(offset) / 60));
+  const minutes = pad(Math.abs(offset) % 60);
+  return `${zone} (UTC${sign}${hours}:${minutes})`;
+}
+
+/** `Dec 1` for a date on a chart's axis, in the viewer's time zone. */
+export function formatDay(iso) {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? String(iso) : date.toLocaleDateString('en-US', { month: 'short', day: 'numeric' });
+}
+
 /** `14:00` for a chart's hourly bucket. */
 export function formatHour(iso) {
   const date = new Date(iso);

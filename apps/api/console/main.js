@@ -6,26 +6,43 @@ import { ApiClient } from './api.js';
 import { h, replace } from './dom.js';
 import { currentLocation, links } from './routes.js';
 import { session } from './session.js';
+import { timeZoneName } from './format.js';
 import { emptyState, errorState } from './views.js';
+import { applicationFormPage } from './pages/application-form.js';
 import { applicationsPage } from './pages/applications.js';
+import { attemptPage } from './pages/attempt.js';
+import { endpointFormPage } from './pages/endpoint-form.js';
 import { endpointPage } from './pages/endpoint.js';
 import { endpointsPage } from './pages/endpoints.js';
+import { eventTypeFormPage, eventTypesPage } from './pages/event-types.js';
 import { messagePage } from './pages/message.js';
 import { messagesPage } from './pages/messages.js';
 import { signInPage } from './pages/sign-in.js';
+import { tokensPage } from './pages/tokens.js';
 
 const view = document.getElementById('view');
 const signOutButton = document.querySelector('[data-testid="sign-out"]');
+const navigation = document.querySelector('[data-testid="top-nav"]');
+document.querySelector('[data-testid="time-zone"]').textContent = `Times in ${timeZoneName()}`;
 
 /** [pattern of path segments, page]; `:name` segments become `ctx.route.name`. */
 const ROUTES = [
   [[], applicationsPage],
   [['apps'], applicationsPage],
+  [['apps', 'new'], applicationFormPage],
   [['app', ':appId'], endpointsPage],
+  [['app', ':appId', 'settings'], applicationFormPage],
   [['app', ':appId', 'endpoints'], endpointsPage],
+  [['app', ':appId', 'endpoints', 'new'], endpointFormPage],
   [['app', ':appId', 'messages'], messagesPage],
   [['app', ':appId', 'msg', ':msgId'], messagePage],
+  [['app', ':appId', 'msg', ':msgId', 'attempt', ':attemptId'], attemptPage],
   [['app', ':appId', 'endpoint', ':endpointId'], endpointPage],
+  [['app', ':appId', 'endpoint', ':endpointId', 'edit'], endpointFormPage],
+  [['event-types'], eventTypesPage],
+  [['event-types', 'new'], eventTypeFormPage],
+  [['event-type', ':name'], eventTypeFormPage],
+  [['tokens'], tokensPage],
 ];
 
 let current = null;
@@ -36,6 +53,7 @@ function render({ notice } = {}) {
   const { signal } = current;
   const token = session.token();
   signOutButton.hidden = !token;
+  navigation.hidden = !token;
   if (!token) {
     document.title = 'Sign in · Idem console';
     replace(view, signInPage({ notice, onSignedIn: () => render() }));
@@ -55,6 +73,7 @@ function render({ notice } = {}) {
     return;
   }
   const [page, route] = match;
+  markNavigation(segments);
   const container = h('section', { class: 'page' });
   replace(view, container);
   try {
@@ -83,6 +102,14 @@ function matchRoute(segments) {
     if (matches) return [page, route];
   }
   return null;
+}
+
+function markNavigation(segments) {
+  const section = segments[0] === 'event-types' || segments[0] === 'event-type' ? 'event-types' : segments[0] === 'tokens' ? 'tokens' : 'applications';
+  for (const link of navigation.querySelectorAll('a')) {
+    if (link.dataset.section === section) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
 }
 
 signOutButton.addEventListener('click', () => {

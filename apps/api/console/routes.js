@@ -44,6 +44,15 @@ export const links = {
   messages: (appId, params) => href(['app', appId, 'messages'], params),
   message: (appId, msgId) => href(['app', appId, 'msg', msgId]),
   endpoint: (appId, endpointId, params) => href(['app', appId, 'endpoint', endpointId], params),
+  newApplication: () => href(['apps', 'new']),
+  applicationSettings: (appId) => href(['app', appId, 'settings']),
+  newEndpoint: (appId) => href(['app', appId, 'endpoints', 'new']),
+  editEndpoint: (appId, endpointId) => href(['app', appId, 'endpoint', endpointId, 'edit']),
+  attempt: (appId, msgId, attemptId) => href(['app', appId, 'msg', msgId, 'attempt', attemptId]),
+  eventTypes: (params) => href(['event-types'], params),
+  newEventType: () => href(['event-types', 'new']),
+  eventType: (name) => href(['event-type', name]),
+  tokens: () => href(['tokens']),
 };
 
 function splitOnce(text, separator) {

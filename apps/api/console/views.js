@@ -3,7 +3,7 @@
 
 import { ApiError } from './api.js';
 import { h } from './dom.js';
-import { MESSAGE_STATUS, NO_VALUE, formatTime } from './format.js';
+import { MESSAGE_STATUS, NO_VALUE, formatTime, timeZoneName } from './format.js';
 import { links } from './routes.js';
 
 export function loadingState(text = 'Loading…') {
@@ -82,7 +82,13 @@ export function pageHeader({ title, crumbs = [], testid, actions = [] }) {
 export function applicationTabs(appId, active) {
   const tab = (name, label, target) =>
     h('a', { href: target, class: `tab${active === name ? ' tab-active' : ''}`, testid: `tab-${name}`, 'aria-current': active === name ? 'page' : null }, label);
-  return h('nav', { class: 'tabs' }, tab('endpoints', 'Endpoints', links.endpoints(appId)), tab('messages', 'Messages', links.messages(appId)));
+  return h(
+    'nav',
+    { class: 'tabs' },
+    tab('endpoints', 'Endpoints', links.endpoints(appId)),
+    tab('messages', 'Messages', links.messages(appId)),
+    tab('settings', 'Settings', links.applicationSettings(appId)),
+  );
 }
 
 /**
@@ -122,8 +128,9 @@ export function facts(pairs, testid) {
   );
 }
 
+/** A time in the viewer's time zone; the tooltip gives the zone and the instant in UTC. */
 export function time(iso) {
-  return h('time', { datetime: iso ?? null, title: iso ?? null }, formatTime(iso));
+  return h('time', { datetime: iso ?? null, title: iso ? `${timeZoneName(new Date(iso))}; ${iso} in UTC` : null }, formatTime(iso));
 }
 
 /** A monospace id that can be selected whole. */

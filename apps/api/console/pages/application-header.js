@@ -32,3 +32,9 @@ export function applicationHeader({ api, appId, signal, title, testid, tab, crum
   }
   return header;
 }
+
+/** After a rename or a delete, so the breadcrumbs show what the API now holds. */
+export function rememberApplicationName(appId, name) {
+  if (name) names.set(appId, name);
+  else names.delete(appId);
+}

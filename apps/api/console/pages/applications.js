@@ -7,7 +7,14 @@ import { dataTable, emptyState, idText, loadInto, pageHeader, pagination, time }
 export async function applicationsPage({ api, params, signal, container }) {
   document.title = 'Applications · Idem console';
   const body = h('div');
-  container.append(pageHeader({ title: 'Applications', testid: 'applications-title' }), body);
+  container.append(
+    pageHeader({
+      title: 'Applications',
+      testid: 'applications-title',
+      actions: [h('a', { class: 'button button-primary', href: links.newApplication(), testid: 'application-new' }, 'New application')],
+    }),
+    body,
+  );
   container.setAttribute('data-testid', 'applications-page');
   await loadInto(
     body,
@@ -15,7 +22,7 @@ export async function applicationsPage({ api, params, signal, container }) {
     () => api.get(apiPath`/app`, pageQuery(params), signal),
     (list) => {
       if (!list?.data?.length) {
-        return emptyState(params.get('iterator') ? 'No more applications.' : 'No applications yet.', 'Create one with POST /api/v1/app or an SDK.');
+        return emptyState(params.get('iterator') ? 'No more applications.' : 'No applications yet.', 'Create one with New application, POST /api/v1/app or an SDK.');
       }
       return h(
         'div',
@@ -35,6 +42,7 @@ export async function applicationsPage({ api, params, signal, container }) {
               cell: (app) => [
                 h('a', { href: links.endpoints(app.id), class: 'button button-small' }, 'Endpoints'),
                 h('a', { href: links.messages(app.id), class: 'button button-small' }, 'Messages'),
+                h('a', { href: links.applicationSettings(app.id), class: 'button button-small', testid: 'application-settings' }, 'Settings'),
               ],
             },
           ],

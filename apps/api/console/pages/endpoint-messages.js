@@ -1,11 +1,15 @@
 import { apiPath } from '../api.js';
 import { h } from '../dom.js';
 import { NO_VALUE } from '../format.js';
+import { redrawer } from '../live.js';
 import { links, navigate, withParams } from '../routes.js';
 import { dataTable, emptyState, idText, loadInto, pagination, statusBadge, tagList, time } from '../views.js';
 import { STATUS_CHOICES } from './messages.js';
 
 const PAGE_SIZE = 20;
+
+/** How far back "Retry all failed deliveries" reaches: IDEM_MESSAGE_RETENTION's default, beyond which messages are gone. */
+export const RETRY_FAILED_DAYS = 90;
 
 /** A delivery, unlike an attempt, can also have been canceled (its endpoint was disabled). */
 const DELIVERY_STATUS_CHOICES = [...STATUS_CHOICES, ['4', 'canceled']];
@@ -17,7 +21,7 @@ const FILTERS = ['status', 'eventTypes'];
  * The messages sent to one endpoint, newest first, each with where its delivery stands (Svix's
  * "list attempted messages"). Payloads are not asked for: the list links to each message instead.
  */
-export function endpointMessagesSection({ api, appId, endpointId, params, signal }) {
+export function endpointMessagesSection({ api, appId, endpointId, params, signal, onRetryFailed }) {
   const body = h('div');
   const section = h(
     'section',
@@ -27,11 +31,10 @@ export function endpointMessagesSection({ api, appId, endpointId, params, signal
     body,
   );
   const filtered = FILTERS.some((name) => params.get(name));
-  const loaded = loadInto(
-    body,
-    signal,
-    () =>
-      api.get(
+  const view = redrawer(body, signal);
+  const load = async () =>
+    view.drawn(
+      await api.get(
         apiPath`/app/${appId}/endpoint/${endpointId}/msg`,
         {
           limit: PAGE_SIZE,
@@ -42,16 +45,35 @@ export function endpointMessagesSection({ api, appId, endpointId, params, signal
         },
         signal,
       ),
-    (list) =>
-      list?.data?.length
-        ? h('div', {}, messagesTable(appId, list.data), pagination(list, params, (iterator) => links.endpoint(appId, endpointId, withParams(params, { iterator }))))
-        : emptyState(
-            filtered ? 'No messages sent to this endpoint match these filters.' : params.get('iterator') ? 'No more messages.' : 'No messages sent to this endpoint yet.',
-            filtered ? 'Loosen the filters, or clear them.' : null,
-            'endpoint-messages-empty',
-          ),
+    );
+  const draw = (list) =>
+    list?.data?.length
+      ? h(
+          'div',
+          {},
+          params.get('status') === '2' && onRetryFailed ? retryFailedBar(onRetryFailed) : null,
+          messagesTable(appId, list.data),
+          pagination(list, params, (iterator) => links.endpoint(appId, endpointId, withParams(params, { iterator }))),
+        )
+      : emptyState(
+          filtered ? 'No messages sent to this endpoint match these filters.' : params.get('iterator') ? 'No more messages.' : 'No messages sent to this endpoint yet.',
+          filtered ? 'Loosen the filters, or clear them.' : null,
+          'endpoint-messages-empty',
+        );
+  const loaded = loadInto(body, signal, load, draw);
+  return { section, loaded, refresh: () => view.refresh(load, draw) };
+}
+
+/** Over the failed list: one button that recovers them all, through the same task as the form below. */
+function retryFailedBar(onRetryFailed) {
+  const button = h('button', { type: 'button', class: 'button button-primary', testid: 'retry-failed' }, 'Retry all failed deliveries');
+  button.addEventListener('click', () => onRetryFailed(button));
+  return h(
+    'div',
+    { class: 'retry-failed notice' },
+    h('span', {}, `Sends again every failed delivery to this endpoint of the last ${RETRY_FAILED_DAYS} days, as a background task.`),
+    button,
   );
-  return { section, loaded };
 }
 
 function filterForm(appId, endpointId, params) {

@@ -1,5 +1,6 @@
 import { apiPath } from '../api.js';
 import { h, replace } from '../dom.js';
+import { confirmButton } from '../forms.js';
 import { errorState } from '../views.js';
 
 /** What stands in for the secret while it is hidden: its prefix, never any of its characters. */
@@ -14,9 +15,7 @@ export function signingSecretSection({ api, appId, endpointId, signal }) {
   const secretPath = apiPath`/app/${appId}/endpoint/${endpointId}/secret`;
   const value = h('div', { class: 'secret-value' });
   const feedback = h('div', { class: 'secret-feedback', role: 'status', testid: 'secret-feedback' });
-  const confirmation = h('div', { class: 'confirm', testid: 'secret-rotate-confirmation', hidden: true });
   const reveal = h('button', { type: 'button', class: 'button', testid: 'secret-reveal' }, 'Reveal secret');
-  const rotate = h('button', { type: 'button', class: 'button', testid: 'secret-rotate' }, 'Rotate secret');
   // Bumped whenever what is shown must go, so an answer still on its way is not shown afterwards.
   let generation = 0;
 
@@ -42,45 +41,26 @@ export function signingSecretSection({ api, appId, endpointId, signal }) {
     }
   });
 
-  rotate.addEventListener('click', () => {
-    replace(feedback);
-    rotate.disabled = true;
-    const confirm = h('button', { type: 'button', class: 'button button-danger', testid: 'secret-rotate-confirm' }, 'Rotate now');
-    const cancel = h('button', { type: 'button', class: 'button', testid: 'secret-rotate-cancel' }, 'Cancel');
-    const close = () => {
-      replace(confirmation);
-      confirmation.hidden = true;
-      rotate.disabled = false;
-    };
-    cancel.addEventListener('click', close);
-    confirm.addEventListener('click', async () => {
-      confirm.disabled = true;
-      cancel.disabled = true;
-      try {
-        await api.post(apiPath`/app/${appId}/endpoint/${endpointId}/secret/rotate`, {}, signal);
-        if (signal.aborted) return;
-        hide();
-        close();
-        replace(
-          feedback,
-          h(
-            'p',
-            { class: 'notice', testid: 'secret-rotated' },
-            'Rotated. Deliveries are signed with the new secret from now on, and also with the previous one until the rotation grace period (IDEM_SECRET_ROTATION_GRACE) ends.',
-          ),
-        );
-      } catch (error) {
-        if (signal.aborted || error?.name === 'AbortError') return;
-        close();
-        replace(feedback, errorState(error, { testid: 'secret-error' }));
-      }
-    });
-    replace(
-      confirmation,
-      h('p', {}, 'Rotate the signing secret? A new one is generated; the endpoint must accept it before the previous one stops signing.'),
-      h('div', { class: 'filter-actions' }, confirm, cancel),
-    );
-    confirmation.hidden = false;
+  const rotate = confirmButton({
+    label: 'Rotate secret',
+    danger: false,
+    question: 'Rotate the signing secret? A new one is generated; the endpoint must accept it before the previous one stops signing.',
+    confirmLabel: 'Rotate now',
+    testid: 'secret-rotate',
+    action: async () => {
+      replace(feedback);
+      await api.post(apiPath`/app/${appId}/endpoint/${endpointId}/secret/rotate`, {}, signal);
+      if (signal.aborted) return;
+      hide();
+      replace(
+        feedback,
+        h(
+          'p',
+          { class: 'notice', testid: 'secret-rotated' },
+          'Rotated. Deliveries are signed with the new secret from now on, and also with the previous one until the rotation grace period (IDEM_SECRET_ROTATION_GRACE) ends.',
+        ),
+      );
+    },
   });
 
   hide();
@@ -93,7 +73,6 @@ export function signingSecretSection({ api, appId, endpointId, signal }) {
       { class: 'card secret-card' },
       h('p', { class: 'muted' }, 'The endpoint verifies the webhook-signature header of each delivery with this secret.'),
       h('div', { class: 'secret-row' }, value, h('div', { class: 'filter-actions' }, reveal, rotate)),
-      confirmation,
       feedback,
     ),
   );
@@ -114,7 +93,7 @@ function shownSecret(secret, onHide) {
  * The clipboard API exists only in a secure context (HTTPS, or localhost); a console reached over
  * plain HTTP on another host falls back to selecting the text and the older copy command.
  */
-async function copyToClipboard(text, element) {
+export async function copyToClipboard(text, element) {
   if (navigator.clipboard?.writeText) {
     try {
       await navigator.clipboard.writeText(text);

@@ -1,10 +1,13 @@
 import { apiPath } from '../api.js';
 import { h, replace } from '../dom.js';
 import { NO_VALUE, formatCount, formatThrottleRate, isoToLocalInput, localInputToIso } from '../format.js';
-import { links } from '../routes.js';
+import { confirmButton } from '../forms.js';
+import { liveRefresh, redrawer } from '../live.js';
+import { links, navigate, withParams } from '../routes.js';
 import { errorState, facts, idText, loadInto, sleep, tagList, time } from '../views.js';
 import { applicationHeader } from './application-header.js';
-import { endpointMessagesSection } from './endpoint-messages.js';
+import { RETRY_FAILED_DAYS, endpointMessagesSection } from './endpoint-messages.js';
+import { testEventSection } from './endpoint-test-event.js';
 import { signingSecretSection } from './endpoint-secret.js';
 import { endpointState, healthSummary } from './endpoints.js';
 
@@ -21,8 +24,33 @@ export async function endpointPage({ api, route, params, signal, container }) {
   container.setAttribute('data-testid', 'endpoint-detail-page');
   const details = h('div');
   const stats = h('div', { testid: 'endpoint-stats' });
-  const messages = endpointMessagesSection({ api, appId, endpointId, params, signal });
   const progress = h('div', { class: 'task-progress', testid: 'recover-progress', 'aria-live': 'polite' });
+  const live = h('div', { class: 'live' });
+  const testEvent = h('div');
+
+  /** Starts a recovery and follows its task; the task goes into the URL so a reload or a shared link shows it. */
+  const recover = async (body, button) => {
+    button.disabled = true;
+    replace(progress, 'Starting…');
+    progress.scrollIntoView?.({ block: 'nearest' });
+    try {
+      const task = await api.post(apiPath`/app/${appId}/endpoint/${endpointId}/recover`, body, signal);
+      history.replaceState(null, '', links.endpoint(appId, endpointId, withParams(params, { task: task.id })));
+      await followTask(api, task, progress, signal);
+    } catch (error) {
+      if (!signal.aborted && error?.name !== 'AbortError') replace(progress, errorState(error, { testid: 'recover-error' }));
+    } finally {
+      button.disabled = false;
+    }
+  };
+  const messages = endpointMessagesSection({
+    api,
+    appId,
+    endpointId,
+    params,
+    signal,
+    onRetryFailed: (button) => recover({ since: new Date(Date.now() - RETRY_FAILED_DAYS * DAY_MS).toISOString() }, button),
+  });
   container.append(
     applicationHeader({
       api,
@@ -31,43 +59,42 @@ export async function endpointPage({ api, route, params, signal, container }) {
       title: endpointId,
       testid: 'endpoint-title',
       crumbs: [['Endpoints', links.endpoints(appId)]],
-      actions: [h('a', { class: 'button', href: links.messages(appId, { endpoint: endpointId, status: '2' }), testid: 'endpoint-failed-attempts' }, 'Failed attempts')],
+      actions: [
+        h('a', { class: 'button', href: links.messages(appId, { endpoint: endpointId, status: '2' }), testid: 'endpoint-failed-attempts' }, 'Failed attempts'),
+        h('a', { class: 'button', href: links.editEndpoint(appId, endpointId), testid: 'endpoint-edit' }, 'Edit'),
+      ],
     }),
+    live,
     details,
     h('section', { class: 'section' }, h('h2', {}, 'Delivery stats'), stats),
     messages.section,
+    testEvent,
     h(
       'section',
       { class: 'section' },
       h('h2', {}, 'Recover failed messages'),
       h('p', { class: 'muted' }, 'Sends again every message whose delivery to this endpoint failed in the period.'),
-      recoverForm(params, async (body, button) => {
-        button.disabled = true;
-        replace(progress, 'Starting…');
-        try {
-          const task = await api.post(apiPath`/app/${appId}/endpoint/${endpointId}/recover`, body, signal);
-          // Kept in the URL so a reload or a shared link shows the same task's progress.
-          history.replaceState(null, '', links.endpoint(appId, endpointId, { task: task.id }));
-          await followTask(api, task, progress, signal);
-        } catch (error) {
-          if (!signal.aborted && error?.name !== 'AbortError') replace(progress, errorState(error, { testid: 'recover-error' }));
-        } finally {
-          button.disabled = false;
-        }
-      }),
+      recoverForm(params, recover),
       progress,
     ),
   );
 
+  const statsView = redrawer(stats, signal);
+  const loadStats = async () => statsView.drawn(await api.get(apiPath`/app/${appId}/endpoint/${endpointId}/stats`, {}, signal));
+  const refreshLive = () => Promise.all([statsView.refresh(loadStats, statsBody), messages.refresh()]);
   const work = [
     loadInto(
       details,
       signal,
       () => loadEndpoint(api, appId, endpointId, signal),
       // The secret's controls appear only beside an endpoint the token may see.
-      (loaded) => h('div', {}, endpointCard({ api, appId, endpointId, signal, ...loaded }), signingSecretSection({ api, appId, endpointId, signal })),
+      (loaded) => {
+        // Drawn further down the page, once the endpoint's event types and channels are known.
+        testEvent.replaceChildren(testEventSection({ api, appId, endpoint: loaded.endpoint, signal, onAttempt: () => refreshLive().catch(() => {}) }));
+        return h('div', {}, endpointCard({ api, appId, endpointId, signal, ...loaded }), signingSecretSection({ api, appId, endpointId, signal }));
+      },
     ),
-    loadInto(stats, signal, () => api.get(apiPath`/app/${appId}/endpoint/${endpointId}/stats`, {}, signal), statsView),
+    loadInto(stats, signal, loadStats, statsBody),
     messages.loaded,
   ];
   const taskId = params.get('task');
@@ -82,6 +109,10 @@ export async function endpointPage({ api, route, params, signal, container }) {
     );
   }
   await Promise.all(work);
+  if (signal.aborted) return;
+  // The stats and the messages follow deliveries as they happen; the endpoint's own facts and
+  // forms are left alone, since someone may be typing in them.
+  live.replaceChildren(liveRefresh(signal, refreshLive));
 }
 
 /** The endpoint, and its application for the rate limit it inherits (the page does without it). */
@@ -101,16 +132,46 @@ function endpointCard({ api, appId, endpointId, signal, endpoint, application })
     card.replaceWith(next);
     card = next;
   };
-  card = endpointFacts(endpoint, throttleRateEditor({ api, appId, endpointId, signal, endpoint, application, onSaved }));
+  card = endpointFacts(endpoint, throttleRateEditor({ api, appId, endpointId, signal, endpoint, application, onSaved }), endpointActions({ api, appId, endpointId, signal, endpoint, onSaved }));
   return card;
 }
 
-function endpointFacts(endpoint, throttleRate) {
+/** Disable or enable (a PATCH of `disabled`), and delete after a confirmation. */
+function endpointActions({ api, appId, endpointId, signal, endpoint, onSaved }) {
+  const feedback = h('div', { class: 'endpoint-action-feedback' });
+  const toggle = h('button', { type: 'button', class: 'button button-small', testid: endpoint.disabled ? 'endpoint-enable' : 'endpoint-disable' }, endpoint.disabled ? 'Enable' : 'Disable');
+  toggle.addEventListener('click', async () => {
+    toggle.disabled = true;
+    replace(feedback);
+    try {
+      const updated = await api.patch(apiPath`/app/${appId}/endpoint/${endpointId}`, { disabled: !endpoint.disabled }, signal);
+      if (!signal.aborted) onSaved(updated);
+    } catch (error) {
+      if (signal.aborted || error?.name === 'AbortError') return;
+      replace(feedback, errorState(error, { testid: 'endpoint-action-error' }));
+      toggle.disabled = false;
+    }
+  });
+  const remove = confirmButton({
+    label: 'Delete',
+    small: true,
+    question: 'Delete this endpoint? Its secret goes, and messages are no longer sent to it. This cannot be undone.',
+    confirmLabel: 'Delete for good',
+    testid: 'endpoint-delete',
+    action: async () => {
+      await api.delete(apiPath`/app/${appId}/endpoint/${endpointId}`, {}, signal);
+      navigate(links.endpoints(appId));
+    },
+  });
+  return h('div', { class: 'endpoint-actions' }, h('div', { class: 'filter-actions' }, toggle, remove), feedback);
+}
+
+function endpointFacts(endpoint, throttleRate, actions) {
   const metadata = Object.entries(endpoint.metadata ?? {});
   return h(
     'div',
     { class: 'card' },
-    h('p', { class: 'endpoint-url endpoint-url-large', testid: 'endpoint-url' }, endpoint.url ?? NO_VALUE),
+    h('div', { class: 'endpoint-card-head' }, h('p', { class: 'endpoint-url endpoint-url-large', testid: 'endpoint-url' }, endpoint.url ?? NO_VALUE), actions),
     facts(
       [
         ['State', endpointState(endpoint)],
@@ -200,7 +261,7 @@ function throttleRateOf(text) {
   return Number.isFinite(number) ? number : trimmed;
 }
 
-function statsView(stats) {
+function statsBody(stats) {
   const tile = (name, label) =>
     h('div', { class: `tile tile-${name}`, testid: `stat-${name}` }, h('span', { class: 'tile-value' }, formatCount(stats?.[name])), h('span', { class: 'tile-label' }, label));
   return h(

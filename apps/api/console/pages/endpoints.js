@@ -14,14 +14,25 @@ export async function endpointsPage({ api, route, params, signal, container }) {
   document.title = `Endpoints · ${appId} · Idem console`;
   container.setAttribute('data-testid', 'endpoints-page');
   const body = h('div');
-  container.append(applicationHeader({ api, appId, signal, title: 'Endpoints', testid: 'endpoints-title', tab: 'endpoints' }), body);
+  container.append(
+    applicationHeader({
+      api,
+      appId,
+      signal,
+      title: 'Endpoints',
+      testid: 'endpoints-title',
+      tab: 'endpoints',
+      actions: [h('a', { class: 'button button-primary', href: links.newEndpoint(appId), testid: 'endpoint-new' }, 'New endpoint')],
+    }),
+    body,
+  );
   await loadInto(
     body,
     signal,
     () => api.get(apiPath`/app/${appId}/endpoint`, pageQuery(params), signal),
     (list) => {
       if (!list?.data?.length) {
-        return emptyState(params.get('iterator') ? 'No more endpoints.' : 'This application has no endpoints yet.', 'Add one with POST /api/v1/app/{app_id}/endpoint.');
+        return emptyState(params.get('iterator') ? 'No more endpoints.' : 'This application has no endpoints yet.', 'Add one with New endpoint, or POST /api/v1/app/{app_id}/endpoint.');
       }
       const cards = list.data.map((endpoint) => endpointCard(appId, endpoint));
       loadStats(api, appId, cards, signal);

@@ -3,6 +3,7 @@ import { h, replace } from '../dom.js';
 import { EXPUNGED_RESPONSE, NO_VALUE, TRIGGER_TYPE, displayHeaders, formatDuration, isExpiredPayload, prettyJson } from '../format.js';
 import { links } from '../routes.js';
 import { dataTable, emptyState, errorState, facts, idText, loadInto, sleep, statusBadge, tagList, time } from '../views.js';
+import { liveRefresh, redrawer } from '../live.js';
 import { applicationHeader } from './application-header.js';
 
 /** How long the page watches for the attempt a resend makes, and how often it looks. */
@@ -22,8 +23,10 @@ export async function messagePage({ api, route, signal, container }) {
   const summary = h('div');
   const deliveries = h('div');
   const attempts = h('div');
+  const live = h('div', { class: 'live' });
   container.append(
     applicationHeader({ api, appId, signal, title: msgId, testid: 'message-title', crumbs: [['Messages', links.messages(appId)]] }),
+    live,
     summary,
     h('section', { class: 'section' }, h('h2', {}, 'Endpoints'), deliveries),
     h(
@@ -50,27 +53,24 @@ export async function messagePage({ api, route, signal, container }) {
   // The summary reports the message's own failure; the other sections then show what they can.
   const payloadExpired = () => loadMessage().then((message) => isExpiredPayload(message?.payload), () => false);
 
-  const showAttempts = () =>
-    loadInto(
-      attempts,
-      signal,
-      async () => ({ list: await listAttempts(api, appId, msgId, signal), expired: await payloadExpired() }),
-      ({ list, expired }) => attemptList(list, expired),
-    );
+  const attemptsView = redrawer(attempts, signal);
+  const loadAttempts = async () => attemptsView.drawn({ list: await listAttempts(api, appId, msgId, signal), expired: await payloadExpired() });
+  const drawAttempts = ({ list, expired }) => attemptList(appId, list, expired);
+  const showAttempts = () => loadInto(attempts, signal, loadAttempts, drawAttempts);
 
   /** What each endpoint's last resend came to; kept here because the table is redrawn afterwards. */
   const resendNotes = new Map();
 
-  const showDeliveries = () =>
-    loadInto(
-      deliveries,
-      signal,
-      async () => ({ list: await api.get(apiPath`/app/${appId}/msg/${msgId}/endpoint`, { limit: 250 }, signal), expired: await payloadExpired() }),
-      ({ list, expired }) =>
-        list?.data?.length
-          ? deliveryTable(list.data, resendNotes, expired, (endpoint, feedback, button) => resend(endpoint, feedback, button))
-          : emptyState('This message went to no endpoint.', 'No enabled endpoint subscribed to its event type and channels when it was sent.'),
-    );
+  const deliveriesView = redrawer(deliveries, signal);
+  const loadDeliveries = async () =>
+    deliveriesView.drawn({ list: await api.get(apiPath`/app/${appId}/msg/${msgId}/endpoint`, { limit: 250 }, signal), expired: await payloadExpired() });
+  const drawDeliveries = ({ list, expired }) =>
+    list?.data?.length
+      ? deliveryTable(list.data, resendNotes, expired, (endpoint, feedback, button) => resend(endpoint, feedback, button))
+      : emptyState('This message went to no endpoint.', 'No enabled endpoint subscribed to its event type and channels when it was sent.');
+  const showDeliveries = () => loadInto(deliveries, signal, loadDeliveries, drawDeliveries);
+  // A resend watches for its own attempt and redraws when it comes; live refresh waits for it.
+  let resending = 0;
 
   async function resend(endpoint, feedback, button) {
     const note = (content) => {
@@ -78,6 +78,7 @@ export async function messagePage({ api, route, signal, container }) {
       replace(feedback, content);
     };
     button.disabled = true;
+    resending += 1;
     note('Resending…');
     try {
       const before = new Set((await listAttempts(api, appId, msgId, signal)).data?.map((attempt) => attempt.id) ?? []);
@@ -96,6 +97,7 @@ export async function messagePage({ api, route, signal, container }) {
       note(errorState(error, { testid: 'resend-error' }));
     } finally {
       button.disabled = false;
+      resending -= 1;
     }
   }
 
@@ -104,6 +106,13 @@ export async function messagePage({ api, route, signal, container }) {
     showDeliveries(),
     showAttempts(),
   ]);
+  if (signal.aborted) return;
+  live.replaceChildren(
+    liveRefresh(signal, async () => {
+      if (resending > 0) return;
+      await Promise.all([deliveriesView.refresh(loadDeliveries, drawDeliveries), attemptsView.refresh(loadAttempts, drawAttempts)]);
+    }),
+  );
 }
 
 function listAttempts(api, appId, msgId, signal) {
@@ -178,17 +187,17 @@ function deliveryTable(endpoints, notes, payloadExpired, onResend) {
   });
 }
 
-function attemptList(list, payloadExpired) {
+function attemptList(appId, list, payloadExpired) {
   if (!list?.data?.length) return emptyState('No attempts yet.', 'The worker sends the first attempt within moments of the message being accepted.');
   return h(
     'div',
     { class: 'attempts', testid: 'attempts-list' },
-    list.data.map((attempt) => attemptCard(attempt, payloadExpired)),
+    list.data.map((attempt) => attemptCard(appId, attempt, payloadExpired)),
     list.done === false ? h('p', { class: 'muted' }, 'Only the newest 250 attempts are shown.') : null,
   );
 }
 
-function attemptCard(attempt, payloadExpired) {
+function attemptCard(appId, attempt, payloadExpired) {
   const headers = displayHeaders(attempt.requestHeaders);
   return h(
     'article',
@@ -201,6 +210,7 @@ function attemptCard(attempt, payloadExpired) {
       h('span', { testid: 'attempt-duration' }, formatDuration(attempt.responseDurationMs)),
       time(attempt.timestamp),
       h('span', { class: 'muted' }, [attempt.attemptNumber ? `attempt #${attempt.attemptNumber}` : null, TRIGGER_TYPE[attempt.triggerType]].filter(Boolean).join(' · ')),
+      h('a', { class: 'button button-small attempt-details', href: links.attempt(appId, attempt.msgId, attempt.id), testid: 'attempt-link' }, 'Details'),
     ),
     h('p', { class: 'attempt-url' }, h('span', { class: 'endpoint-url' }, attempt.url ?? NO_VALUE), ' ', idText(attempt.id)),
     attempt.error ? h('p', { class: 'attempt-error', testid: 'attempt-error' }, attempt.error) : null,
@@ -217,7 +227,7 @@ function attemptCard(attempt, payloadExpired) {
   );
 }
 
-function responseBody(response, payloadExpired) {
+export function responseBody(response, payloadExpired) {
   // `EXPUNGED` is Idem's word only when the payload went too; a receiver may answer it itself.
   if (payloadExpired && response === EXPUNGED_RESPONSE) {
     return h('p', { class: 'muted', testid: 'attempt-response', 'data-expunged': 'true' }, 'Expunged with the payload (retention)');

@@ -1,0 +1,243 @@
+import { apiPath, pageQuery } from '../api.js';
+import { h, replace } from '../dom.js';
+import { prettyJson } from '../format.js';
+import { apiForm, confirmButton, fieldError, formField, textArea, textInput } from '../forms.js';
+import { links, navigate, withParams } from '../routes.js';
+import { dataTable, emptyState, errorState, facts, loadInto, pageHeader, pagination, time } from '../views.js';
+
+/** The event type catalogue, shared by every application; archived types only on request. */
+export async function eventTypesPage({ api, params, signal, container }) {
+  document.title = 'Event types · Idem console';
+  container.setAttribute('data-testid', 'event-types-page');
+  const archived = params.get('archived') === 'true';
+  const body = h('div');
+  container.append(
+    pageHeader({
+      title: 'Event types',
+      testid: 'event-types-title',
+      actions: [
+        h(
+          'a',
+          { class: 'button', href: links.eventTypes(withParams(params, { archived: archived ? undefined : 'true', iterator: undefined })), testid: 'event-types-archived-toggle' },
+          archived ? 'Hide archived' : 'Show archived',
+        ),
+        h('a', { class: 'button button-primary', href: links.newEventType(), testid: 'event-type-new' }, 'New event type'),
+      ],
+    }),
+    body,
+  );
+  await loadInto(
+    body,
+    signal,
+    () => api.get('/event-type', { ...pageQuery(params), include_archived: archived || undefined }, signal),
+    (list) => {
+      if (!list?.data?.length) return emptyState('No event types yet.', 'Endpoints subscribe to event types; producers name one on every message.', 'event-types-empty');
+      return h(
+        'div',
+        {},
+        dataTable({
+          testid: 'event-types-table',
+          rows: list.data,
+          rowAttributes: (type) => ({ testid: 'event-type-row', 'data-name': type.name, 'data-archived': String(Boolean(type.archived)) }),
+          columns: [
+            { label: 'Name', cell: (type) => h('a', { href: links.eventType(type.name), class: 'strong', testid: 'event-type-link' }, type.name) },
+            { label: 'Description', cell: (type) => type.description || null },
+            { label: 'Group', cell: (type) => type.groupName || null },
+            { label: 'Schema', cell: (type) => (schemaParts(type.schemas).schema ? `version ${schemaParts(type.schemas).version}` : null) },
+            {
+              label: 'State',
+              cell: (type) =>
+                type.archived
+                  ? h('span', { class: 'badge badge-canceled', testid: 'event-type-archived' }, 'archived')
+                  : type.deprecated
+                    ? h('span', { class: 'badge badge-pending' }, 'deprecated')
+                    : h('span', { class: 'badge badge-success' }, 'active'),
+            },
+            { label: 'Updated', cell: (type) => time(type.updatedAt) },
+          ],
+        }),
+        pagination(list, params, (iterator) => links.eventTypes(withParams(params, { iterator }))),
+      );
+    },
+  );
+}
+
+/** `#/event-types/new` creates one; `#/event-type/{name}` edits, archives or deletes it. */
+export async function eventTypeFormPage({ api, route, signal, container }) {
+  const { name } = route;
+  container.setAttribute('data-testid', 'event-type-form-page');
+  document.title = `${name ?? 'New event type'} · Idem console`;
+  const body = h('div');
+  container.append(pageHeader({ title: name ?? 'New event type', testid: 'event-type-form-title', crumbs: [['Event types', links.eventTypes()]] }), body);
+  if (!name) {
+    body.append(
+      eventTypeForm({
+        eventType: null,
+        save: async (fields) => {
+          const created = await api.post('/event-type', fields, signal);
+          navigate(links.eventType(created.name));
+        },
+      }),
+    );
+    return;
+  }
+  const draw = ({ saved = false } = {}) =>
+    loadInto(
+      body,
+      signal,
+      () => api.get(apiPath`/event-type/${name}`, {}, signal),
+      (eventType) => {
+        const notice = h('div', { role: 'status' }, saved ? h('p', { class: 'notice', testid: 'event-type-saved' }, 'Saved.') : null);
+        const archiveFeedback = h('div');
+        const archive = h(
+          'button',
+          { type: 'button', class: 'button', testid: eventType.archived ? 'event-type-unarchive' : 'event-type-archive' },
+          eventType.archived ? 'Unarchive' : 'Archive',
+        );
+        archive.addEventListener('click', async () => {
+          archive.disabled = true;
+          try {
+            // The API archives on DELETE (as Svix does) and takes `archived: false` back on a PATCH.
+            if (eventType.archived) await api.patch(apiPath`/event-type/${name}`, { archived: false }, signal);
+            else await api.delete(apiPath`/event-type/${name}`, {}, signal);
+            await draw();
+          } catch (error) {
+            if (signal.aborted || error?.name === 'AbortError') return;
+            replace(archiveFeedback, errorState(error, { testid: 'event-type-archive-error' }));
+            archive.disabled = false;
+          }
+        });
+        return h(
+          'div',
+          { class: 'form-page' },
+          facts(
+            [
+              ['State', eventType.archived ? h('span', { class: 'badge badge-canceled', testid: 'event-type-state' }, 'archived') : h('span', { class: 'badge badge-success', testid: 'event-type-state' }, 'active')],
+              ['Created', time(eventType.createdAt)],
+              ['Updated', time(eventType.updatedAt)],
+            ],
+            'event-type-facts',
+          ),
+          notice,
+          eventTypeForm({
+            eventType,
+            save: async (fields) => {
+              await api.patch(apiPath`/event-type/${name}`, fields, signal);
+              // Drawn again from the API, so the page shows what it stored (and when).
+              await draw({ saved: true });
+            },
+          }),
+          h(
+            'section',
+            { class: 'section danger-zone' },
+            h('h2', {}, 'Archive or delete'),
+            h('p', { class: 'muted' }, 'An archived event type leaves the catalogue list; messages of that type are still accepted and delivered. Deleting removes it for good.'),
+            h(
+              'div',
+              { class: 'filter-actions' },
+              archive,
+              confirmButton({
+                label: 'Delete for good',
+                question: `Delete ${name} from the catalogue? Endpoints that filter on it keep the name.`,
+                confirmLabel: 'Delete',
+                testid: 'event-type-expunge',
+                action: async () => {
+                  await api.delete(apiPath`/event-type/${name}`, { expunge: true }, signal);
+                  navigate(links.eventTypes());
+                },
+              }),
+            ),
+            archiveFeedback,
+          ),
+        );
+      },
+    );
+  await draw();
+}
+
+/**
+ * Svix keeps an event type's schemas as `{"<version>": <JSON Schema>}`, with example payloads in
+ * the schema's own `examples` (JSON Schema's keyword). The form edits the newest version and its
+ * first example; other versions are kept as they are.
+ */
+export function schemaParts(schemas) {
+  if (!schemas || typeof schemas !== 'object') return { version: '1', schema: null, example: undefined };
+  const versions = Object.keys(schemas).sort((a, b) => Number(b) - Number(a) || b.localeCompare(a));
+  if (!versions.length) return { version: '1', schema: null, example: undefined };
+  const version = versions[0];
+  const full = schemas[version];
+  if (!full || typeof full !== 'object' || Array.isArray(full)) return { version, schema: full ?? null, example: undefined };
+  const { examples, ...schema } = full;
+  return { version, schema: Object.keys(schema).length ? schema : null, example: Array.isArray(examples) ? examples[0] : undefined };
+}
+
+/** The example payload a test event of this type starts from. */
+export function exampleOf(eventType) {
+  return schemaParts(eventType?.schemas).example;
+}
+
+function eventTypeForm({ eventType, save }) {
+  const parts = schemaParts(eventType?.schemas);
+  const name = eventType ? null : textInput({ required: true, placeholder: 'invoice.paid' });
+  const description = textInput({ value: eventType?.description ?? '', placeholder: 'An invoice was paid' });
+  const groupName = textInput({ value: eventType?.groupName ?? '', placeholder: 'optional, e.g. invoice' });
+  const featureFlag = textInput({ value: eventType?.featureFlag ?? '', placeholder: 'optional' });
+  const deprecated = h('input', { type: 'checkbox', checked: Boolean(eventType?.deprecated), class: 'checkbox' });
+  const schema = textArea({ class: 'code-input', rows: 10, value: parts.schema ? prettyJson(parts.schema) : '', placeholder: '{"type": "object", "properties": {"invoiceId": {"type": "string"}}}' });
+  const example = textArea({ class: 'code-input', rows: 6, value: parts.example === undefined ? '' : prettyJson(parts.example), placeholder: '{"invoiceId": "inv_42"}' });
+  return apiForm({
+    testid: 'event-type-form',
+    submitLabel: eventType ? 'Save event type' : 'Create event type',
+    actions: [h('a', { class: 'button', href: links.eventTypes(), testid: 'event-type-form-cancel' }, 'Cancel')],
+    fields: [
+      name ? formField({ name: 'name', label: 'Name', control: name, hint: 'Letters, digits, _ . - (as producers send it in eventType).' }) : null,
+      formField({ name: 'description', label: 'Description', control: description }),
+      formField({ name: 'groupName', label: 'Group', control: groupName }),
+      formField({ name: 'featureFlag', label: 'Feature flag', control: featureFlag }),
+      formField({ name: 'deprecated', label: 'Deprecated (still delivered; tells subscribers to move on)', control: deprecated }),
+      formField({ name: 'schemas', label: `Schema (JSON Schema, version ${parts.version})`, control: schema, hint: 'Empty for none. Stored in the API as schemas, as in Svix.' }),
+      formField({ name: 'example', label: 'Example payload (JSON)', control: example, hint: 'What a test event of this type sends; stored as the schema’s examples.' }),
+    ],
+    submit: async (form) => {
+      const schemaValue = parseJsonField(form, 'schemas', schema.value);
+      const exampleValue = parseJsonField(form, 'example', example.value);
+      if (schemaValue === INVALID || exampleValue === INVALID) return;
+      if (schemaValue !== undefined && (schemaValue === null || typeof schemaValue !== 'object' || Array.isArray(schemaValue))) {
+        fieldError(form, 'schemas', 'A schema is a JSON object.');
+        return;
+      }
+      const fields = {
+        description: description.value,
+        groupName: groupName.value.trim() || null,
+        featureFlag: featureFlag.value.trim() || null,
+        deprecated: deprecated.checked,
+        schemas: buildSchemas(eventType?.schemas, parts.version, schemaValue, exampleValue),
+      };
+      if (name) fields.name = name.value.trim();
+      await save(fields);
+    },
+  });
+}
+
+const INVALID = Symbol('invalid JSON');
+
+/** The JSON in a textarea; undefined when it is empty, INVALID (with the field marked) when it does not parse. */
+function parseJsonField(form, field, text) {
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    fieldError(form, field, `Not valid JSON: ${error.message}`);
+    return INVALID;
+  }
+}
+
+function buildSchemas(existing, version, schema, example) {
+  const schemas = existing && typeof existing === 'object' ? { ...existing } : {};
+  if (schema === undefined && example === undefined) {
+    delete schemas[version];
+  } else {
+    schemas[version] = { ...(schema ?? {}), ...(example === undefined ? {} : { examples: [example] }) };
+  }
+  return Object.keys(schemas).length ? schemas : null;
+}
