@@ -135,10 +135,9 @@ describe('Bounded stores under constant ingest', () => {
     const startedAt = Date.now();
     const samples: Sample[] = [];
     const ingest = (async () => {
-      while (Date.now() - startedAt < RUN_MS) {
-        await enqueue();
-        const direct = ++sequence;
-        await client.sendMessage('shop', { eventType: 'order.shipped', payload: { order: direct } }, { idempotencyKey: `direct-${direct}` });
+      for (let round = 0; Date.now() - startedAt < RUN_MS; round++) {
+        if (round % 2 === 0) await enqueue();
+        else await client.sendMessage('shop', { eventType: 'order.shipped', payload: { order: ++sequence } }, { idempotencyKey: `direct-${sequence}` });
         await sleep(40);
       }
     })();
