@@ -4,14 +4,9 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import type { RetentionCleanup } from '../../apps/worker/src/maintenance/retention-cleanup.service';
 import { FakeReceiver } from '../support/fake-receiver';
 import { startApi } from '../support/api-server';
-import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from '../support/chromium';
+import { describeInChromium, launchChromium } from '../support/chromium';
 import { connectToDatabase, createTestEnvironment, TestEnvironment } from '../support/test-environment';
 import { ConsoleBrowser, LAPTOP, until } from './console-pages';
-
-const describeInChromium = chromiumAvailable ? describe : describe.skip;
-if (!chromiumAvailable) {
-  console.warn(`Skipping the web console suite: ${CHROMIUM_PATH} is missing (apt-get install -y chromium).`);
-}
 
 describeInChromium('web console', () => {
   let environment: TestEnvironment;
