@@ -4,14 +4,9 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import type { RetentionCleanup } from '../../apps/worker/src/maintenance/retention-cleanup.service';
 import { FakeReceiver } from '../support/fake-receiver';
 import { startApi } from '../support/api-server';
-import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from '../support/chromium';
+import { describeInChromium, launchChromium } from '../support/chromium';
 import { connectToDatabase, createTestEnvironment, TestEnvironment } from '../support/test-environment';
 import { ConsoleBrowser, LAPTOP, until } from './console-pages';
-
-const describeInChromium = chromiumAvailable ? describe : describe.skip;
-if (!chromiumAvailable) {
-  console.warn(`Skipping the web console suite: ${CHROMIUM_PATH} is missing (apt-get install -y chromium).`);
-}
 
 describeInChromium('web console', () => {
   let environment: TestEnvironment;
@@ -652,6 +647,98 @@ describeInChromium('web console', () => {
         expect(headers['webhook-signature']).toBe('[redacted]');
         expect(await ui.page.content()).not.toMatch(/v1,[A-Za-z0-9+/=]{20,}/);
         await ui.screenshots('attempt');
+      } finally {
+        await receiver.close();
+      }
+    });
+
+    it('applies an event type’s schema: sets its enforcement (the API’s 422 at the schema), lists it, refuses a test event at the payload, and shows what an observed one broke', async () => {
+      const receiver = await FakeReceiver.start(() => ({ status: 200, body: 'ok' }));
+      try {
+        const name = `payment.captured.${suffix}`;
+        type EventType = { schemaEnforcement: string; schemas: unknown };
+        await goTo('/event-types/new', 'event-type-form-page');
+        expect(await ui.testId('schema-enforcement-modes').locator('li').allTextContents()).toEqual([
+          expect.stringMatching(/^Off: /),
+          expect.stringMatching(/^Observe: /),
+          expect.stringMatching(/^Enforce: /),
+        ]);
+        await ui.forms.fill({ name, description: 'A payment was captured' });
+        await ui.forms.field('schemaEnforcement').selectOption('enforce');
+        expect(await ui.page.locator('[data-testid="schema-enforcement-modes"] li.mode-chosen').getAttribute('data-mode')).toBe('enforce');
+
+        // Enforcing needs a schema (the API's loc is ["body", "schemas"]), and one that compiles (["body", "schemas", "1"]).
+        await ui.forms.submit('event-type-form', { expectErrorAt: 'schemas' });
+        expect(await ui.forms.fieldError('schemas').textContent()).toContain('schemaEnforcement "enforce" needs a schema');
+        await ui.forms.fill({ schemas: '{"type": "no-such-type"}' });
+        await ui.forms.submit('event-type-form', { expectErrorAt: 'schemas' });
+        expect(await ui.forms.fieldError('schemas').textContent()).toContain('not a valid JSON Schema');
+        expect(await ui.forms.field('schemas').getAttribute('aria-invalid')).toBe('true');
+        expect(await ui.forms.fieldError('schemaEnforcement').isVisible()).toBe(false);
+        await ui.screenshots('event-type-enforcement-error');
+        expect((await fetch(`${api.url}/api/v1/event-type/${name}`, { headers: { authorization: `Bearer ${environment.adminToken}` } })).status).toBe(404);
+
+        const schema = { type: 'object', required: ['amount', 'currency'], properties: { amount: { type: 'integer' }, currency: { type: 'string', pattern: '^[A-Z]{3}$' } } };
+        await ui.forms.fill({ schemas: JSON.stringify(schema), example: '{"amount": 1250, "currency": "EUR"}' });
+        await ui.forms.submit('event-type-form');
+        await ui.testId('event-type-facts').waitFor();
+        await ui.settle();
+        expect(await call<EventType>('GET', `/api/v1/event-type/${name}`, undefined, 200)).toMatchObject({ schemaEnforcement: 'enforce', schemas: { '1': schema } });
+        expect(await ui.forms.field('schemaEnforcement').inputValue()).toBe('enforce');
+
+        await goTo('/event-types', 'event-types-page');
+        expect(await ui.eventTypes.row(name).getByTestId('event-type-enforcement').getAttribute('data-enforcement')).toBe('enforce');
+        await ui.screenshots('event-types-enforcement');
+
+        // A test event whose payload breaks the enforced schema: the API's problems at the payload, nothing sent.
+        const app = await createApplication('Payments desk');
+        const endpoint = await post<{ id: string }>(`/api/v1/app/${app.id}/endpoint`, { url: receiver.url, filterTypes: [name] }, 201);
+        const broken = '{"amount": "12.50", "currency": "euro"}';
+        await goTo(`/app/${app.id}/endpoint/${endpoint.id}`, 'endpoint-detail-page');
+        await until(async () => (await ui.forms.field('eventType').inputValue()) === name, 'the endpoint’s event type to be offered');
+        expect(await ui.testId('test-event-enforcement').textContent()).toContain('enforces its schema');
+        await ui.forms.fill({ payload: broken });
+        await ui.forms.submit('test-event-form', { expectErrorAt: 'payload' });
+        const refusal = await ui.forms.fieldError('payload').locator('span').allTextContents();
+        expect(refusal).toEqual([expect.stringContaining('(type at /amount)'), expect.stringContaining('(pattern at /currency)')]);
+        expect(await ui.testId('test-event-result').textContent()).toBe('');
+        expect((await call<{ data: unknown[] }>('GET', `/api/v1/app/${app.id}/msg`, undefined, 200)).data).toEqual([]);
+        await ui.screenshots('endpoint-test-event-refused');
+
+        // Observed instead (changed in the form): the same payload is sent, and its message says where it broke.
+        await goTo(`/event-type/${name}`, 'event-type-form-page');
+        await ui.forms.field('schemaEnforcement').selectOption('observe');
+        await ui.forms.submit('event-type-form');
+        await ui.testId('event-type-saved').waitFor();
+        expect((await call<EventType>('GET', `/api/v1/event-type/${name}`, undefined, 200)).schemaEnforcement).toBe('observe');
+
+        await goTo(`/app/${app.id}/endpoint/${endpoint.id}`, 'endpoint-detail-page');
+        await until(async () => (await ui.forms.field('eventType').inputValue()) === name, 'the endpoint’s event type to be offered');
+        expect(await ui.testId('test-event-enforcement').textContent()).toContain('observes its schema');
+        await ui.forms.fill({ payload: broken });
+        await ui.forms.submit('test-event-form');
+        const outcome = ui.testId('test-event-attempt');
+        await outcome.waitFor({ timeout: 35_000 });
+        expect(await outcome.getAttribute('data-status')).toBe('0');
+        expect(receiver.received.map((webhook) => JSON.parse(webhook.body))).toEqual([JSON.parse(broken)]);
+
+        await ui.testId('test-event-message-link').click();
+        await ui.message.waitFor();
+        const panel = ui.testId('schema-violations');
+        expect(await panel.locator('p').first().textContent()).toBe('Payload broke its schema (observed)');
+        const violations = await Promise.all(
+          (await panel.getByTestId('schema-violation').all()).map(async (row) => ({
+            pointer: await row.getByTestId('schema-violation-pointer').textContent(),
+            rule: await row.getByTestId('schema-violation-rule').textContent(),
+            message: await row.getByTestId('schema-violation-message').textContent(),
+          })),
+        );
+        expect(violations).toEqual([
+          { pointer: '/amount', rule: 'type', message: 'must be integer' },
+          { pointer: '/currency', rule: 'pattern', message: expect.stringContaining('must match pattern') },
+        ]);
+        expect(JSON.parse((await ui.message.payload().textContent()) ?? '')).toEqual(JSON.parse(broken));
+        await ui.screenshots('message-schema-violations');
       } finally {
         await receiver.close();
       }

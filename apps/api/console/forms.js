@@ -22,7 +22,8 @@ export function formField({ name, label, control, hint }) {
     { class: 'field form-field', 'data-field': name },
     h('label', { for: id }, label),
     control,
-    hint ? h('p', { class: 'field-hint', id: `${id}-hint` }, hint) : null,
+    // A hint is a line of text, or a node of its own (such as a list of choices).
+    hint ? h(hint instanceof Node ? 'div' : 'p', { class: 'field-hint', id: `${id}-hint` }, hint) : null,
     h('p', { class: 'field-error', id: `${id}-error`, testid: `field-error-${name}`, role: 'alert', hidden: true }),
   );
 }
@@ -51,7 +52,7 @@ export function fieldError(form, name, message) {
   const wrapper = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
   if (!wrapper) return false;
   const slot = wrapper.querySelector('.field-error');
-  slot.textContent = slot.textContent ? `${slot.textContent} ${message}` : message;
+  slot.append(h('span', {}, message));
   slot.hidden = false;
   wrapper.querySelector('input, select, textarea')?.setAttribute('aria-invalid', 'true');
   return true;

@@ -4,7 +4,13 @@ import { formatDuration, prettyJson } from '../format.js';
 import { apiForm, fieldError, formField, textArea, textInput } from '../forms.js';
 import { links } from '../routes.js';
 import { sleep, statusBadge } from '../views.js';
-import { exampleOf } from './event-types.js';
+import { enforcementOf, exampleOf } from './event-types.js';
+
+/** What the chosen event type does with a payload that breaks its schema; nothing is said for `off`. */
+const ENFORCEMENT_HINT = {
+  observe: 'This event type observes its schema: a payload that breaks it is sent, and its message records where.',
+  enforce: 'This event type enforces its schema: a payload that breaks it is refused, and nothing is sent.',
+};
 
 const WATCH_MS = 30_000;
 const POLL_MS = 1_000;
@@ -25,8 +31,11 @@ export function testEventSection({ api, appId, endpoint, signal, onAttempt = () 
   payload.addEventListener('input', () => {
     edited = true;
   });
+  const enforcementHint = h('span', { testid: 'test-event-enforcement' });
   const fillExample = () => {
-    const example = exampleOf(catalog.find((type) => type.name === eventType.value.trim()));
+    const chosen = catalog.find((type) => type.name === eventType.value.trim());
+    replace(enforcementHint, ENFORCEMENT_HINT[enforcementOf(chosen)] ?? '');
+    const example = exampleOf(chosen);
     if (!edited || payload.value.trim() === '') {
       payload.value = example === undefined ? '{}' : prettyJson(example);
       edited = false;
@@ -60,7 +69,7 @@ export function testEventSection({ api, appId, endpoint, signal, onAttempt = () 
     fields: [
       formField({ name: 'eventType', label: 'Event type', control: eventType }),
       choices,
-      formField({ name: 'payload', label: 'Payload (JSON)', control: payload }),
+      formField({ name: 'payload', label: 'Payload (JSON)', control: payload, hint: enforcementHint }),
     ],
     submit: async (element) => {
       const typeName = eventType.value.trim();
@@ -77,12 +86,19 @@ export function testEventSection({ api, appId, endpoint, signal, onAttempt = () 
         return;
       }
       replace(result, h('p', { class: 'muted' }, 'Sending…'));
-      const message = await api.post(
-        apiPath`/app/${appId}/msg`,
-        // On an endpoint that listens to channels, a message without one would not reach it.
-        { eventType: typeName, payload: body, channels: endpoint.channels?.length ? endpoint.channels : undefined },
-        signal,
-      );
+      let message;
+      try {
+        message = await api.post(
+          apiPath`/app/${appId}/msg`,
+          // On an endpoint that listens to channels, a message without one would not reach it.
+          { eventType: typeName, payload: body, channels: endpoint.channels?.length ? endpoint.channels : undefined },
+          signal,
+        );
+      } catch (error) {
+        // Nothing was sent: the form shows why (a payload that breaks an enforced schema at the payload).
+        replace(result);
+        throw error;
+      }
       replace(result, sentNote(appId, message, h('span', { testid: 'test-event-waiting' }, 'waiting for the attempt…')));
       const attempt = await watchForAttempt(api, appId, message.id, endpoint.id, signal);
       if (signal.aborted) return;

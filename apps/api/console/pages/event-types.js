@@ -44,6 +44,7 @@ export async function eventTypesPage({ api, params, signal, container }) {
             { label: 'Description', cell: (type) => type.description || null },
             { label: 'Group', cell: (type) => type.groupName || null },
             { label: 'Schema', cell: (type) => (schemaParts(type.schemas).schema ? `version ${schemaParts(type.schemas).version}` : null) },
+            { label: 'Enforcement', cell: (type) => enforcementBadge(type.schemaEnforcement) },
             {
               label: 'State',
               cell: (type) =>
@@ -171,6 +172,25 @@ export function schemaParts(schemas) {
   return { version, schema: Object.keys(schema).length ? schema : null, example: Array.isArray(examples) ? examples[0] : undefined };
 }
 
+/**
+ * Idem's `schemaEnforcement`: whether the newest schema is applied to each message's payload. An
+ * API that does not send the field is treated as `off`, which is what it then does.
+ */
+export const SCHEMA_ENFORCEMENT = [
+  { value: 'off', label: 'Off', explanation: 'Not applied: the schema documents the payload, as in Svix.' },
+  { value: 'observe', label: 'Observe', explanation: 'A payload that breaks it is accepted and delivered; its message records where it broke.' },
+  { value: 'enforce', label: 'Enforce', explanation: 'A payload that breaks it is refused with a 422 naming where, and nothing is sent.' },
+];
+
+export function enforcementOf(eventType) {
+  return eventType?.schemaEnforcement ?? 'off';
+}
+
+function enforcementBadge(enforcement = 'off') {
+  const badge = { observe: 'badge badge-pending', enforce: 'badge badge-sending' }[enforcement] ?? 'muted';
+  return h('span', { class: badge, testid: 'event-type-enforcement', 'data-enforcement': enforcement }, enforcement);
+}
+
 /** The example payload a test event of this type starts from. */
 export function exampleOf(eventType) {
   return schemaParts(eventType?.schemas).example;
@@ -185,6 +205,22 @@ function eventTypeForm({ eventType, save }) {
   const deprecated = h('input', { type: 'checkbox', checked: Boolean(eventType?.deprecated), class: 'checkbox' });
   const schema = textArea({ class: 'code-input', rows: 10, value: parts.schema ? prettyJson(parts.schema) : '', placeholder: '{"type": "object", "properties": {"invoiceId": {"type": "string"}}}' });
   const example = textArea({ class: 'code-input', rows: 6, value: parts.example === undefined ? '' : prettyJson(parts.example), placeholder: '{"invoiceId": "inv_42"}' });
+  const enforcement = enforcementOf(eventType);
+  const schemaEnforcement = h(
+    'select',
+    {},
+    SCHEMA_ENFORCEMENT.map((mode) => h('option', { value: mode.value, selected: mode.value === enforcement }, mode.label)),
+  );
+  const modes = h(
+    'ul',
+    { class: 'mode-list', testid: 'schema-enforcement-modes' },
+    SCHEMA_ENFORCEMENT.map((mode) => h('li', { 'data-mode': mode.value }, h('strong', {}, mode.label), ': ', mode.explanation)),
+  );
+  const markChosen = () => {
+    for (const item of modes.children) item.classList.toggle('mode-chosen', item.dataset.mode === schemaEnforcement.value);
+  };
+  schemaEnforcement.addEventListener('change', markChosen);
+  markChosen();
   return apiForm({
     testid: 'event-type-form',
     submitLabel: eventType ? 'Save event type' : 'Create event type',
@@ -195,7 +231,8 @@ function eventTypeForm({ eventType, save }) {
       formField({ name: 'groupName', label: 'Group', control: groupName }),
       formField({ name: 'featureFlag', label: 'Feature flag', control: featureFlag }),
       formField({ name: 'deprecated', label: 'Deprecated (still delivered; tells subscribers to move on)', control: deprecated }),
-      formField({ name: 'schemas', label: `Schema (JSON Schema, version ${parts.version})`, control: schema, hint: 'Empty for none. Stored in the API as schemas, as in Svix.' }),
+      formField({ name: 'schemaEnforcement', label: 'Schema enforcement', control: schemaEnforcement, hint: modes }),
+      formField({ name: 'schemas', label: `Schema (JSON Schema, version ${parts.version})`, control: schema, hint: 'Empty for none. Stored in the API as schemas, as in Svix. Observe and enforce apply the newest version, which must compile.' }),
       formField({ name: 'example', label: 'Example payload (JSON)', control: example, hint: 'What a test event of this type sends; stored as the schema’s examples.' }),
     ],
     submit: async (form) => {
@@ -212,6 +249,7 @@ function eventTypeForm({ eventType, save }) {
         featureFlag: featureFlag.value.trim() || null,
         deprecated: deprecated.checked,
         schemas: buildSchemas(eventType?.schemas, parts.version, schemaValue, exampleValue),
+        schemaEnforcement: schemaEnforcement.value,
       };
       if (name) fields.name = name.value.trim();
       await save(fields);

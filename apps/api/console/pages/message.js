@@ -146,6 +146,7 @@ function messageSummary(message) {
       'message-facts',
     ),
     h('h2', {}, 'Payload'),
+    message.schemaViolations?.length ? schemaViolationsPanel(message.schemaViolations) : null,
     isExpiredPayload(message.payload)
       ? h(
           'div',
@@ -154,6 +155,29 @@ function messageSummary(message) {
           h('p', {}, "Its retention period ran out and Idem removed it, with the endpoints' response bodies. The message and its attempts are kept; it cannot be resent."),
         )
       : h('pre', { class: 'code-block', testid: 'message-payload' }, prettyJson(message.payload)),
+  );
+}
+
+/**
+ * Idem records `schemaViolations` only on a message of an event type that observes its schema: the
+ * payload was accepted and delivered anyway, so the page says so before it says where it broke.
+ */
+function schemaViolationsPanel(violations) {
+  return h(
+    'div',
+    { class: 'notice notice-violations', testid: 'schema-violations', role: 'note' },
+    h('p', { class: 'strong' }, 'Payload broke its schema (observed)'),
+    h('p', {}, 'Accepted and delivered anyway: its event type observes its schema rather than enforcing it. Where the payload broke the newest version when it was sent:'),
+    dataTable({
+      testid: 'schema-violations-table',
+      rows: violations,
+      rowAttributes: (violation) => ({ testid: 'schema-violation', 'data-pointer': violation.pointer }),
+      columns: [
+        { label: 'Pointer', cell: (violation) => h('code', { testid: 'schema-violation-pointer' }, violation.pointer) },
+        { label: 'Rule', cell: (violation) => h('code', { testid: 'schema-violation-rule' }, violation.rule) },
+        { label: 'Message', cell: (violation) => h('span', { testid: 'schema-violation-message' }, violation.message) },
+      ],
+    }),
   );
 }
 
