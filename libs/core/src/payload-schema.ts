@@ -47,3 +47,14 @@ function violationOf(error: ErrorObject): SchemaViolation {
   const pointer = error.keyword === 'required' ? `${error.instancePath}/${String((error.params as { missingProperty: string }).missingProperty)}` : error.instancePath;
   return { pointer: pointer || '/', rule: error.keyword, message: error.message ?? error.keyword };
 }
+
+/**
+ * The example payload Svix's send-example sends: the `examples` of the newest schema, the first unless
+ * `index` says otherwise; `{}` when the schema has none. Null when `index` names no example.
+ */
+export function examplePayloadOf(schemas: Record<string, unknown> | null, index = 0): Record<string, unknown> | null {
+  const examples = (newestSchema(schemas)?.schema as { examples?: unknown } | undefined)?.examples;
+  if (!Array.isArray(examples) || examples.length === 0) return index === 0 ? {} : null;
+  const example: unknown = examples[index];
+  return typeof example === 'object' && example !== null && !Array.isArray(example) ? (example as Record<string, unknown>) : null;
+}

@@ -32,6 +32,8 @@ export interface IntakeRequest {
   onlyApplicationId: string | null;
   messages: readonly IntakeMessage[];
   idempotency?: IntakeIdempotency;
+  /** Sends the messages to this endpoint alone, whatever its filters (a test event); a disabled one refuses the request. */
+  onlyEndpointId?: string;
 }
 
 /** What became of one message: accepted (or found already accepted under its eventId), or refused. */

@@ -125,7 +125,7 @@ export class MessageIntake {
           return;
         }
         if (broken.length > 0) violations.observed++;
-        candidates.push(candidateOf(application, index, position, message, broken.length > 0 ? broken : null));
+        candidates.push(candidateOf(application, request.onlyEndpointId, index, position, message, broken.length > 0 ? broken : null));
       });
     });
 
@@ -213,8 +213,11 @@ export class MessageIntake {
       const { application: name, onlyApplicationId } = requests[index];
       // A path may name an application by id or by uid; an id wins over another application's equal uid.
       const application = byId.get(name) ?? byUid.get(name);
+      const { onlyEndpointId } = requests[index];
       if (!application || (onlyApplicationId !== null && onlyApplicationId !== application.id)) {
         outcomes[index] = { kind: 'refused', error: IdemError.notFound('Application') };
+      } else if (onlyEndpointId !== undefined && !application.enabledEndpoints.some((endpoint) => endpoint.id === onlyEndpointId)) {
+        outcomes[index] = { kind: 'refused', error: IdemError.conflict('The endpoint is disabled, or not in this application') };
       } else {
         found.set(index, application);
       }
@@ -284,7 +287,14 @@ export class MessageIntake {
   }
 }
 
-function candidateOf(application: IntakeApplication, request: number, position: number, input: IntakeMessage, schemaViolations: SchemaViolation[] | null): Candidate {
+function candidateOf(
+  application: IntakeApplication,
+  onlyEndpointId: string | undefined,
+  request: number,
+  position: number,
+  input: IntakeMessage,
+  schemaViolations: SchemaViolation[] | null,
+): Candidate {
   const channels = input.channels && input.channels.length > 0 ? input.channels : null;
   const routing = { eventType: input.eventType, channels };
   return {
@@ -302,7 +312,8 @@ function candidateOf(application: IntakeApplication, request: number, position: 
     },
     // What makes a repeated eventId the same event: key order in the payload and channel order do not count.
     contentHash: sha256Hex(canonicalJson({ eventType: input.eventType, payload: input.payload, channels: channels ? [...channels].sort() : null })),
-    endpointIds: application.enabledEndpoints.filter((endpoint) => subscriptionMatches(endpoint, routing)).map((endpoint) => endpoint.id),
+    endpointIds:
+      onlyEndpointId !== undefined ? [onlyEndpointId] : application.enabledEndpoints.filter((endpoint) => subscriptionMatches(endpoint, routing)).map((endpoint) => endpoint.id),
   };
 }
 

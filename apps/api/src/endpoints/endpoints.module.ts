@@ -13,5 +13,6 @@ import { EndpointsService, TARGET_RESOLVER } from './endpoints.service';
     { provide: TargetPolicy, inject: [IdemConfig], useFactory: (config: IdemConfig) => new TargetPolicy(config.targetPolicyOptions) },
     { provide: TARGET_RESOLVER, useValue: systemTargetResolver },
   ],
+  exports: [EndpointsService],
 })
 export class EndpointsModule {}

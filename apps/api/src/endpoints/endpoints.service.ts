@@ -130,7 +130,8 @@ export class EndpointsService {
     }
   }
 
-  private async resolve(principal: Principal, appIdOrUid: string, endpointIdOrUid: string): Promise<EndpointEntity> {
+  /** The endpoint a path names by id or uid, in an application the caller may see; else a 404. */
+  async resolve(principal: Principal, appIdOrUid: string, endpointIdOrUid: string): Promise<EndpointEntity> {
     const application = await this.applications.resolve(principal, appIdOrUid);
     const endpoint = await this.endpoints.findByIdOrUid(application.id, endpointIdOrUid);
     if (!endpoint) throw IdemError.notFound('Endpoint');

@@ -9,7 +9,7 @@ import { MessageBatchIn, MessageBatchOut } from './dto/message-batch.dto';
 import { MessageIn } from './dto/message-in.dto';
 import { MessageOut } from './dto/message-out.dto';
 import { MessageContentQuery, MessageListQuery } from './dto/message-queries.dto';
-import { Answer, MessagesService } from './messages.service';
+import { answer, MessagesService } from './messages.service';
 
 @ApiTags('Message')
 @Controller('api/v1/app/:app_id/msg')
@@ -70,9 +70,4 @@ export class MessagesController {
   expungeContent(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Param('msg_id') messageId: string): Promise<void> {
     return this.messages.expungeContent(principal, appId, messageId);
   }
-}
-
-function answer<T>(response: Response, { body, replayed }: Answer<T>): T {
-  if (replayed) response.setHeader('Idempotent-Replayed', 'true');
-  return body;
 }

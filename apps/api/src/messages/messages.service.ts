@@ -1,14 +1,17 @@
-import { IdemError, isId, payloadRetentionHoursOf } from '@app/core';
+import { DEFAULT_PAYLOAD_RETENTION_HOURS, examplePayloadOf, IdemError, isId, payloadRetentionHoursOf } from '@app/core';
 import { IntakeMessage, IntakeOutcome, IntakeRequest, IntakeResult, MessageIntake } from '@app/intake';
-import { DeliveryRepository, MessageEntity, MessageRepository, RetentionRepository, UnitOfWork } from '@app/persistence';
+import { DeliveryRepository, EventTypeRepository, MessageEntity, MessageRepository, RetentionRepository, UnitOfWork } from '@app/persistence';
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApplicationsService } from '../applications/applications.service';
+import { EndpointsService } from '../endpoints/endpoints.service';
 import { Principal } from '../auth/principal';
 import { idCursor, ListResponse, toListResponse, toPageQuery } from '../http/list';
 import { RequestValidationError } from '../http/request-validation.error';
 import { svixErrorOf } from '../http/svix-error.filter';
 import { SvixValidationPipe } from '../http/validation.pipe';
 import { IdempotentRequest } from '../idempotency/idempotency.service';
+import { EventExampleIn } from './dto/event-example-in.dto';
 import { MessageBatchIn, MessageBatchItemOut, MessageBatchOut } from './dto/message-batch.dto';
 import { MessageIn } from './dto/message-in.dto';
 import { MessageOut, toMessageOut } from './dto/message-out.dto';
@@ -30,6 +33,8 @@ export class MessagesService {
 
   constructor(
     private readonly applications: ApplicationsService,
+    private readonly endpoints: EndpointsService,
+    private readonly eventTypes: EventTypeRepository,
     private readonly intake: MessageIntake,
     private readonly messages: MessageRepository,
     private readonly deliveries: DeliveryRepository,
@@ -76,6 +81,30 @@ export class MessagesService {
       idempotency: idempotency && { ...idempotency, respond: (results) => ({ status: HttpStatus.ACCEPTED, body: bodyOf(results) }) },
     });
     return answerOf(outcome, bodyOf);
+  }
+
+  /**
+   * Svix's "send event type example": a message of `eventType` whose payload is the example in its
+   * newest schema (`{}` without one), sent to this endpoint alone, whatever its filters.
+   */
+  async sendExample(principal: Principal, appIdOrUid: string, endpointIdOrUid: string, input: EventExampleIn, idempotency?: IdempotentRequest): Promise<Answer<MessageOut>> {
+    const endpoint = await this.endpoints.resolve(principal, appIdOrUid, endpointIdOrUid);
+    const eventType = await this.eventTypes.findByName(input.eventType);
+    if (!eventType) throw IdemError.notFound('Event type');
+    const payload = examplePayloadOf(eventType.schemas, input.exampleIndex ?? 0);
+    if (!payload) throw IdemError.validation(`Event type "${eventType.name}" has no example object at index ${input.exampleIndex}`, [{ loc: ['exampleIndex'], msg: 'no such example', type: 'value_error' }]);
+    const outcome = await this.intake.accept({
+      ...requestOf(principal, endpoint.appId, [{ eventType: eventType.name, eventId: null, payload, channels: null, payloadRetentionHours: DEFAULT_PAYLOAD_RETENTION_HOURS }]),
+      onlyEndpointId: endpoint.id,
+      idempotency: idempotency && {
+        ...idempotency,
+        respond: ([result]) => (result.kind === 'accepted' ? { status: HttpStatus.ACCEPTED, body: toMessageOut(result.message) } : null),
+      },
+    });
+    return answerOf(outcome, ([result]) => {
+      if (result.kind === 'refused') throw result.error;
+      return toMessageOut(result.message);
+    });
   }
 
   private async validateBatchItem(item: unknown): Promise<MessageIn | RequestValidationError> {
@@ -125,6 +154,12 @@ export class MessagesService {
     if (!message) throw IdemError.notFound('Message');
     return message;
   }
+}
+
+/** The body a route answers, with `Idempotent-Replayed: true` when it is the stored first response. */
+export function answer<T>(response: Response, { body, replayed }: Answer<T>): T {
+  if (replayed) response.setHeader('Idempotent-Replayed', 'true');
+  return body;
 }
 
 function requestOf(principal: Principal, appIdOrUid: string, messages: IntakeMessage[]): IntakeRequest {
