@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { OrganisationWide } from '../auth/organisation-wide.decorator';
@@ -28,6 +28,8 @@ export class ApplicationsController {
   @Post()
   @OrganisationWide()
   @ApiOperation({ operationId: 'v1.application.create', summary: 'Create Application' })
+  @ApiCreatedResponse({ type: ApplicationOut, description: 'Created' })
+  @ApiOkResponse({ type: ApplicationOut, description: 'With `get_if_exists=true`: the application that already has the uid' })
   @ApiErrors({ status: 409, description: '`conflict`: an application already has this uid (unless `get_if_exists=true`)' })
   async create(
     @Body() body: ApplicationIn,
@@ -49,6 +51,8 @@ export class ApplicationsController {
   /** 200 when updated; 201 when the path's uid named no application and one was created. */
   @Put(':app_id')
   @ApiOperation({ operationId: 'v1.application.update', summary: 'Update Application' })
+  @ApiOkResponse({ type: ApplicationOut, description: 'Updated' })
+  @ApiCreatedResponse({ type: ApplicationOut, description: 'No application had the uid in the path: created with it' })
   @ApiErrors(404, { status: 409, description: '`conflict`: another application has this uid' })
   async update(
     @CurrentPrincipal() principal: Principal,

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
@@ -41,6 +41,8 @@ export class EndpointsController {
   /** 200 when updated; 201 when the path's uid named no endpoint and one was created. */
   @Put(':endpoint_id')
   @ApiOperation({ operationId: 'v1.endpoint.update', summary: 'Update Endpoint' })
+  @ApiOkResponse({ type: EndpointOut, description: 'Updated' })
+  @ApiCreatedResponse({ type: EndpointOut, description: 'No endpoint had the uid in the path: created with it' })
   @ApiErrors(404, { status: 409, description: '`conflict`: another endpoint of this application has this uid' })
   async update(
     @CurrentPrincipal() principal: Principal,

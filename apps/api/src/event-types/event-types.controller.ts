@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { OrganisationWide } from '../auth/organisation-wide.decorator';
 import { ApiErrors } from '../http/api-errors.decorator';
@@ -44,6 +44,8 @@ export class EventTypesController {
   @Put(':event_type_name')
   @OrganisationWide()
   @ApiOperation({ operationId: 'v1.event-type.update', summary: 'Update Event Type' })
+  @ApiOkResponse({ type: EventTypeOut, description: 'Updated' })
+  @ApiCreatedResponse({ type: EventTypeOut, description: 'No event type had the name: created' })
   async update(
     @Param('event_type_name') name: string,
     @Body() body: EventTypeUpdate,
