@@ -18,6 +18,7 @@ export class MessageAttemptListQuery extends MessageListQuery {
   @IsIn([0, 1, 2, 3, 4])
   status?: SvixMessageStatus | 4;
 
+  /** On the list by message: only attempts to this endpoint (id or uid). */
   @IsOptional()
   @IsString()
   endpoint_id?: string;
