@@ -72,6 +72,8 @@ function openApiProblems(document, { publicOperationIds, built = false }) {
       problem('does not document the Idempotency-Key header');
     }
     for (const parameter of parameters) {
+      // Query parameters are described by their DTO's comments, which only the build plugin reads.
+      if (!parameter.description && (built || parameter.in !== 'query')) problem(`parameter ${parameter.in}.${parameter.name} has no description`);
       const schema = parameter.schema ?? {};
       const resolved = schema.$ref ? schemas[schema.$ref.replace('#/components/schemas/', '')] : schema;
       if (!resolved || !(resolved.type || resolved.enum || resolved.oneOf) || Object.keys(resolved.properties ?? {}).length > 0) {

@@ -44,6 +44,17 @@ const IDEMPOTENCY_KEY: ParameterObject = {
   schema: { type: 'string', minLength: 1, maxLength: 256 },
 };
 
+/** What each path parameter names; routes take an id or the uid wherever Svix does. */
+const PATH_PARAMETERS: Readonly<Record<string, string>> = {
+  app_id: "The application's id (`app_...`) or uid",
+  endpoint_id: "The endpoint's id (`ep_...`) or uid",
+  msg_id: "The message's id (`msg_...`), or its `eventId` while that is remembered",
+  attempt_id: "The attempt's id (`atmpt_...`)",
+  event_type_name: "The event type's name",
+  task_id: "The background task's id",
+  token_id: "The API token's id",
+};
+
 const REPLAYED_HEADER = {
   'Idempotent-Replayed': { description: '`true` when this answer is the replay of an earlier one', schema: { type: 'string', enum: ['true'] } },
 };
@@ -90,6 +101,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 }
 
 function documentOperation(method: string, operation: OperationObject, route: RouteFacts): void {
+  for (const parameter of operation.parameters ?? []) {
+    if ('in' in parameter && parameter.in === 'path') parameter.description ??= PATH_PARAMETERS[parameter.name];
+  }
   const errors = [...route.errors];
   if (route.isPublic) {
     operation.security = [];
