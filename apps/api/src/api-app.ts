@@ -1,9 +1,10 @@
 import { IdemConfig, StartupQuietLogger } from '@app/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module';
+import { buildOpenApiDocument } from './http/openapi-document';
 import { applyRequestLimits } from './http/request-limits';
 import { ApiMetrics } from './metrics/api-metrics';
 import { observeHttpRequests } from './metrics/http-request-metrics';
@@ -18,10 +19,8 @@ export async function createApiApp(): Promise<NestExpressApplication> {
   // First, so that requests the limits refuse are timed and counted too.
   app.use(observeHttpRequests(app.get(ApiMetrics)));
   applyRequestLimits(app, app.get(IdemConfig));
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder().setTitle('Idem').setDescription('Svix-compatible webhook delivery API').addBearerAuth().build(),
-  );
-  SwaggerModule.setup('docs', app, document);
+  // Swagger UI's `persistAuthorization` is left off: it would keep the token in localStorage after the
+  // browser closes, where the console keeps its own only for the tab's session.
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app));
   return app;
 }

@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { OrganisationWide } from '../auth/organisation-wide.decorator';
 import { Principal } from '../auth/principal';
-import { ListResponse } from '../http/list';
+import { ApiErrors } from '../http/api-errors.decorator';
+import { ApiListResponse, ListResponse } from '../http/list';
 import { ShownOnce } from '../idempotency/shown-once.decorator';
 import { ApiTokensService } from './api-tokens.service';
 import { ApiTokenIn } from './dto/api-token-in.dto';
@@ -19,17 +20,23 @@ export class ApiTokensController {
 
   @Post()
   @ShownOnce('token')
+  @ApiOperation({ operationId: 'v1.api-token.create', summary: 'Create API Token' })
+  @ApiErrors({ status: 404, description: '`not_found`: no application has the `appId`' })
   create(@CurrentPrincipal() principal: Principal, @Body() body: ApiTokenIn): Promise<ApiTokenCreatedOut> {
     return this.tokens.create(principal, body);
   }
 
   @Get()
+  @ApiOperation({ operationId: 'v1.api-token.list', summary: 'List API Tokens' })
+  @ApiListResponse(ApiTokenOut)
   list(@Query() query: ApiTokenListQuery): Promise<ListResponse<ApiTokenOut>> {
     return this.tokens.list(query);
   }
 
   @Delete(':token_id')
   @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'v1.api-token.revoke', summary: 'Revoke API Token' })
+  @ApiErrors(404)
   revoke(@Param('token_id') tokenId: string): Promise<void> {
     return this.tokens.revoke(tokenId);
   }

@@ -1,8 +1,9 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
-import { ListResponse } from '../http/list';
+import { ApiErrors } from '../http/api-errors.decorator';
+import { ApiListResponse, ListResponse } from '../http/list';
 import { AttemptsService } from './attempts.service';
 import { MessageAttemptOut } from './dto/message-attempt-out.dto';
 import { MessageAttemptListQuery } from './dto/message-attempt-queries.dto';
@@ -13,6 +14,9 @@ export class AttemptsController {
   constructor(private readonly attempts: AttemptsService) {}
 
   @Get('msg/:msg_id')
+  @ApiOperation({ operationId: 'v1.message-attempt.list-by-msg', summary: 'List Attempts By Msg' })
+  @ApiListResponse(MessageAttemptOut)
+  @ApiErrors(404)
   listByMessage(
     @CurrentPrincipal() principal: Principal,
     @Param('app_id') appId: string,
@@ -23,6 +27,9 @@ export class AttemptsController {
   }
 
   @Get('endpoint/:endpoint_id')
+  @ApiOperation({ operationId: 'v1.message-attempt.list-by-endpoint', summary: 'List Attempts By Endpoint' })
+  @ApiListResponse(MessageAttemptOut)
+  @ApiErrors(404)
   listByEndpoint(
     @CurrentPrincipal() principal: Principal,
     @Param('app_id') appId: string,

@@ -1,8 +1,9 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
-import { ListResponse } from '../http/list';
+import { ApiErrors } from '../http/api-errors.decorator';
+import { ApiListResponse, ListResponse } from '../http/list';
 import { AttemptsService } from './attempts.service';
 import { EndpointMessageOut } from './dto/endpoint-message-out.dto';
 import { EndpointMessageListQuery } from './dto/endpoint-message-queries.dto';
@@ -14,6 +15,9 @@ export class EndpointMessagesController {
   constructor(private readonly attempts: AttemptsService) {}
 
   @Get()
+  @ApiOperation({ operationId: 'v1.message-attempt.list-attempted-messages', summary: 'List Attempted Messages' })
+  @ApiListResponse(EndpointMessageOut)
+  @ApiErrors(404)
   list(
     @CurrentPrincipal() principal: Principal,
     @Param('app_id') appId: string,

@@ -1,8 +1,9 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
-import { ListQuery, ListResponse } from '../http/list';
+import { ApiErrors } from '../http/api-errors.decorator';
+import { ApiListResponse, ListQuery, ListResponse } from '../http/list';
 import { AttemptsService } from './attempts.service';
 import { MessageAttemptOut } from './dto/message-attempt-out.dto';
 import { MessageEndpointOut } from './dto/message-endpoint-out.dto';
@@ -14,6 +15,9 @@ export class MessageDeliveriesController {
   constructor(private readonly attempts: AttemptsService) {}
 
   @Get('endpoint')
+  @ApiOperation({ operationId: 'v1.message-attempt.list-attempted-destinations', summary: 'List Attempted Destinations' })
+  @ApiListResponse(MessageEndpointOut)
+  @ApiErrors(404)
   listEndpoints(
     @CurrentPrincipal() principal: Principal,
     @Param('app_id') appId: string,
@@ -24,6 +28,8 @@ export class MessageDeliveriesController {
   }
 
   @Get('attempt/:attempt_id')
+  @ApiOperation({ operationId: 'v1.message-attempt.get', summary: 'Get Attempt' })
+  @ApiErrors(404)
   getAttempt(
     @CurrentPrincipal() principal: Principal,
     @Param('app_id') appId: string,
@@ -36,6 +42,8 @@ export class MessageDeliveriesController {
   /** Svix's "delete attempt response body": 204. */
   @Delete('attempt/:attempt_id/content')
   @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'v1.message-attempt.expunge-content', summary: 'Delete Attempt Response Body' })
+  @ApiErrors(404)
   expungeAttemptContent(
     @CurrentPrincipal() principal: Principal,
     @Param('app_id') appId: string,
@@ -48,6 +56,9 @@ export class MessageDeliveriesController {
   /** Svix's resend: 202 with an empty JSON object, and a manual attempt appears once the worker has made it. */
   @Post('endpoint/:endpoint_id/resend')
   @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ operationId: 'v1.message-attempt.resend', summary: 'Resend Webhook' })
+  @ApiAcceptedResponse({ schema: { type: 'object', maxProperties: 0, description: 'Always `{}`' } })
+  @ApiErrors(404, { status: 400, description: '`missing_payload`: the payload has expired or was deleted, so nothing is left to send' })
   async resend(
     @CurrentPrincipal() principal: Principal,
     @Param('app_id') appId: string,

@@ -1,7 +1,8 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
+import { ApiErrors } from '../http/api-errors.decorator';
 import { EndpointStatsOut } from './dto/endpoint-stats-out.dto';
 import { EndpointStatsQuery } from './dto/endpoint-stats-query.dto';
 import { EndpointStatsService } from './endpoint-stats.service';
@@ -12,6 +13,8 @@ export class EndpointStatsController {
   constructor(private readonly stats: EndpointStatsService) {}
 
   @Get()
+  @ApiOperation({ operationId: 'v1.endpoint.get-stats', summary: 'Endpoint Stats' })
+  @ApiErrors(404)
   get(
     @CurrentPrincipal() principal: Principal,
     @Param('app_id') appId: string,

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, HttpStatus } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/public.decorator';
 
@@ -19,6 +19,7 @@ export class HealthController {
   @Get()
   @HttpCode(HttpStatus.NO_CONTENT)
   @HealthCheck()
+  @ApiOperation({ operationId: 'v1.health.get', summary: 'Health' })
   async check(): Promise<void> {
     await this.health.check([() => this.database.pingCheck('database', { timeout: 2000 })]);
   }

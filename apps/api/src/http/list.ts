@@ -1,5 +1,7 @@
 import { IdKind, isId } from '@app/core';
 import { ListOrder, Page, PageQuery } from '@app/persistence';
+import { applyDecorators, Type as Class } from '@nestjs/common';
+import { ApiExtraModels, ApiOkResponse, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { EVENT_TYPE_NAME_PATTERN } from './field-rules';
@@ -8,8 +10,12 @@ import { RequestValidationError } from './request-validation.error';
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 250;
 
+// The build plugin reads only `*.dto.ts` files, so these properties are described explicitly; the
+// query DTOs that extend them inherit the description.
+
 /** Svix's iterator pagination: `limit` and the `iterator` of the previous page. */
 export class ListQuery {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT, description: 'Items per page' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -17,6 +23,9 @@ export class ListQuery {
   @Max(MAX_LIST_LIMIT)
   limit?: number;
 
+  @ApiPropertyOptional({
+    description: 'The `iterator` of the previous page to go on, or its `prevIterator` to walk back; leave out for the first page',
+  })
   @IsOptional()
   @IsString()
   iterator?: string;
@@ -24,20 +33,36 @@ export class ListQuery {
 
 /** A list the caller may walk either way. */
 export class OrderedListQuery extends ListQuery {
+  @ApiPropertyOptional({ enum: ['ascending', 'descending'], description: 'Which way to walk: by default oldest first, except background tasks (newest first)' })
   @IsOptional()
   @IsIn(['ascending', 'descending'])
   order?: ListOrder;
 }
 
-/** Svix's `ListResponse*Out`. */
+/** Svix's `ListResponse*Out`; `ApiListResponse` documents `data` for each list. */
 export class ListResponse<T> {
   data: T[];
-  /** Pass as `iterator` for the next page; null only when the list is empty. */
+  @ApiProperty({ type: 'string', nullable: true, description: 'Pass as `iterator` for the next page; null only when the list is empty' })
   iterator: string | null;
-  /** Pass as `iterator` for the page before this one. */
+  @ApiProperty({ type: 'string', nullable: true, description: 'Pass as `iterator` for the page before this one' })
   prevIterator: string | null;
+  @ApiProperty({ description: 'No more items in the direction walked' })
   done: boolean;
 }
+
+/** The 200 of a list: Svix's `ListResponse<Model>Out`, a page of `model` items. */
+export const ApiListResponse = (model: Class<unknown>) =>
+  applyDecorators(
+    ApiExtraModels(ListResponse, model),
+    ApiOkResponse({
+      schema: {
+        allOf: [
+          { $ref: getSchemaPath(ListResponse) },
+          { type: 'object', required: ['data'], properties: { data: { type: 'array', items: { $ref: getSchemaPath(model) } } } },
+        ],
+      },
+    }),
+  );
 
 /**
  * How a list's key (an id, or an event type's name) is written into an iterator. An iterator is

@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
-import { ListResponse } from '../http/list';
+import { ApiErrors } from '../http/api-errors.decorator';
+import { ApiListResponse, ListResponse } from '../http/list';
 import { IdempotentInIntake, idempotentRequestOf } from '../idempotency/idempotent-request';
 import { MessageBatchIn, MessageBatchOut } from './dto/message-batch.dto';
 import { MessageIn } from './dto/message-in.dto';
@@ -17,6 +18,9 @@ export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
   @Get()
+  @ApiOperation({ operationId: 'v1.message.list', summary: 'List Messages' })
+  @ApiListResponse(MessageOut)
+  @ApiErrors(404)
   list(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Query() query: MessageListQuery): Promise<ListResponse<MessageOut>> {
     return this.messages.list(principal, appId, query);
   }
@@ -25,6 +29,8 @@ export class MessagesController {
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
   @IdempotentInIntake()
+  @ApiOperation({ operationId: 'v1.message.create', summary: 'Create Message' })
+  @ApiErrors(404, { status: 409, description: '`conflict`: a message with this `eventId` and different content was accepted, or was deleted' })
   async create(
     @CurrentPrincipal() principal: Principal,
     @Param('app_id') appId: string,
@@ -43,6 +49,8 @@ export class MessagesController {
   @Post('batch')
   @HttpCode(HttpStatus.ACCEPTED)
   @IdempotentInIntake()
+  @ApiOperation({ operationId: 'v1.message.create-batch', summary: 'Create Message Batch' })
+  @ApiErrors(404)
   async createBatch(
     @CurrentPrincipal() principal: Principal,
     @Param('app_id') appId: string,
@@ -55,6 +63,8 @@ export class MessagesController {
   }
 
   @Get(':msg_id')
+  @ApiOperation({ operationId: 'v1.message.get', summary: 'Get Message' })
+  @ApiErrors(404)
   get(
     @CurrentPrincipal() principal: Principal,
     @Param('app_id') appId: string,
@@ -67,6 +77,8 @@ export class MessagesController {
   /** Svix's "delete message payload": 204, and the message can no longer be resent. */
   @Delete(':msg_id/content')
   @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'v1.message.expunge-content', summary: 'Delete Message Payload' })
+  @ApiErrors(404)
   expungeContent(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Param('msg_id') messageId: string): Promise<void> {
     return this.messages.expungeContent(principal, appId, messageId);
   }

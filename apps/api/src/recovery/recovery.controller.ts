@@ -1,8 +1,9 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { BackgroundTaskOut } from '../background-tasks/dto/background-task-out.dto';
+import { ApiErrors } from '../http/api-errors.decorator';
 import { RecoverIn } from './dto/recover-in.dto';
 import { RecoveryService } from './recovery.service';
 
@@ -14,6 +15,8 @@ export class RecoveryController {
   /** Svix's recover: 202 with the background task that follows the resends. */
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ operationId: 'v1.endpoint.recover', summary: 'Recover Failed Webhooks' })
+  @ApiErrors(404)
   recover(
     @CurrentPrincipal() principal: Principal,
     @Param('app_id') appId: string,

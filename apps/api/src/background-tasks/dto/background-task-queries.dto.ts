@@ -4,6 +4,7 @@ import { OrderedListQuery } from '../../http/list';
 
 /** Svix's background task list query. Newest first unless `order=ascending`. */
 export class BackgroundTaskListQuery extends OrderedListQuery {
+  /** Only tasks in this status. */
   @IsOptional()
   @IsIn(Object.values(BackgroundTaskStatus))
   status?: BackgroundTaskStatus;

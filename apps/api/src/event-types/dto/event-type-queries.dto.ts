@@ -2,6 +2,7 @@ import { BooleanQuery } from '../../http/boolean-query';
 import { OrderedListQuery } from '../../http/list';
 
 export class EventTypeListQuery extends OrderedListQuery {
+  /** Also list archived event types. */
   @BooleanQuery()
   include_archived?: boolean;
 }

@@ -18,18 +18,22 @@ export class MessageListQuery extends ListQuery {
   @BooleanQuery()
   with_content?: boolean;
 
+  /** Only messages sent on this channel. */
   @IsOptional()
   @Matches(CHANNEL_PATTERN, { message: 'channel may only contain letters, digits, _ . : - (1 to 128)' })
   channel?: string;
 
+  /** Only messages of these event types: a comma-separated list, or the parameter repeated. */
   @EventTypesQuery()
   event_types?: string[];
 
+  /** Only those created strictly before this instant (ISO 8601). */
   @IsOptional()
   @Type(() => Date)
   @IsDate()
   before?: Date;
 
+  /** Only those created strictly after this instant (ISO 8601). */
   @IsOptional()
   @Type(() => Date)
   @IsDate()
