@@ -1,8 +1,9 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
+import { ApiErrors } from '../http/api-errors.decorator';
 import { IdempotentInIntake, idempotentRequestOf } from '../idempotency/idempotent-request';
 import { EventExampleIn } from './dto/event-example-in.dto';
 import { MessageOut } from './dto/message-out.dto';
@@ -17,6 +18,8 @@ export class EndpointExamplesController {
   @Post('send-example')
   @HttpCode(HttpStatus.ACCEPTED)
   @IdempotentInIntake()
+  @ApiOperation({ operationId: 'v1.endpoint.send-example', summary: 'Send Event Type Example Message' })
+  @ApiErrors(404, { status: 409, description: '`conflict`: the endpoint is disabled' })
   async sendExample(
     @CurrentPrincipal() principal: Principal,
     @Param('app_id') appId: string,
