@@ -1,4 +1,4 @@
-import { DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, FINAL_DELIVERY_STATUSES, nextDeliveryStatus, svixStatusOfDelivery } from './delivery-state';
+import { DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, FINAL_DELIVERY_STATUSES, nextDeliveryStatus, sqlStatusMayTake, svixStatusOfDelivery } from './delivery-state';
 
 describe('delivery state machine', () => {
   it('moves a delivery through claim, retry and success', () => {
@@ -39,14 +39,21 @@ describe('delivery state machine', () => {
     expect(() => nextDeliveryStatus(DeliveryStatus.Succeeded, DeliveryTransition.Claim)).toThrow();
   });
 
-  it('leaves a final status only through a successful manual resend, and never leaves success', () => {
+  it('leaves a final status only through a successful manual resend, and never leaves success or superseded', () => {
     for (const final of FINAL_DELIVERY_STATUSES) {
       const leaving = Object.entries(DELIVERY_TRANSITIONS).filter(([, rule]) => rule.from.includes(final));
-      expect(leaving.map(([transition]) => transition)).toEqual(final === DeliveryStatus.Succeeded ? [] : [DeliveryTransition.ResendSucceed]);
+      const neverLeft = final === DeliveryStatus.Succeeded || final === DeliveryStatus.Superseded;
+      expect(leaving.map(([transition]) => transition)).toEqual(neverLeft ? [] : [DeliveryTransition.ResendSucceed]);
     }
   });
 
+  it('supersedes only a delivery still waiting for its attempt; one in flight finishes it', () => {
+    expect(nextDeliveryStatus(DeliveryStatus.Pending, DeliveryTransition.Supersede)).toBe(DeliveryStatus.Superseded);
+    expect(() => nextDeliveryStatus(DeliveryStatus.Sending, DeliveryTransition.Supersede)).toThrow();
+    expect(sqlStatusMayTake(DeliveryTransition.Supersede, 'd.status')).toBe("d.status IN ('pending')");
+  });
+
   it("maps every status to Svix's numeric status", () => {
-    expect(Object.values(DeliveryStatus).map(svixStatusOfDelivery)).toEqual([1, 3, 0, 2, 4]);
+    expect(Object.values(DeliveryStatus).map(svixStatusOfDelivery)).toEqual([1, 3, 0, 2, 4, 4]);
   });
 });

@@ -9,7 +9,8 @@
  *    │ │                   └──cancel───▶ canceled   (endpoint disabled or gone)
  *    │ │◀──leaseExpire── sending whose lease ran out (its worker died)
  *    │ │◀──throttle───── sending whose endpoint's rate limit says "not yet" (nothing was sent)
- *    └──cancelExpunged──▶ canceled   (its message's payload was expunged; from sending too)
+ *    ├──cancelExpunged──▶ canceled   (its message's payload was expunged; from sending too)
+ *    └──supersede───────▶ superseded (a newer state of its entity was accepted for the same endpoint)
  *
  * `reclaim` is claim and leaseExpire in one step: a worker may take over a delivery whose lease expired.
  * `throttle` hands a claimed delivery back, due when the endpoint's rate limit has room for it: no
@@ -19,6 +20,9 @@
  * while the delivery still had attempts to make, so nothing is left to send. The API applies it to the
  * message's pending deliveries as it expunges; a worker applies it to a delivery it claims afterwards
  * (one whose attempt was in flight then and is now due for a retry).
+ * `supersede`: the message is the state of an entity (an event type with `semantics: "state"`) and a
+ * newer version of that entity was accepted with a delivery to the same endpoint: sending the older one
+ * would only be overwritten, so it is never sent.
  * `resendSucceed`: a manual resend that succeeded delivers a delivery that was waiting for a retry, had
  * failed or was canceled; one that fails changes nothing, and scheduled retries go on as planned.
  */
@@ -32,6 +36,8 @@ export enum DeliveryStatus {
   Failed = 'failed',
   /** Not sent because its endpoint was disabled when the attempt came due, or its message's payload was expunged. */
   Canceled = 'canceled',
+  /** Not sent (again) because a newer state of its entity was accepted for the same endpoint. */
+  Superseded = 'superseded',
 }
 
 export enum DeliveryTransition {
@@ -45,6 +51,7 @@ export enum DeliveryTransition {
   CancelExpunged = 'cancelExpunged',
   ResendSucceed = 'resendSucceed',
   Throttle = 'throttle',
+  Supersede = 'supersede',
 }
 
 export const DELIVERY_TRANSITIONS: Readonly<
@@ -59,11 +66,17 @@ export const DELIVERY_TRANSITIONS: Readonly<
   [DeliveryTransition.Cancel]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Canceled },
   [DeliveryTransition.CancelExpunged]: { from: [DeliveryStatus.Pending, DeliveryStatus.Sending], to: DeliveryStatus.Canceled },
   [DeliveryTransition.Throttle]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Pending },
+  [DeliveryTransition.Supersede]: { from: [DeliveryStatus.Pending], to: DeliveryStatus.Superseded },
   [DeliveryTransition.ResendSucceed]: {
     from: [DeliveryStatus.Pending, DeliveryStatus.Failed, DeliveryStatus.Canceled],
     to: DeliveryStatus.Succeeded,
   },
 };
+
+/** SQL for "the delivery may take `transition`": its status is one the transition leaves. */
+export function sqlStatusMayTake(transition: DeliveryTransition, column = 'status'): string {
+  return `${column} IN (${DELIVERY_TRANSITIONS[transition].from.map((status) => `'${status}'`).join(', ')})`;
+}
 
 /** The status a delivery moves to, after checking that `transition` may leave `from`. */
 export function nextDeliveryStatus(from: DeliveryStatus, transition: DeliveryTransition): DeliveryStatus {
@@ -73,7 +86,7 @@ export function nextDeliveryStatus(from: DeliveryStatus, transition: DeliveryTra
 }
 
 /** Statuses no scheduled attempt leaves; only a manual resend moves a failed or canceled delivery on. */
-export const FINAL_DELIVERY_STATUSES: readonly DeliveryStatus[] = [DeliveryStatus.Succeeded, DeliveryStatus.Failed, DeliveryStatus.Canceled];
+export const FINAL_DELIVERY_STATUSES: readonly DeliveryStatus[] = [DeliveryStatus.Succeeded, DeliveryStatus.Failed, DeliveryStatus.Canceled, DeliveryStatus.Superseded];
 
 export enum AttemptOutcome {
   Succeeded = 'succeeded',
@@ -105,6 +118,8 @@ export function svixStatusOfDelivery(status: DeliveryStatus): SvixMessageStatus 
     case DeliveryStatus.Failed:
       return SvixMessageStatus.Fail;
     case DeliveryStatus.Canceled:
+    // Svix has no such state; like a canceled delivery, it was resolved without being sent.
+    case DeliveryStatus.Superseded:
       return SvixMessageStatus.Canceled;
   }
 }

@@ -7,7 +7,9 @@ import { MessageIntake } from './message-intake';
 import { PayloadContracts } from './payload-contracts';
 
 /** Postgres as intake sees it, in memory; an insert of a message of type `poison` fails the statement. */
-class FakeIntakeRepository implements Pick<IntakeRepository, 'findRouting' | 'claimEventIds' | 'findMessages' | 'insertMessages'> {
+class FakeIntakeRepository
+  implements Pick<IntakeRepository, 'findRouting' | 'claimEventIds' | 'findMessages' | 'insertMessages' | 'advanceEntityVersions' | 'supersedeOlderStates'>
+{
   readonly inserts: string[][] = [];
   readonly stored: MessageEntity[] = [];
 
@@ -21,6 +23,14 @@ class FakeIntakeRepository implements Pick<IntakeRepository, 'findRouting' | 'cl
 
   async findMessages(): Promise<MessageEntity[]> {
     return [];
+  }
+
+  async advanceEntityVersions(): Promise<Set<string>> {
+    return new Set();
+  }
+
+  async supersedeOlderStates(): Promise<number> {
+    return 0;
   }
 
   async insertMessages(messages: readonly NewMessage[], _deliveries: readonly NewDelivery[]): Promise<MessageEntity[]> {

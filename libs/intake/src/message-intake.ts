@@ -1,6 +1,23 @@
 import { IdemConfig } from '@app/config';
-import { canonicalJson, IdemError, idempotencyKeyInFlight, idempotencyVerdict, MicroBatcher, newId, SchemaEnforcement, SchemaViolation, sha256Hex, subscriptionMatches } from '@app/core';
 import {
+  canonicalJson,
+  entityOf,
+  EventSemantics,
+  FieldProblem,
+  IdemError,
+  idempotencyKeyInFlight,
+  idempotencyVerdict,
+  MessageEntityRef,
+  MicroBatcher,
+  newId,
+  SchemaEnforcement,
+  SchemaViolation,
+  segmentsOf,
+  sha256Hex,
+  subscriptionMatches,
+} from '@app/core';
+import {
+  EntityState,
   EventIdClaim,
   IdempotencyRecordFields,
   IdempotencyRecordRepository,
@@ -32,6 +49,8 @@ interface Candidate {
   message: NewMessage;
   contentHash: string;
   endpointIds: string[];
+  /** Its event type's semantics is "state": only the newest version of its entity is sent. */
+  isState: boolean;
 }
 
 type BatchResult = { ok: true; outcome: IntakeOutcome } | { ok: false; error: unknown };
@@ -97,9 +116,7 @@ export class MessageIntake {
   }
 
   private async commit(requests: IntakeRequest[]): Promise<IntakeOutcome[]> {
-    // Without an eventId or a key to record, a batch is one INSERT statement, atomic on its own.
-    const transaction = requests.some((request) => request.idempotency !== undefined || request.messages.some((message) => message.eventId !== null));
-    const written = await this.unitOfWork.runApart(() => this.write(requests), { transaction });
+    const written = await this.unitOfWork.runApart(() => this.write(requests));
     await this.afterCommit(written);
     return written.outcomes;
   }
@@ -124,16 +141,24 @@ export class MessageIntake {
           results[index][position] = { kind: 'refused', error: schemaRefusal(message.eventType, broken) };
           return;
         }
+        const read = contract?.retrySafety ? entityOf(contract.retrySafety, message.payload) : { entity: null, problems: [] };
+        if (read.problems.length > 0) {
+          results[index][position] = { kind: 'refused', error: entityRefusal(message.eventType, read.problems) };
+          return;
+        }
         if (broken.length > 0) violations.observed++;
-        candidates.push(candidateOf(application, request.onlyEndpointId, index, position, message, broken.length > 0 ? broken : null));
+        const isState = contract?.retrySafety?.semantics === EventSemantics.State;
+        candidates.push(candidateOf(application, request.onlyEndpointId, index, position, message, broken.length > 0 ? broken : null, read.entity, isState));
       });
     });
 
     const { toWrite, repeats } = await this.settleEventIds(candidates, results, keptSince);
+    const newestStates = await this.settleStates(toWrite);
     const deliveries: NewDelivery[] = toWrite.flatMap((candidate) =>
       candidate.endpointIds.map((endpointId) => ({ id: newId('delivery'), messageId: candidate.message.id, endpointId })),
     );
     const stored = new Map((await this.intake.insertMessages(toWrite.map((candidate) => candidate.message), deliveries)).map((message) => [message.id, message]));
+    await this.intake.supersedeOlderStates(newestStates);
     for (const { request, position, message } of toWrite) results[request][position] = { kind: 'accepted', message: stored.get(message.id)!, replayed: false };
     for (const { candidate, messageId } of repeats) results[candidate.request][candidate.position] = { kind: 'accepted', message: stored.get(messageId)!, replayed: true };
 
@@ -277,6 +302,38 @@ export class MessageIntake {
     return { toWrite, repeats };
   }
 
+  /**
+   * The version check of state messages: per entity, only the newest version of the batch is a
+   * candidate, and only if it is newer than every version accepted before; every other one is accepted
+   * as stale, with no delivery. Returns the states that became their entity's newest, whose older
+   * pending deliveries are then superseded.
+   */
+  private async settleStates(toWrite: readonly Candidate[]): Promise<EntityState[]> {
+    const newestOf = new Map<string, Candidate>();
+    for (const candidate of toWrite) {
+      if (!candidate.isState) continue;
+      const key = entityKey(candidate.message);
+      const newest = newestOf.get(key);
+      // Two states of one version in one batch: the later accepted wins, as it would a moment later.
+      if (!newest || newest.message.entityVersion! <= candidate.message.entityVersion!) newestOf.set(key, candidate);
+    }
+    const states = [...newestOf.values()].map(({ message }) => ({
+      appId: message.appId,
+      entityName: message.entityName!,
+      entityId: message.entityId!,
+      version: message.entityVersion!,
+      messageId: message.id,
+    }));
+    const advanced = await this.intake.advanceEntityVersions(states);
+    for (const candidate of toWrite) {
+      if (candidate.isState && !advanced.has(candidate.message.id)) {
+        candidate.message.entityStale = true;
+        candidate.endpointIds = [];
+      }
+    }
+    return states.filter((state) => advanced.has(state.messageId));
+  }
+
   /** Redis only accelerates: if it does not take the jobs, the messages are committed and the sweeper enqueues them. */
   private async afterCommit({ deliveryIds, accepted, violations }: Written): Promise<void> {
     this.metrics.messagesAccepted(accepted.written, accepted.replayed);
@@ -294,6 +351,8 @@ function candidateOf(
   position: number,
   input: IntakeMessage,
   schemaViolations: SchemaViolation[] | null,
+  entity: MessageEntityRef | null,
+  isState: boolean,
 ): Candidate {
   const channels = input.channels && input.channels.length > 0 ? input.channels : null;
   const routing = { eventType: input.eventType, channels };
@@ -309,7 +368,12 @@ function candidateOf(
       channels,
       payloadRetentionHours: input.payloadRetentionHours,
       schemaViolations,
+      entityName: entity?.name ?? null,
+      entityId: entity?.id ?? null,
+      entityVersion: entity?.version ?? null,
+      entityStale: false,
     },
+    isState,
     // What makes a repeated eventId the same event: key order in the payload and channel order do not count.
     contentHash: sha256Hex(canonicalJson({ eventType: input.eventType, payload: input.payload, channels: channels ? [...channels].sort() : null })),
     endpointIds:
@@ -322,15 +386,20 @@ function schemaRefusal(eventType: string, violations: readonly SchemaViolation[]
   return IdemError.validation(
     `The payload does not match the schema of event type "${eventType}"`,
     violations.map((violation) => ({
-      loc: ['payload', ...pointerSegments(violation.pointer)],
+      loc: ['payload', ...segmentsOf(violation.pointer)],
       msg: `${violation.message} (${violation.rule} at ${violation.pointer})`,
       type: `value_error.jsonschema.${violation.rule}`,
     })),
   );
 }
 
-function pointerSegments(pointer: string): string[] {
-  return pointer === '/' ? [] : pointer.slice(1).split('/').map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+/** A 422 for a payload its event type's retry-safety contract cannot read the entity or version from. */
+function entityRefusal(eventType: string, problems: readonly FieldProblem[]): IdemError {
+  return IdemError.validation(`The payload does not carry what event type "${eventType}" names as its entity and version`, problems);
+}
+
+function entityKey(message: Pick<NewMessage, 'appId' | 'entityName' | 'entityId'>): string {
+  return `${message.appId}\n${message.entityName}\n${message.entityId}`;
 }
 
 function claimKey(appId: string, eventId: string): string {

@@ -1,11 +1,12 @@
-import { compilePayloadSchema, newestSchema, PayloadCheck, SchemaEnforcement } from '@app/core';
+import { compilePayloadSchema, newestSchema, PayloadCheck, RetrySafety, SchemaEnforcement } from '@app/core';
 import { EventTypeContract, IntakeRepository } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
 
-/** How one event type's messages are checked. */
+/** How one event type's messages are checked, and what they mean. */
 export interface PayloadContract {
   schemaEnforcement: SchemaEnforcement;
   check: PayloadCheck;
+  retrySafety: RetrySafety | null;
 }
 
 /**
@@ -15,17 +16,18 @@ export interface PayloadContract {
  */
 @Injectable()
 export class PayloadContracts {
-  private readonly compiled = new Map<string, { version: string; contract: PayloadContract }>();
+  private readonly compiled = new Map<string, { version: string; check: PayloadCheck }>();
 
   constructor(private readonly intake: IntakeRepository) {}
 
-  /** The contracts of the event types the batch's routing named, compiling those that changed. */
+  /** The contracts of the event types the batch's routing named, compiling the schemas that changed. */
   async of(contracts: readonly EventTypeContract[]): Promise<Map<string, PayloadContract>> {
-    const stale = contracts.filter(({ name, version }) => this.compiled.get(name)?.version !== version).map(({ name }) => name);
+    const stale = contracts
+      .filter(({ name, version, schemaEnforcement }) => schemaEnforcement !== SchemaEnforcement.Off && this.compiled.get(name)?.version !== version)
+      .map(({ name }) => name);
     if (stale.length > 0) {
       for (const { name, schemas, version } of await this.intake.findSchemas(stale)) {
         const newest = newestSchema(schemas);
-        const enforcement = contracts.find((contract) => contract.name === name)!.schemaEnforcement;
         // The API refuses to apply a schema that does not compile; one written some other way checks nothing.
         let check: PayloadCheck = () => [];
         try {
@@ -33,14 +35,15 @@ export class PayloadContracts {
         } catch {
           // left as a check that passes everything
         }
-        this.compiled.set(name, { version, contract: { schemaEnforcement: enforcement, check } });
+        this.compiled.set(name, { version, check });
       }
     }
-    const byName = new Map<string, PayloadContract>();
-    for (const { name } of contracts) {
-      const entry = this.compiled.get(name);
-      if (entry) byName.set(name, entry.contract);
-    }
-    return byName;
+    const passes: PayloadCheck = () => [];
+    return new Map(
+      contracts.map(({ name, schemaEnforcement, retrySafety }) => [
+        name,
+        { schemaEnforcement, retrySafety, check: schemaEnforcement === SchemaEnforcement.Off ? passes : (this.compiled.get(name)?.check ?? passes) },
+      ]),
+    );
   }
 }

@@ -5,6 +5,7 @@
 export const CONSTRAINT = {
   applicationUid: 'uq_applications_uid',
   endpointUid: 'uq_endpoints_app_uid',
+  entityVersion: 'pk_entity_versions',
   messageEventId: 'pk_message_event_ids',
   idempotencyKey: 'pk_idempotency_records',
   deliveryPerEndpoint: 'uq_deliveries_message_endpoint',

@@ -37,12 +37,11 @@ export class UnitOfWork {
   }
 
   /**
-   * Runs `work` on its own, apart from any transaction the caller is in (whose writes it neither sees
-   * nor joins): in a transaction of its own, or with `transaction: false` in none, each statement
-   * committing by itself. For work shared by many callers, such as a group commit.
+   * Runs `work` in a transaction of its own, apart from any transaction the caller is in (whose writes
+   * it neither sees nor joins). For work shared by many callers, such as a group commit.
    */
-  runApart<T>(work: () => Promise<T>, { transaction = true }: { transaction?: boolean } = {}): Promise<T> {
-    return this.cls.run({ ifNested: 'override' }, () => (transaction ? this.run(work) : work()));
+  runApart<T>(work: () => Promise<T>): Promise<T> {
+    return this.cls.run({ ifNested: 'override' }, () => this.run(work));
   }
 
   /** True inside `run` (or any transaction the caller opened). */

@@ -1,10 +1,10 @@
-import { compilePayloadSchema, IdemError, newestSchema, SchemaEnforcement } from '@app/core';
+import { compilePayloadSchema, EntityOrdering, EventSemantics, IdemError, newestSchema, RetrySafety, retrySafetyProblems, SchemaEnforcement } from '@app/core';
 import { EventTypeFields, EventTypeRepository, UnitOfWork } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
 import { EVENT_TYPE_NAME_PATTERN } from '../http/field-rules';
 import { eventTypeNameCursor, ListResponse, toListResponse, toPageQuery } from '../http/list';
 import { RequestValidationError } from '../http/request-validation.error';
-import { EventTypeIn, EventTypePatch, EventTypeUpdate } from './dto/event-type-in.dto';
+import { EventTypeIn, EventTypePatch, EventTypeUpdate, RetrySafetyIn } from './dto/event-type-in.dto';
 import { EventTypeOut, toEventTypeOut } from './dto/event-type-out.dto';
 import { EventTypeListQuery } from './dto/event-type-queries.dto';
 
@@ -63,6 +63,7 @@ export class EventTypesService {
       if (input.groupName !== undefined) changes.groupName = input.groupName;
       if (input.schemas !== undefined) changes.schemas = input.schemas;
       if (input.schemaEnforcement !== undefined) changes.schemaEnforcement = input.schemaEnforcement;
+      if (input.retrySafety !== undefined) changes.retrySafety = retrySafetyOf(input.retrySafety);
       checked({ schemas: changes.schemas === undefined ? eventType.schemas : changes.schemas, schemaEnforcement: changes.schemaEnforcement ?? eventType.schemaEnforcement });
       return toEventTypeOut(await this.eventTypes.update(name, changes));
     });
@@ -88,7 +89,23 @@ function fieldsOf(input: EventTypeUpdate): EventTypeFields {
     groupName: input.groupName ?? null,
     schemas: input.schemas ?? null,
     schemaEnforcement: input.schemaEnforcement ?? SchemaEnforcement.Off,
+    retrySafety: retrySafetyOf(input.retrySafety),
   };
+}
+
+/** The contract as stored, its defaults filled in; null for commands. A contract that cannot be applied is a 422. */
+function retrySafetyOf(input: RetrySafetyIn | null | undefined): RetrySafety | null {
+  if (!input || input.semantics === EventSemantics.Command) return null;
+  const contract: RetrySafety = {
+    semantics: input.semantics,
+    entity: input.entity ?? null,
+    entityIdPath: input.entityIdPath ?? null,
+    versionPath: input.versionPath ?? null,
+    ordering: input.ordering ?? EntityOrdering.None,
+  };
+  const problems = retrySafetyProblems(contract);
+  if (problems.length > 0) throw new RequestValidationError(problems.map((problem) => ({ ...problem, loc: ['body', ...problem.loc] })));
+  return contract;
 }
 
 /**

@@ -57,6 +57,10 @@ export class DeliveryEntity {
   @Column({ name: 'resend_requested_at', type: 'timestamptz', nullable: true })
   resendRequestedAt: Date | null;
 
+  /** For a superseded delivery: the message whose newer state of the same entity made it pointless. */
+  @Column({ name: 'superseded_by', type: 'varchar', length: 40, nullable: true })
+  supersededBy: string | null;
+
   @Column({ name: 'last_attempt_at', type: 'timestamptz', nullable: true })
   lastAttemptAt: Date | null;
 

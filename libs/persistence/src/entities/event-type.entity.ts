@@ -1,3 +1,4 @@
+import type { RetrySafety } from '@app/core';
 import { SchemaEnforcement } from '@app/core';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { CONSTRAINT } from '../constraint-names';
@@ -16,6 +17,10 @@ export class EventTypeEntity {
   /** Whether `schemas` is applied to messages of this type (Idem extension). */
   @Column({ name: 'schema_enforcement', type: 'varchar', length: 16, default: SchemaEnforcement.Off })
   schemaEnforcement: SchemaEnforcement;
+
+  /** Idem's retry-safety contract: what its messages mean, and where their entity and version are; null for commands. */
+  @Column({ name: 'retry_safety', type: 'jsonb', nullable: true })
+  retrySafety: RetrySafety | null;
 
   @Column({ type: 'boolean', default: false })
   archived: boolean;

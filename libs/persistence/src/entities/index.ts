@@ -5,6 +5,7 @@ import { BackgroundTaskEntity } from './background-task.entity';
 import { DeliveryEntity } from './delivery.entity';
 import { EndpointSecretEntity } from './endpoint-secret.entity';
 import { EndpointEntity } from './endpoint.entity';
+import { EntityVersionEntity } from './entity-version.entity';
 import { EventTypeEntity } from './event-type.entity';
 import { IdempotencyRecordEntity } from './idempotency-record.entity';
 import { MessageEventIdEntity } from './message-event-id.entity';
@@ -18,6 +19,7 @@ export {
   DeliveryEntity,
   EndpointEntity,
   EndpointSecretEntity,
+  EntityVersionEntity,
   EventTypeEntity,
   IdempotencyRecordEntity,
   MessageEntity,
@@ -32,6 +34,7 @@ export const ENTITIES = [
   DeliveryEntity,
   EndpointEntity,
   EndpointSecretEntity,
+  EntityVersionEntity,
   EventTypeEntity,
   IdempotencyRecordEntity,
   MessageEntity,

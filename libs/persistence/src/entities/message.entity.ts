@@ -1,12 +1,15 @@
 import type { SchemaViolation } from '@app/core';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { ApplicationEntity } from './application.entity';
+import { bigintAsNumber } from './bigint-as-number';
 
 @Entity('messages')
 @Index('ix_messages_app_id', ['appId', 'id'])
 @Index('ix_messages_created_at', ['createdAt'])
 // The retention cleanup's queue of payloads to expunge; an expunged message leaves it.
 @Index('ix_messages_payload_expires_at', ['payloadExpiresAt'], { where: 'payload IS NOT NULL' })
+// The older states of an entity, which a newer one supersedes.
+@Index('ix_messages_entity', ['appId', 'entityName', 'entityId'], { where: 'entity_name IS NOT NULL' })
 export class MessageEntity {
   @PrimaryColumn({ type: 'varchar', length: 40 })
   id: string;
@@ -41,6 +44,20 @@ export class MessageEntity {
 
   @Column({ type: 'text', array: true, nullable: true })
   channels: string[] | null;
+
+  /** The entity the message is about, read from its payload by its event type's retry-safety contract; null for commands. */
+  @Column({ name: 'entity_name', type: 'varchar', length: 256, nullable: true })
+  entityName: string | null;
+
+  @Column({ name: 'entity_id', type: 'varchar', length: 256, nullable: true })
+  entityId: string | null;
+
+  @Column({ name: 'entity_version', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  entityVersion: number | null;
+
+  /** A state message whose version was not newer than one accepted before (or with) it: accepted, never sent. */
+  @Column({ name: 'entity_stale', type: 'boolean', default: false })
+  entityStale: boolean;
 
   /** How the payload broke its event type's schema, when that schema is observed rather than enforced; null otherwise. */
   @Column({ name: 'schema_violations', type: 'jsonb', nullable: true })

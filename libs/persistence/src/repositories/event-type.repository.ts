@@ -6,7 +6,7 @@ import { CONSTRAINT } from '../constraint-names';
 import { EventTypeEntity } from '../entities';
 import { fetchPage, Page, PageQuery } from './keyset-page';
 
-export type EventTypeFields = Pick<EventTypeEntity, 'description' | 'schemas' | 'schemaEnforcement' | 'archived' | 'deprecated' | 'featureFlag' | 'groupName'>;
+export type EventTypeFields = Pick<EventTypeEntity, 'description' | 'schemas' | 'schemaEnforcement' | 'retrySafety' | 'archived' | 'deprecated' | 'featureFlag' | 'groupName'>;
 
 @Injectable()
 export class EventTypeRepository {
@@ -35,10 +35,10 @@ export class EventTypeRepository {
   private write(name: string, fields: EventTypeFields, updateCondition: string): Promise<{ created: boolean }[]> {
     // xmax is 0 only on a row version this statement inserted, which tells a create from an update.
     return this.repository.query(
-      `INSERT INTO event_types (name, description, schemas, archived, deprecated, feature_flag, group_name, schema_enforcement)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO event_types (name, description, schemas, archived, deprecated, feature_flag, group_name, schema_enforcement, retry_safety)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT ON CONSTRAINT ${CONSTRAINT.eventTypeName} DO UPDATE SET description = EXCLUDED.description,
-         schemas = EXCLUDED.schemas, schema_enforcement = EXCLUDED.schema_enforcement, archived = EXCLUDED.archived, deprecated = EXCLUDED.deprecated,
+         schemas = EXCLUDED.schemas, schema_enforcement = EXCLUDED.schema_enforcement, retry_safety = EXCLUDED.retry_safety, archived = EXCLUDED.archived, deprecated = EXCLUDED.deprecated,
          feature_flag = EXCLUDED.feature_flag, group_name = EXCLUDED.group_name, updated_at = now()
        ${updateCondition}
        RETURNING (xmax = 0) AS created`,
@@ -51,6 +51,7 @@ export class EventTypeRepository {
         fields.featureFlag,
         fields.groupName,
         fields.schemaEnforcement,
+        fields.retrySafety === null ? null : JSON.stringify(fields.retrySafety),
       ],
     );
   }

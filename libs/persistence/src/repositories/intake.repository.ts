@@ -1,4 +1,4 @@
-import { DeliveryStatus, SchemaEnforcement, SchemaViolation, Subscription } from '@app/core';
+import { DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, RetrySafety, SchemaEnforcement, sqlStatusMayTake, Subscription } from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -13,15 +13,26 @@ export interface IntakeApplication {
   enabledEndpoints: (Subscription & { id: string })[];
 }
 
-/** An event type whose schema applies to its messages; `version` changes whenever the event type does. */
+/** An event type whose schema or retry-safety contract applies to its messages; `version` changes whenever the event type does. */
 export interface EventTypeContract {
   name: string;
   schemaEnforcement: SchemaEnforcement;
+  retrySafety: RetrySafety | null;
   version: string;
 }
 
+/** The newest state of one entity, as a message of the batch carries it. */
+export interface EntityState {
+  appId: string;
+  entityName: string;
+  entityId: string;
+  version: number;
+  messageId: string;
+}
+
 /** A message as it is accepted, before Postgres stamps its times. */
-export interface NewMessage extends Pick<MessageEntity, 'id' | 'appId' | 'eventType' | 'eventId' | 'channels' | 'schemaViolations'> {
+export interface NewMessage
+  extends Pick<MessageEntity, 'id' | 'appId' | 'eventType' | 'eventId' | 'channels' | 'schemaViolations' | 'entityName' | 'entityId' | 'entityVersion' | 'entityStale'> {
   payload: string;
   /** How long after acceptance the payload is expunged. */
   payloadRetentionHours: number;
@@ -63,7 +74,7 @@ export class IntakeRepository {
   /**
    * What routing a batch needs, in one round trip: the applications named by id or uid, with their
    * enabled endpoints (a name may match one application by id and another by uid: both come back), and
-   * the contracts of those of `eventTypes` whose schema is applied.
+   * the contracts of those of `eventTypes` that apply a schema or a retry-safety contract.
    */
   async findRouting(idsOrUids: readonly string[], eventTypes: readonly string[]): Promise<{ applications: IntakeApplication[]; contracts: EventTypeContract[] }> {
     const [row] = await this.query<{ applications: IntakeApplication[]; contracts: EventTypeContract[] }>(
@@ -76,9 +87,9 @@ export class IntakeRepository {
                     LEFT JOIN endpoints e ON e.app_id = a.id AND NOT e.disabled
                    WHERE a.id = ANY($1::varchar[]) OR a.uid = ANY($1::varchar[])
                    GROUP BY a.id) a) AS applications,
-         (SELECT COALESCE(json_agg(json_build_object('name', t.name, 'schemaEnforcement', t.schema_enforcement, 'version', t.updated_at::text)), '[]')
+         (SELECT COALESCE(json_agg(json_build_object('name', t.name, 'schemaEnforcement', t.schema_enforcement, 'retrySafety', t.retry_safety, 'version', t.updated_at::text)), '[]')
             FROM event_types t
-           WHERE t.name = ANY($2::varchar[]) AND t.schema_enforcement <> '${SchemaEnforcement.Off}') AS contracts`,
+           WHERE t.name = ANY($2::varchar[]) AND (t.schema_enforcement <> '${SchemaEnforcement.Off}' OR t.retry_safety IS NOT NULL)) AS contracts`,
       [idsOrUids, eventTypes],
     );
     return row;
@@ -113,6 +124,47 @@ export class IntakeRepository {
     return rows.map((row) => ({ appId: row.app_id, eventId: row.event_id, messageId: row.message_id, contentHash: row.content_hash }));
   }
 
+  /**
+   * Records each state as its entity's newest unless a version at least as high is recorded already;
+   * returns the message ids whose state became the newest. States must name distinct entities; they are
+   * written in one order so that two batches cannot deadlock.
+   */
+  async advanceEntityVersions(states: readonly EntityState[]): Promise<Set<string>> {
+    if (states.length === 0) return new Set();
+    const sorted = [...states].sort((a, b) => compare(a.appId, b.appId) || compare(a.entityName, b.entityName) || compare(a.entityId, b.entityId));
+    const rows = await this.query<{ message_id: string }>(
+      `INSERT INTO entity_versions AS held (app_id, entity_name, entity_id, version, message_id)
+       SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::bigint[], $5::varchar[])
+       ON CONFLICT ON CONSTRAINT ${CONSTRAINT.entityVersion} DO UPDATE
+         SET version = EXCLUDED.version, message_id = EXCLUDED.message_id, updated_at = now()
+         WHERE held.version < EXCLUDED.version
+       RETURNING message_id`,
+      [sorted.map((s) => s.appId), sorted.map((s) => s.entityName), sorted.map((s) => s.entityId), sorted.map((s) => s.version), sorted.map((s) => s.messageId)],
+    );
+    return new Set(rows.map((row) => row.message_id));
+  }
+
+  /**
+   * Supersedes the deliveries of older states of these entities that still wait for an attempt to an
+   * endpoint the newer state is being delivered to (call after inserting the newer messages). An attempt
+   * already in flight finishes. Returns how many were superseded.
+   */
+  async supersedeOlderStates(newest: readonly EntityState[]): Promise<number> {
+    if (newest.length === 0) return 0;
+    const [, count] = await this.txHost.tx.query(
+      `UPDATE deliveries d
+          SET status = '${DELIVERY_TRANSITIONS[DeliveryTransition.Supersede].to}', superseded_by = newer.message_id,
+              next_attempt_at = NULL, lease_expires_at = NULL, updated_at = now()
+         FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::bigint[], $5::varchar[]) AS newer(app_id, entity_name, entity_id, version, message_id)
+         JOIN messages older ON older.app_id = newer.app_id AND older.entity_name = newer.entity_name
+                            AND older.entity_id = newer.entity_id AND older.entity_version < newer.version
+         JOIN deliveries fresh ON fresh.message_id = newer.message_id
+        WHERE d.message_id = older.id AND d.endpoint_id = fresh.endpoint_id AND ${sqlStatusMayTake(DeliveryTransition.Supersede, 'd.status')}`,
+      [newest.map((s) => s.appId), newest.map((s) => s.entityName), newest.map((s) => s.entityId), newest.map((s) => s.version), newest.map((s) => s.messageId)],
+    );
+    return Number(count);
+  }
+
   /** The messages with these ids (those that still exist). */
   findMessages(ids: readonly string[]): Promise<MessageEntity[]> {
     if (ids.length === 0) return Promise.resolve([]);
@@ -120,20 +172,23 @@ export class IntakeRepository {
   }
 
   /**
-   * Inserts the messages and their pending deliveries in one statement, atomic on its own: without an
-   * eventId or an Idempotency-Key to record, intake needs no BEGIN and COMMIT. Returns the messages as
-   * stored, in order.
+   * Inserts the messages and their pending deliveries in one statement. Returns the messages as stored,
+   * in order.
    */
   async insertMessages(messages: readonly NewMessage[], deliveries: readonly NewDelivery[]): Promise<MessageEntity[]> {
     if (messages.length === 0) return [];
     const rows = await this.query<{ id: string; created_at: Date; payload_expires_at: Date }>(
       `WITH message AS (
-         INSERT INTO messages (id, app_id, event_type, event_id, payload, channels, payload_expires_at, schema_violations)
+         INSERT INTO messages (id, app_id, event_type, event_id, payload, channels, payload_expires_at, schema_violations,
+                               entity_name, entity_id, entity_version, entity_stale)
          SELECT m.id, m.app_id, m.event_type, m.event_id, m.payload,
                 CASE WHEN m.channels IS NULL THEN NULL ELSE ARRAY(SELECT json_array_elements_text(m.channels::json)) END,
-                now() + m.retention_hours * interval '1 hour', m.schema_violations::jsonb
-           FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::text[], $6::text[], $7::int[], $11::text[])
-                AS m(id, app_id, event_type, event_id, payload, channels, retention_hours, schema_violations)
+                now() + m.retention_hours * interval '1 hour', m.schema_violations::jsonb,
+                m.entity_name, m.entity_id, m.entity_version, m.entity_stale
+           FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::text[], $6::text[], $7::int[], $11::text[],
+                       $12::varchar[], $13::varchar[], $14::bigint[], $15::boolean[])
+                AS m(id, app_id, event_type, event_id, payload, channels, retention_hours, schema_violations,
+                     entity_name, entity_id, entity_version, entity_stale)
          RETURNING id, app_id, created_at, payload_expires_at
        ), delivery AS (
          INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, scheduled_attempts, next_attempt_at, enqueued_at)
@@ -154,12 +209,17 @@ export class IntakeRepository {
         deliveries.map((d) => d.messageId),
         deliveries.map((d) => d.endpointId),
         messages.map((m) => (m.schemaViolations ? JSON.stringify(m.schemaViolations) : null)),
+        messages.map((m) => m.entityName),
+        messages.map((m) => m.entityId),
+        messages.map((m) => m.entityVersion),
+        messages.map((m) => m.entityStale),
       ],
     );
     const stamped = new Map(rows.map((row) => [row.id, row]));
-    return messages.map(({ id, appId, eventType, eventId, payload, channels, schemaViolations }) => {
-      const row = stamped.get(id)!;
-      return Object.assign(new MessageEntity(), { id, appId, eventType, eventId, payload, channels, schemaViolations, createdAt: row.created_at, payloadExpiresAt: row.payload_expires_at });
+    return messages.map((message) => {
+      const row = stamped.get(message.id)!;
+      const { payloadRetentionHours: _, ...fields } = message;
+      return Object.assign(new MessageEntity(), { ...fields, createdAt: row.created_at, payloadExpiresAt: row.payload_expires_at });
     });
   }
 }

@@ -1,7 +1,38 @@
-import { SchemaEnforcement } from '@app/core';
+import { EntityOrdering, EventSemantics, SchemaEnforcement } from '@app/core';
 import { PartialType } from '@nestjs/swagger';
-import { IsBoolean, IsEnum, IsObject, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsEnum, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
 import { EVENT_TYPE_NAME_PATTERN } from '../../http/field-rules';
+
+/** Idem's retry-safety contract of an event type: what its messages mean to a receiver, and where their entity is. */
+export class RetrySafetyIn {
+  /** `command` (default: a thing to do once), `state` (the whole state of an entity at a version: only the newest is sent), or `delta` (a change to a version). */
+  @IsEnum(EventSemantics, { message: 'semantics must be one of command, state, delta' })
+  semantics: EventSemantics;
+
+  /** A name shared by the event types that describe one kind of entity; required for state and delta. */
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  entity?: string | null;
+
+  /** JSON Pointer to the entity's id in the payload (a string or an integer), e.g. `/id`; required for state and delta. */
+  @IsOptional()
+  @IsString()
+  @Length(1, 512)
+  entityIdPath?: string | null;
+
+  /** JSON Pointer to the entity's version (a non-negative integer), e.g. `/version`; required for state, optional for delta. */
+  @IsOptional()
+  @IsString()
+  @Length(1, 512)
+  versionPath?: string | null;
+
+  /** `none` (default). Per-entity ordered lanes (`entity`) are not available yet. */
+  @IsOptional()
+  @IsEnum(EntityOrdering, { message: 'ordering must be one of none, entity' })
+  ordering?: EntityOrdering;
+}
 
 /** Svix's `EventTypeUpdate`: the body of update (PUT), and with `name` of create. */
 export class EventTypeUpdate {
@@ -39,6 +70,12 @@ export class EventTypeUpdate {
   @IsOptional()
   @IsEnum(SchemaEnforcement, { message: 'schemaEnforcement must be one of off, observe, enforce' })
   schemaEnforcement?: SchemaEnforcement;
+
+  /** Idem extension: the retry-safety contract; absent or null for commands. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RetrySafetyIn)
+  retrySafety?: RetrySafetyIn | null;
 }
 
 /** Svix's `EventTypeIn`. */

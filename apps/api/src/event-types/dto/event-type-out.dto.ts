@@ -1,4 +1,4 @@
-import { SchemaEnforcement } from '@app/core';
+import { RetrySafety, SchemaEnforcement } from '@app/core';
 import { EventTypeEntity } from '@app/persistence';
 
 /** Svix's `EventTypeOut`. */
@@ -12,6 +12,8 @@ export class EventTypeOut {
   schemas: Record<string, unknown> | null;
   /** Idem extension: whether `schemas` is applied to messages of this type. */
   schemaEnforcement: SchemaEnforcement;
+  /** Idem extension: the retry-safety contract; null for commands. */
+  retrySafety: RetrySafety | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -26,6 +28,7 @@ export function toEventTypeOut(eventType: EventTypeEntity): EventTypeOut {
     groupName: eventType.groupName,
     schemas: eventType.schemas,
     schemaEnforcement: eventType.schemaEnforcement,
+    retrySafety: eventType.retrySafety,
     createdAt: eventType.createdAt.toISOString(),
     updatedAt: eventType.updatedAt.toISOString(),
   };

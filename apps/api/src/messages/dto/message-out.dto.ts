@@ -15,6 +15,12 @@ export class MessageOut {
   /** Idem keeps no tags: always null. */
   tags: string[] | null;
   timestamp: string;
+  /**
+   * Idem extension, only when its event type has a retry-safety contract: the entity it is about, and
+   * for state messages whether it was stale on arrival (not newer than a version accepted before it,
+   * so never sent).
+   */
+  entity?: { name: string; id: string; version: number | null; stale: boolean };
   /** Idem extension, only when its event type's schema is observed and the payload broke it: where and how. */
   schemaViolations?: SchemaViolation[];
 }
@@ -28,6 +34,9 @@ export function toMessageOut(message: MessageEntity, withContent = true): Messag
     channels: message.channels,
     tags: null,
     timestamp: message.createdAt.toISOString(),
+    ...(message.entityName !== null && message.entityName !== undefined
+      ? { entity: { name: message.entityName, id: message.entityId!, version: message.entityVersion, stale: message.entityStale } }
+      : {}),
     ...(message.schemaViolations ? { schemaViolations: message.schemaViolations } : {}),
   };
 }

@@ -1,0 +1,130 @@
+import { FakeReceiver } from '../support/fake-receiver';
+import { until } from '../support/until';
+import { WorkerProcess } from '../support/worker-process';
+import { ApiSuite, startApiSuite } from './support/api-suite';
+
+const ORDER_STATE = { semantics: 'state', entity: 'order', entityIdPath: '/order/id', versionPath: '/version' };
+
+describe('Entity state at ingest: retrySafety contracts, stale versions, coalescing', () => {
+  let suite: ApiSuite;
+  let receiver: FakeReceiver;
+  let appId: string;
+  let endpointId: string;
+  let worker: WorkerProcess | undefined;
+
+  beforeAll(async () => {
+    suite = await startApiSuite();
+    receiver = await FakeReceiver.start();
+    appId = (await suite.svix.application.create({ name: 'Orders' })).id;
+    endpointId = (await suite.svix.endpoint.create(appId, { url: receiver.url })).id;
+    for (const [name, retrySafety] of [
+      ['order.updated', ORDER_STATE],
+      ['order.changed', { semantics: 'delta', entity: 'order', entityIdPath: '/order/id', versionPath: '/version' }],
+    ] as const) {
+      expect((await suite.request('POST', '/api/v1/event-type', { body: { name, description: name, retrySafety } })).status).toBe(201);
+    }
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await receiver?.close();
+    await suite?.close();
+  });
+
+  const send = (eventType: string, id: string | number, version: unknown, extra: Record<string, unknown> = {}) =>
+    suite.request('POST', `/api/v1/app/${appId}/msg`, { body: { eventType, payload: { order: { id }, version, ...extra } } });
+  const deliveriesOf = async (messageId: string) =>
+    (await suite.db.query('SELECT status, superseded_by FROM deliveries WHERE message_id = $1', [messageId])).rows as { status: string; superseded_by: string | null }[];
+
+  it('returns the contract on the event type, and refuses one that cannot be applied, naming the field', async () => {
+    expect((await suite.request('GET', '/api/v1/event-type/order.updated')).body.retrySafety).toEqual({ ...ORDER_STATE, ordering: 'none' });
+    const cases: [unknown, string[]][] = [
+      [{ semantics: 'state', entity: 'order', entityIdPath: '/id' }, ['body', 'retrySafety', 'versionPath']],
+      [{ semantics: 'state', entity: 'order', entityIdPath: 'id', versionPath: '/v' }, ['body', 'retrySafety', 'entityIdPath']],
+      [{ semantics: 'delta', entityIdPath: '/id' }, ['body', 'retrySafety', 'entity']],
+      [{ semantics: 'eventual' }, ['body', 'retrySafety', 'semantics']],
+      [{ ...ORDER_STATE, ordering: 'entity' }, ['body', 'retrySafety', 'ordering']],
+    ];
+    for (const [retrySafety, loc] of cases) {
+      const response = await suite.request('POST', '/api/v1/event-type', { body: { name: 'order.refused', description: '', retrySafety } });
+      expect(response.status).toBe(422);
+      expect(response.body.detail.map((problem: { loc: string[] }) => problem.loc)).toContainEqual(loc);
+    }
+    expect(await suite.count('event_types', 'name = $1', ['order.refused'])).toBe(0);
+  });
+
+  it('refuses a message whose payload lacks the entity id or version, or has the wrong type there, naming the pointer', async () => {
+    const noId = await suite.request('POST', `/api/v1/app/${appId}/msg`, { body: { eventType: 'order.updated', payload: { version: 1 } } });
+    const textVersion = await send('order.updated', 'o-bad', '3');
+    const negative = await send('order.updated', 'o-bad', -1);
+
+    expect(noId.status).toBe(422);
+    expect(noId.body.detail).toEqual([expect.objectContaining({ loc: ['body', 'payload', 'order', 'id'], msg: expect.stringContaining('/order/id') })]);
+    expect(textVersion.body.detail).toEqual([expect.objectContaining({ loc: ['body', 'payload', 'version'] })]);
+    expect(negative.status).toBe(422);
+    expect(await suite.count('messages', "entity_id = 'o-bad'")).toBe(0);
+  });
+
+  it('accepts a state no newer than one accepted before as stale, with no delivery, and says so', async () => {
+    const v2 = await send('order.updated', 'o-1', 2);
+    const v1 = await send('order.updated', 'o-1', 1);
+    const again = await send('order.updated', 'o-1', 2);
+
+    expect(v2.body.entity).toEqual({ name: 'order', id: 'o-1', version: 2, stale: false });
+    expect([v1.status, again.status]).toEqual([202, 202]);
+    expect(v1.body.entity.stale).toBe(true);
+    expect((await suite.request('GET', `/api/v1/app/${appId}/msg/${again.body.id}`)).body.entity.stale).toBe(true);
+    expect(await deliveriesOf(v1.body.id)).toEqual([]);
+    expect(await deliveriesOf(again.body.id)).toEqual([]);
+    expect(await deliveriesOf(v2.body.id)).toEqual([{ status: 'pending', superseded_by: null }]);
+  });
+
+  it('supersedes the pending delivery of an older state when a newer one is accepted for the same endpoint', async () => {
+    const older = await send('order.updated', 'o-2', 5);
+    const newer = await send('order.updated', 'o-2', 6);
+
+    expect(await deliveriesOf(older.body.id)).toEqual([{ status: 'superseded', superseded_by: newer.body.id }]);
+    expect(await deliveriesOf(newer.body.id)).toEqual([{ status: 'pending', superseded_by: null }]);
+    const destinations = (await suite.request('GET', `/api/v1/app/${appId}/msg/${older.body.id}/endpoint`)).body.data;
+    expect(destinations).toEqual([expect.objectContaining({ id: endpointId, status: 4, statusText: 'canceled', idemStatus: 'superseded', supersededBy: newer.body.id })]);
+  });
+
+  it('carries the entity of a delta and its version, and neither coalesces nor calls it stale', async () => {
+    const first = await send('order.changed', 'o-3', 4);
+    const second = await send('order.changed', 'o-3', 4);
+
+    expect(second.body.entity).toEqual({ name: 'order', id: 'o-3', version: 4, stale: false });
+    expect(await deliveriesOf(first.body.id)).toEqual([{ status: 'pending', superseded_by: null }]);
+    expect(await deliveriesOf(second.body.id)).toEqual([{ status: 'pending', superseded_by: null }]);
+  });
+
+  it('sends one request per entity, the newest state, after 10 entities changed 1,000 times while nothing was delivered', async () => {
+    const entities = Array.from({ length: 10 }, (_, n) => `bulk-${n}`);
+    // Concurrent single creates and batches, versions arriving out of order within each entity.
+    const versions = Array.from({ length: 100 }, (_, n) => n + 1).sort(() => Math.random() - 0.5);
+    await Promise.all(
+      entities.map(async (id, n) => {
+        for (let start = 0; start < versions.length; start += 20) {
+          const slice = versions.slice(start, start + 20);
+          if (n % 2 === 0) {
+            await Promise.all(slice.map((version) => send('order.updated', id, version, { total: version * 10 })));
+          } else {
+            const messages = slice.map((version) => ({ eventType: 'order.updated', payload: { order: { id }, version, total: version * 10 } }));
+            expect((await suite.request('POST', `/api/v1/app/${appId}/msg/batch`, { body: { messages } })).status).toBe(202);
+          }
+        }
+      }),
+    );
+    expect(await suite.count('messages', "entity_id LIKE 'bulk-%'")).toBe(1000);
+    expect(await suite.count('deliveries', "status = 'pending' AND message_id IN (SELECT id FROM messages WHERE entity_id LIKE 'bulk-%')")).toBe(10);
+
+    receiver.received.length = 0;
+    worker = await WorkerProcess.start(suite.environment.env);
+    await until(async () => receiver.received.filter((request) => request.body.includes('bulk-')).length >= 10, 'the 10 newest states to arrive');
+    await until(async () => (await suite.count('deliveries', "status = 'succeeded' AND message_id IN (SELECT id FROM messages WHERE entity_id LIKE 'bulk-%')")) === 10);
+
+    const bulk = receiver.received.filter((request) => request.body.includes('bulk-')).map((request) => JSON.parse(request.body));
+    expect(bulk.map((payload) => payload.order.id).sort()).toEqual([...entities].sort());
+    expect(bulk.every((payload) => payload.version === 100 && payload.total === 1000)).toBe(true);
+  });
+});
