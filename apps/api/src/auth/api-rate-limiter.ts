@@ -48,6 +48,7 @@ export class ApiRateLimiter implements OnModuleDestroy {
   private lastReconcileAt = 0;
   private failing = false;
   private retryAt = 0;
+  private closed = false;
   /**
    * Timers run in the async context they were created in: without this, a batch would run in the
    * context of the request that happened to schedule it, and its log lines would name that request.
@@ -84,6 +85,8 @@ export class ApiRateLimiter implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    // Redis closes with the application: a batch after that would only report a failure.
+    this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -93,7 +96,7 @@ export class ApiRateLimiter implements OnModuleDestroy {
    * that a process learns early in a burst what the others admitted, and a dead Redis is found at once.
    */
   private scheduleReconcile(now: number): void {
-    if (this.timer || this.reconciling) return;
+    if (this.timer || this.reconciling || this.closed) return;
     const due = Math.max(this.lastReconcileAt + API_RATE_RECONCILE_MS, this.failing ? this.retryAt : 0);
     this.timer = this.ownContext.runInAsyncScope(() => setTimeout(() => void this.reconcile(), Math.max(0, due - now)));
     // An idle process has nothing to report, and a pending report must not keep it alive.
