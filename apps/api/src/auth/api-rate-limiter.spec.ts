@@ -143,7 +143,7 @@ describe(ApiRateLimiter.name, () => {
     counter.mode = 'hang';
     sut.take('tok_a');
 
-    await jest.advanceTimersByTimeAsync(API_RATE_RECONCILE_MS + 200);
+    await jest.advanceTimersByTimeAsync(API_RATE_RECONCILE_MS + 500);
 
     expect(takeMany(5, 'tok_a')).toEqual(Array(5).fill({ allowed: true }));
   });

@@ -11,8 +11,12 @@ const ALLOWED: RateLimitVerdict = { allowed: true };
 export const API_RATE_WINDOW_MS = 1_000;
 /** How often a process that admitted requests tells Redis, and learns what the others admitted. */
 export const API_RATE_RECONCILE_MS = 50;
-/** Longer than a healthy Redis ever takes to answer a batch. */
-const COUNT_TIMEOUT_MS = 100;
+/**
+ * Longer than a healthy Redis ever takes to answer a batch, and than the event loop of a busy process
+ * stalls: no request waits for the answer, and while one is awaited the limit holds on what this
+ * process counts, so a long wait costs nothing but a late fail-open.
+ */
+const COUNT_TIMEOUT_MS = 500;
 /** After Redis failed to count, the limit is lifted for at least this long before Redis is asked again. */
 const RETRY_AFTER_FAILURE_MS = 1_000;
 
