@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Svix } from 'svix';
+import { API_TOKEN_RECHECK_MS } from '../../apps/api/src/auth/api-token-lookup';
 import { startApi } from '../support/api-server';
+import { until } from '../support/until';
 import { sendRequest, SecuritySuite, startSecuritySuite } from './support/security-suite';
 
 describe('API tokens', () => {
@@ -71,17 +73,22 @@ describe('API tokens', () => {
     expect(await as('PUT', '/api/v1/app/brand-new-uid', { name: 'Created by PUT' })).toMatchObject({ status: 404 });
   });
 
-  it('revokes a token at once, in every API process; the admin token keeps working', async () => {
+  it('revokes a token at once in the process that revoked it, and within API_TOKEN_RECHECK_MS in every other; the admin token keeps working', async () => {
     const second = await startApi(suite.environment.env);
     try {
       const { id, token } = await suite.createToken('to revoke');
       const secondPort = Number(new URL(second.url).port);
       const onSecond = (request: Parameters<typeof suite.send>[0]) => sendRequest(secondPort, suite.environment.adminToken, request);
+      // Both processes have now found the token, and trust it for a while.
+      expect((await suite.send({ method: 'GET', path: '/api/v1/app', token })).status).toBe(200);
       expect((await onSecond({ method: 'GET', path: '/api/v1/app', token })).status).toBe(200);
 
       expect((await suite.send({ method: 'DELETE', path: `/api/v1/auth/token/${id}` })).status).toBe(204);
+      const revokedAt = Date.now();
 
       expect(await suite.send({ method: 'GET', path: '/api/v1/app', token })).toMatchObject({ status: 401, body: { code: 'authentication_failed' } });
+      await until(async () => (await onSecond({ method: 'GET', path: '/api/v1/app', token })).status === 401, 'the other process to refuse the token', 5_000, 20);
+      expect(Date.now() - revokedAt).toBeLessThan(API_TOKEN_RECHECK_MS + 500);
       expect(await onSecond({ method: 'GET', path: '/api/v1/app', token })).toMatchObject({ status: 401, body: { code: 'authentication_failed' } });
       expect((await onSecond({ method: 'GET', path: '/api/v1/app' })).status).toBe(200);
       expect(await suite.send({ method: 'DELETE', path: `/api/v1/auth/token/${id}` })).toMatchObject({ status: 404, body: { code: 'not_found' } });

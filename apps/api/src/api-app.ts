@@ -16,6 +16,10 @@ export async function createApiApp(): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule, { bufferLogs: true, bodyParser: false });
   app.useLogger(new StartupQuietLogger(app.get(Logger)));
   app.enableShutdownHooks();
+  // API answers change with every write and no client revalidates them, yet Express hashed every body
+  // for an ETag: a measurable share of a cheap request. The console's static files keep theirs
+  // (the static middleware makes its own).
+  app.set('etag', false);
   // First, so that requests the limits refuse are timed and counted too.
   app.use(observeHttpRequests(app.get(ApiMetrics)));
   applyRequestLimits(app, app.get(IdemConfig));

@@ -12,7 +12,7 @@ describe(loadIdemConfig.name, () => {
     expect(sut.allowPrivateTargets).toBe(false);
     expect(sut.targetPolicyOptions).toEqual({ allowPrivateTargets: false, allowlist: [], httpsOnly: false });
     expect(sut.maxPayloadBytes).toBe(512 * 1024);
-    expect(sut.apiRateLimit).toBe(1000);
+    expect(sut.apiRateLimit).toBe(10_000);
     expect(sut.workerPort).toBe(8041);
     expect(sut.metricsToken).toBeUndefined();
   });

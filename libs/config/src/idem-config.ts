@@ -118,7 +118,7 @@ export function loadIdemConfig(env: Env): IdemConfig {
   }
   config.logLevel = oneOf(env, 'IDEM_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
   config.maxPayloadBytes = integer(env, 'IDEM_MAX_PAYLOAD_BYTES', 512 * 1024, 1024, 64 * 1024 * 1024);
-  config.apiRateLimit = integer(env, 'IDEM_API_RATE_LIMIT', 1000, 0, 1_000_000);
+  config.apiRateLimit = integer(env, 'IDEM_API_RATE_LIMIT', 10_000, 0, 1_000_000);
   config.encryptionKey = optionalSecretKey(env, 'IDEM_ENCRYPTION_KEY');
   config.previousEncryptionKeys = secretKeyList(env, 'IDEM_ENCRYPTION_KEYS_PREVIOUS');
   if (!config.encryptionKey && config.previousEncryptionKeys.length > 0) {

@@ -1,13 +1,10 @@
 import { IdemConfig } from '@app/config';
-import { ClsPluginTransactional } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ClsModule } from 'nestjs-cls';
-import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './data-source-options';
 import { EndpointSecretCipher } from './endpoint-secret-cipher';
 import { REPOSITORIES } from './repositories';
+import { transactionContextModule } from './transaction-context';
 import { UnitOfWork } from './unit-of-work';
 
 /**
@@ -21,15 +18,7 @@ import { UnitOfWork } from './unit-of-work';
       inject: [IdemConfig],
       useFactory: (config: IdemConfig) => dataSourceOptions(config.databaseUrl),
     }),
-    ClsModule.forRoot({
-      global: true,
-      plugins: [
-        new ClsPluginTransactional({
-          imports: [TypeOrmModule],
-          adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }),
-        }),
-      ],
-    }),
+    transactionContextModule(),
   ],
   providers: [
     ...REPOSITORIES,

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ApplicationsModule } from '../applications/applications.module';
+import { AuthModule } from '../auth/auth.module';
 import { ApiTokensController } from './api-tokens.controller';
 import { ApiTokensService } from './api-tokens.service';
 
 @Module({
-  imports: [ApplicationsModule],
+  imports: [ApplicationsModule, AuthModule],
   controllers: [ApiTokensController],
   providers: [ApiTokensService],
 })

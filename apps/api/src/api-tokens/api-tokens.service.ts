@@ -2,6 +2,7 @@ import { generateApiToken, hashApiToken, IdemError, newId } from '@app/core';
 import { ApiTokenRepository } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
 import { ApplicationsService } from '../applications/applications.service';
+import { ApiTokenLookup } from '../auth/api-token-lookup';
 import { Principal } from '../auth/principal';
 import { idCursor, ListResponse, toListResponse, toPageQuery } from '../http/list';
 import { ApiTokenIn } from './dto/api-token-in.dto';
@@ -16,6 +17,7 @@ export class ApiTokensService {
   constructor(
     private readonly applications: ApplicationsService,
     private readonly tokens: ApiTokenRepository,
+    private readonly lookup: ApiTokenLookup,
   ) {}
 
   /** Mints a token and stores its hash; the token itself is in this answer and nowhere else. */
@@ -32,8 +34,9 @@ export class ApiTokensService {
     return toListResponse(result, page, TOKEN_CURSOR, (token) => token.id, toApiTokenOut);
   }
 
-  /** Revokes the token: the next request that presents it, to any API process, is a 401. */
+  /** Revokes the token: the next request that presents it here is a 401, and to any API process within `API_TOKEN_RECHECK_MS`. */
   async revoke(tokenId: string): Promise<void> {
     if (!(await this.tokens.delete(tokenId))) throw IdemError.notFound('API token');
+    this.lookup.forgetToken(tokenId);
   }
 }

@@ -1,6 +1,7 @@
 import { IdemError, isId, newId } from '@app/core';
 import { ApplicationEntity, ApplicationFields, ApplicationRepository, applicationUidTaken, UnitOfWork } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
+import { ApiTokenLookup } from '../auth/api-token-lookup';
 import { Principal } from '../auth/principal';
 import { throttleRateOf } from '../http/field-rules';
 import { idCursor, ListResponse, toListResponse, toPageQuery } from '../http/list';
@@ -16,6 +17,7 @@ export class ApplicationsService {
   constructor(
     private readonly applications: ApplicationRepository,
     private readonly unitOfWork: UnitOfWork,
+    private readonly tokens: ApiTokenLookup,
   ) {}
 
   /**
@@ -88,6 +90,8 @@ export class ApplicationsService {
     await this.unitOfWork.run(async () => {
       const application = await this.resolve(principal, idOrUid);
       await this.applications.delete(application.id);
+      // Its API tokens went with it.
+      this.unitOfWork.afterCommit(() => this.tokens.forgetApplication(application.id));
     });
   }
 }

@@ -9,11 +9,11 @@ import { PRINCIPAL, Principal } from './principal';
 export class ApiRateLimitGuard implements CanActivate {
   constructor(private readonly limiter: ApiRateLimiter) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean {
     const principal = context.switchToHttp().getRequest<Request & { [PRINCIPAL]?: Principal }>()[PRINCIPAL];
     // Public routes have no credential to count against.
     if (!principal) return true;
-    const verdict = await this.limiter.take(principal.credentialId);
+    const verdict = this.limiter.take(principal.credentialId);
     if (verdict.allowed) return true;
     throw new IdemError(
       IdemErrorCode.RateLimited,

@@ -1,24 +1,15 @@
 import { IdemConfig } from '@app/config';
 import { generateApiToken, hashApiToken, IdemError, IdemErrorCode } from '@app/core';
-import { ApiTokenCredential, ApiTokenRepository } from '@app/persistence';
 import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { ApiTokenLookup } from './api-token-lookup';
+import { FakeApiTokenRepository } from './api-token-repository.fake';
 import { ApiTokenGuard } from './api-token.guard';
 import { OrganisationWide } from './organisation-wide.decorator';
 import { PRINCIPAL } from './principal';
 import { Public } from './public.decorator';
 
 const ADMIN_TOKEN = 'admin-token-0123456789';
-
-class FakeTokens {
-  readonly byHash = new Map<string, ApiTokenCredential>();
-  lookups = 0;
-
-  async findCredentialByHash(hash: string): Promise<ApiTokenCredential | null> {
-    this.lookups++;
-    return this.byHash.get(hash) ?? null;
-  }
-}
 
 class Routes {
   @Public()
@@ -47,12 +38,12 @@ async function failureOf(promise: Promise<unknown>): Promise<IdemErrorCode> {
 }
 
 describe(ApiTokenGuard.name, () => {
-  let tokens: FakeTokens;
+  let tokens: FakeApiTokenRepository;
   let sut: ApiTokenGuard;
 
   beforeEach(() => {
-    tokens = new FakeTokens();
-    sut = new ApiTokenGuard(new Reflector(), tokens as unknown as ApiTokenRepository, { adminToken: ADMIN_TOKEN } as IdemConfig);
+    tokens = new FakeApiTokenRepository();
+    sut = new ApiTokenGuard(new Reflector(), new ApiTokenLookup(tokens.asRepository()), { adminToken: ADMIN_TOKEN } as IdemConfig);
   });
 
   it('lets public routes through without a token', async () => {

@@ -1,10 +1,10 @@
 import { IdemConfig } from '@app/config';
 import { hashApiToken, IdemError, IdemErrorCode, isApiTokenShaped } from '@app/core';
-import { ApiTokenRepository } from '@app/persistence';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { ApiTokenLookup } from './api-token-lookup';
 import { IS_ORGANISATION_WIDE } from './organisation-wide.decorator';
 import { PRINCIPAL, Principal } from './principal';
 import { IS_PUBLIC } from './public.decorator';
@@ -13,8 +13,8 @@ const ADMIN: Principal = { credentialId: 'admin', appId: null };
 
 /**
  * Checks the bearer token on every route not marked `@Public()` and attaches the caller's
- * `Principal`: the admin token from the configuration, or an API token looked up by its hash in
- * Postgres on every request, so that revoking one holds at once in every API process.
+ * `Principal`: the admin token from the configuration, or an API token looked up by its hash
+ * (`ApiTokenLookup`, which bounds how long a revoked token may still be accepted).
  */
 @Injectable()
 export class ApiTokenGuard implements CanActivate {
@@ -22,7 +22,7 @@ export class ApiTokenGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly tokens: ApiTokenRepository,
+    private readonly tokens: ApiTokenLookup,
     config: IdemConfig,
   ) {
     this.adminTokenDigest = config.adminToken ? sha256(config.adminToken) : null;
@@ -47,7 +47,7 @@ export class ApiTokenGuard implements CanActivate {
     if (this.adminTokenDigest && timingSafeEqual(sha256(token), this.adminTokenDigest)) return ADMIN;
     // Anything that cannot be one of our tokens is refused without a database round trip.
     if (isApiTokenShaped(token)) {
-      const credential = await this.tokens.findCredentialByHash(hashApiToken(token));
+      const credential = await this.tokens.findByHash(hashApiToken(token));
       if (credential) return { credentialId: credential.id, appId: credential.appId };
     }
     throw new IdemError(IdemErrorCode.Unauthorized, 'Invalid token');

@@ -3,30 +3,17 @@ import { PRODUCER_REDIS } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
 import IORedis from 'ioredis';
 
-export interface WindowCount {
-  /** Requests counted in the current window, this one included. */
+/** Requests one API process admitted for a credential since it last told Redis. */
+export interface UnsyncedCount {
+  credentialId: string;
   count: number;
-  /** Milliseconds until the window closes and the count starts again. */
-  resetsInMs: number;
 }
 
-// One round trip, atomic: the first request of a window starts its clock. A key that somehow lost
-// its expiry gets one again rather than counting forever.
-const INCREMENT_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
-return {count, ttl}
-`;
-
 /**
- * Per-credential request counts in fixed windows, kept in Redis so that every API process counts
- * against the same number. Uses the producer connection, which fails at once while Redis is down
- * instead of queueing the command.
+ * Per-credential request counts in fixed one-window keys (`<prefix>:api-rate:<credential>:<window>`),
+ * kept in Redis so that every API process counts against the same number. Windows are numbered from
+ * the epoch (`floor(now / windowMs)`), so processes agree on them as far as their clocks agree.
+ * Uses the producer connection, which fails at once while Redis is down instead of queueing.
  */
 @Injectable()
 export class RequestRateCounter {
@@ -39,8 +26,21 @@ export class RequestRateCounter {
     this.keyPrefix = `${config.queuePrefix}:api-rate:`;
   }
 
-  async increment(credentialId: string, windowMs: number): Promise<WindowCount> {
-    const [count, resetsInMs] = (await this.redis.eval(INCREMENT_SCRIPT, 1, this.keyPrefix + credentialId, windowMs)) as [number, number];
-    return { count, resetsInMs };
+  /**
+   * Adds each count to its credential's key for `window`, in one pipelined round trip, and answers the
+   * cluster-wide totals in the same order. A key lives two windows, long enough for a late batch.
+   */
+  async add(window: number, windowMs: number, counts: readonly UnsyncedCount[]): Promise<number[]> {
+    const pipeline = this.redis.pipeline();
+    for (const { credentialId, count } of counts) {
+      const key = `${this.keyPrefix}${credentialId}:${window}`;
+      pipeline.incrby(key, count).pexpire(key, 2 * windowMs);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return counts.map((_, index) => {
+      const [error, total] = replies[2 * index] ?? [new Error('Redis answered no count')];
+      if (error) throw error;
+      return Number(total);
+    });
   }
 }

@@ -27,8 +27,8 @@ export class ApiTokenRepository {
   }
 
   /**
-   * The token with this hash, read on every authenticated request so that a revocation holds at
-   * once in every API process: one lookup on a unique index, two columns.
+   * The token with this hash: one lookup on a unique index, two columns. The API reads it again
+   * at least once a second per token (`ApiTokenLookup`), which bounds how long a revocation takes.
    */
   async findCredentialByHash(tokenHash: string): Promise<ApiTokenCredential | null> {
     const token = await this.repository.findOne({ select: { id: true, appId: true }, where: { tokenHash } });
