@@ -18,3 +18,4 @@ export * from './with-timeout';
 export * from './sha256';
 export * from './idempotency-key';
 export * from './payload-schema';
+export * from './endpoint-headers';

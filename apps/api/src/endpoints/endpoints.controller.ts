@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { ListResponse } from '../http/list';
+import { EndpointHeadersIn, EndpointHeadersOut, EndpointHeadersPatchIn } from './dto/endpoint-headers.dto';
 import { EndpointIn, EndpointPatch, EndpointUpdate } from './dto/endpoint-in.dto';
 import { EndpointOut } from './dto/endpoint-out.dto';
 import { EndpointListQuery } from './dto/endpoint-queries.dto';
@@ -58,6 +59,33 @@ export class EndpointsController {
   @HttpCode(HttpStatus.NO_CONTENT)
   delete(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Param('endpoint_id') endpointId: string): Promise<void> {
     return this.endpoints.delete(principal, appId, endpointId);
+  }
+
+  @Get(':endpoint_id/headers')
+  getHeaders(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Param('endpoint_id') endpointId: string): Promise<EndpointHeadersOut> {
+    return this.endpoints.getHeaders(principal, appId, endpointId);
+  }
+
+  @Put(':endpoint_id/headers')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  updateHeaders(
+    @CurrentPrincipal() principal: Principal,
+    @Param('app_id') appId: string,
+    @Param('endpoint_id') endpointId: string,
+    @Body() body: EndpointHeadersIn,
+  ): Promise<void> {
+    return this.endpoints.replaceHeaders(principal, appId, endpointId, body);
+  }
+
+  @Patch(':endpoint_id/headers')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  patchHeaders(
+    @CurrentPrincipal() principal: Principal,
+    @Param('app_id') appId: string,
+    @Param('endpoint_id') endpointId: string,
+    @Body() body: EndpointHeadersPatchIn,
+  ): Promise<void> {
+    return this.endpoints.patchHeaders(principal, appId, endpointId, body);
   }
 
   @Get(':endpoint_id/secret')
