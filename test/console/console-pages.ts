@@ -225,8 +225,16 @@ export class AttemptPage {
   }
 
   /** The request headers table as name → value. */
-  async requestHeaders(): Promise<Record<string, string>> {
-    const rows = await this.console.testId('attempt-request-headers').locator('tr').all();
+  requestHeaders(): Promise<Record<string, string>> {
+    return this.headersIn('attempt-request-headers');
+  }
+
+  responseHeaders(): Promise<Record<string, string>> {
+    return this.headersIn('attempt-response-headers');
+  }
+
+  private async headersIn(testid: string): Promise<Record<string, string>> {
+    const rows = await this.console.testId(testid).locator('tr').all();
     const headers: Record<string, string> = {};
     for (const row of rows) headers[(await row.locator('th').textContent()) ?? ''] = (await row.locator('td').textContent()) ?? '';
     return headers;

@@ -59,6 +59,9 @@ const raw = (path: string, rawBody: string | Buffer, contentType = 'application/
   ...extra,
 });
 const get = (path: string, extra: Partial<RawRequest> = {}): RawRequest => ({ method: 'GET', path, ...extra });
+const put = (path: string, body: unknown): RawRequest => ({ method: 'PUT', path, body });
+const patch = (path: string, body: unknown): RawRequest => ({ method: 'PATCH', path, body });
+const headersOf = (app: string, endpoint: string) => `${endpointsOf(app)}/${endpoint}/headers`;
 
 const CASES: BadCase[] = [
   // Oversized
@@ -225,7 +228,18 @@ const CASES: BadCase[] = [
   ),
   { class: 'limit', name: 'limit given twice', request: () => get(`${APPS}?limit=1&limit=2`), status: 422, loc: ['query', 'limit'] },
   { class: 'limit', name: 'order=sideways', request: () => get(`${APPS}?order=sideways`), status: 422, loc: ['query', 'order'] },
-  { class: 'limit', name: 'before is not a date', request: (f) => get(`${messagesOf(f.appA)}?before=yesterday`), status: 422, loc: ['query', 'before'] },
+  { class: 'limit', name: 'before is not a date', request: (f) => get(`${messagesOf(f.appA)}?before=yesterday`), status: 422, loc: ['query', 'before'] },  // Endpoint headers: what would split the request, or override what Idem sends itself
+  { class: 'injection', name: 'CR LF in an endpoint header value', request: (f) => put(headersOf(f.appA, f.endpointA), { headers: { 'X-Tenant': 'a\r\nX-Injected: 1' } }), status: 422, loc: ['body', 'headers', 'X-Tenant'] },
+  { class: 'injection', name: 'endpoint header name with a colon and a space', request: (f) => put(headersOf(f.appA, f.endpointA), { headers: { 'X-A: b': 'c' } }), status: 422, loc: ['body', 'headers', 'X-A: b'] },
+  { class: 'injection', name: 'endpoint header webhook-signature', request: (f) => put(headersOf(f.appA, f.endpointA), { headers: { 'Webhook-Signature': 'v1,forged' } }), status: 422, loc: ['body', 'headers', 'Webhook-Signature'], msg: /set by Idem/ },
+  { class: 'injection', name: 'endpoint header svix-id by patch', request: (f) => patch(headersOf(f.appA, f.endpointA), { headers: { 'svix-id': 'msg_x' } }), status: 422, loc: ['body', 'headers', 'svix-id'], msg: /reserved/ },
+  { class: 'injection', name: 'endpoint header Host on create', request: (f) => post(endpointsOf(f.appA), { url: 'https://example.com', headers: { Host: 'internal' } }), status: 422, loc: ['body', 'headers', 'Host'] },
+  { class: 'size', name: '51 endpoint headers', request: (f) => put(headersOf(f.appA, f.endpointA), { headers: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`x-h${i}`, '1'])) }), status: 422, loc: ['body', 'headers'] },
+  { class: 'size', name: 'endpoint header value of 4,097 bytes', request: (f) => put(headersOf(f.appA, f.endpointA), { headers: { 'x-big': 'v'.repeat(4097) } }), status: 422, loc: ['body', 'headers', 'x-big'] },
+  { class: 'types', name: 'endpoint headers is a list', request: (f) => put(headersOf(f.appA, f.endpointA), { headers: ['x-a'] }), status: 422, loc: ['body', 'headers'] },
+  { class: 'types', name: 'endpoint header value is a number', request: (f) => put(headersOf(f.appA, f.endpointA), { headers: { 'x-n': 5 } }), status: 422, loc: ['body', 'headers', 'x-n'] },
+  { class: 'unicode', name: 'NUL in an endpoint header value', request: (f) => patch(headersOf(f.appA, f.endpointA), { headers: { 'x-nul': 'a\u0000' } }), status: 422, loc: ['body', 'headers', 'x-nul'] },
+  { class: 'foreign token', name: "another application's endpoint headers", request: (f) => get(headersOf(f.appB, f.endpointB), { token: f.tokenA }), status: 404, code: 'not_found' },
 ];
 
 /** Free-text fields take hostile strings as data: stored and returned byte for byte, never interpreted. */

@@ -38,6 +38,7 @@ const ACCEPTABLE_BODY = {
   payload: { walk: true },
   since: '2020-01-01T00:00:00Z',
   messages: [{ eventType: 'walk.event', payload: { walk: true } }],
+  headers: { 'x-walk': '1' },
 };
 
 /** Every route Express will dispatch to, read from the running application's router. */

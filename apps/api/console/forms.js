@@ -47,14 +47,19 @@ export function clearErrors(form) {
   if (general) replace(general);
 }
 
-/** Marks one field as wrong with `message` (the console's own checks, such as JSON that does not parse). */
-export function fieldError(form, name, message) {
+/**
+ * Marks one field as wrong with `message` (the console's own checks, such as JSON that does not parse).
+ * A field of many controls (such as the endpoint's headers) marks the one whose `data-loc-key` is
+ * `key`, the `loc` part after the field's name; otherwise its first control.
+ */
+export function fieldError(form, name, message, key) {
   const wrapper = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
   if (!wrapper) return false;
   const slot = wrapper.querySelector('.field-error');
   slot.append(h('span', {}, message));
   slot.hidden = false;
-  wrapper.querySelector('input, select, textarea')?.setAttribute('aria-invalid', 'true');
+  const keyed = key === undefined ? undefined : [...wrapper.querySelectorAll('[data-loc-key]')].find((control) => control.dataset.locKey === key);
+  (keyed ?? wrapper.querySelector('input, select, textarea'))?.setAttribute('aria-invalid', 'true');
   return true;
 }
 
@@ -65,8 +70,8 @@ export function showErrors(form, error) {
   const leftover = [];
   if (error instanceof ApiError && error.problems.length) {
     for (const problem of error.problems) {
-      const [where, name] = problem.loc;
-      if (!(where === 'body' && name && fieldError(form, name, problem.msg))) leftover.push(problem);
+      const [where, name, key] = problem.loc;
+      if (!(where === 'body' && name && fieldError(form, name, problem.msg, key))) leftover.push(problem);
     }
     if (leftover.length) replace(general, errorState(new ApiError(error.status, error.code, error.detail, leftover), { testid: 'form-error' }));
   } else {

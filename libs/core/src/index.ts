@@ -19,3 +19,4 @@ export * from './sha256';
 export * from './idempotency-key';
 export * from './payload-schema';
 export * from './retry-safety';
+export * from './endpoint-headers';

@@ -8,7 +8,7 @@ import { responseBody } from './message.js';
 
 /**
  * One attempt: what was sent (the request headers, signatures redacted by the API and again here),
- * what came back, how long it took, what triggered it, and when its delivery tries next.
+ * what came back (the body and headers), how long it took, what triggered it, and when its delivery tries next.
  */
 export async function attemptPage({ api, route, signal, container }) {
   const { appId, msgId, attemptId } = route;
@@ -74,9 +74,7 @@ function attemptView(appId, attempt, delivery) {
       'section',
       { class: 'section' },
       h('h2', {}, 'Response headers'),
-      attempt.responseHeaders && typeof attempt.responseHeaders === 'object'
-        ? headersTable(displayHeaders(attempt.responseHeaders), 'attempt-response-headers')
-        : h('p', { class: 'muted', testid: 'attempt-response-headers-missing' }, 'Not recorded: the API keeps the status code and body of a response, not its headers.'),
+      responseHeaders(attempt),
     ),
     h(
       'section',
@@ -86,6 +84,22 @@ function attemptView(appId, attempt, delivery) {
       h('p', { class: 'muted' }, 'Signatures and credentials are redacted.'),
     ),
   );
+}
+
+/** The API keeps at most 50 headers and 8 KiB of them, with cookies redacted; none when no response came or once expunged. */
+function responseHeaders(attempt) {
+  const headers = attempt.responseHeaders;
+  if (headers && typeof headers === 'object') {
+    const shown = displayHeaders(headers);
+    return shown.length ? headersTable(shown, 'attempt-response-headers') : h('p', { class: 'muted', testid: 'attempt-response-headers-missing' }, 'The response had no headers.');
+  }
+  const why =
+    attempt.response === 'EXPUNGED'
+      ? 'Expunged with the response body.'
+      : !attempt.responseStatusCode
+        ? 'No response came.'
+        : 'Not recorded: this attempt was made before Idem kept response headers.';
+  return h('p', { class: 'muted', testid: 'attempt-response-headers-missing' }, why);
 }
 
 /** The delivery's own next attempt is the truth (a resend since may have changed it); the attempt's is a fallback. */

@@ -5,6 +5,7 @@ import { links, navigate } from '../routes.js';
 import { loadInto } from '../views.js';
 import { metadataText, parseMetadata } from './application-form.js';
 import { applicationHeader } from './application-header.js';
+import { headersEditor, namingHeaders } from './endpoint-headers.js';
 
 /** `#/app/{app}/endpoints/new` adds an endpoint; `#/app/{app}/endpoint/{id}/edit` changes one. */
 export async function endpointFormPage({ api, route, signal, container }) {
@@ -22,16 +23,29 @@ export async function endpointFormPage({ api, route, signal, container }) {
   await loadInto(
     body,
     signal,
-    async () => ({ endpoint: endpointId ? await api.get(apiPath`/app/${appId}/endpoint/${endpointId}`, {}, signal) : null, eventTypes: await eventTypes }),
-    ({ endpoint, eventTypes: catalog }) =>
+    async () => {
+      const [endpoint, headers] = endpointId
+        ? await Promise.all([api.get(apiPath`/app/${appId}/endpoint/${endpointId}`, {}, signal), api.get(apiPath`/app/${appId}/endpoint/${endpointId}/headers`, {}, signal)])
+        : [null, null];
+      return { endpoint, headers, eventTypes: await eventTypes };
+    },
+    ({ endpoint, headers, eventTypes: catalog }) =>
       endpointForm({
         endpoint,
+        headers,
         catalog,
         cancelHref: endpointId ? links.endpoint(appId, endpointId) : links.endpoints(appId),
-        save: async (changes) => {
-          const saved = endpointId
-            ? await api.patch(apiPath`/app/${appId}/endpoint/${endpointId}`, changes, signal)
-            : await api.post(apiPath`/app/${appId}/endpoint`, changes, signal);
+        save: async (changes, headersPatch) => {
+          let saved;
+          try {
+            // Headers first: a refused header leaves the endpoint as it was. A new endpoint takes them in its create.
+            if (endpointId && headersPatch) await api.patch(apiPath`/app/${appId}/endpoint/${endpointId}/headers`, headersPatch, signal);
+            saved = endpointId
+              ? await api.patch(apiPath`/app/${appId}/endpoint/${endpointId}`, changes, signal)
+              : await api.post(apiPath`/app/${appId}/endpoint`, changes, signal);
+          } catch (error) {
+            throw namingHeaders(error);
+          }
           navigate(links.endpoint(appId, saved.id));
         },
       }),
@@ -43,7 +57,7 @@ export async function endpointFormPage({ api, route, signal, container }) {
  * what the endpoint becomes; empty lists are sent as null, which the API reads as "every event type"
  * and "no channel".
  */
-function endpointForm({ endpoint, catalog, cancelHref, save }) {
+function endpointForm({ endpoint, headers, catalog, cancelHref, save }) {
   const url = textInput({ type: 'url', value: endpoint?.url ?? '', required: true, placeholder: 'https://example.com/webhooks' });
   const description = textInput({ value: endpoint?.description ?? '', placeholder: 'What receives these webhooks' });
   const uid = textInput({ value: endpoint?.uid ?? '', placeholder: 'optional' });
@@ -74,6 +88,7 @@ function endpointForm({ endpoint, catalog, cancelHref, save }) {
   const throttleRate = textInput({ inputmode: 'numeric', value: endpoint?.throttleRate ?? '', placeholder: 'unlimited' });
   const metadata = textArea({ rows: 3, value: metadataText(endpoint?.metadata), placeholder: 'team=payments' });
   const disabled = h('input', { type: 'checkbox', checked: Boolean(endpoint?.disabled), class: 'checkbox' });
+  const headerLines = headersEditor(headers);
   return apiForm({
     testid: 'endpoint-form',
     submitLabel: endpoint ? 'Save endpoint' : 'Create endpoint',
@@ -92,6 +107,12 @@ function endpointForm({ endpoint, catalog, cancelHref, save }) {
       formField({ name: 'throttleRate', label: 'Rate limit (messages per second)', control: throttleRate, hint: "Empty for no limit of its own (the application's applies)." }),
       formField({ name: 'uid', label: 'UID', control: uid }),
       formField({ name: 'metadata', label: 'Metadata', control: metadata, hint: 'One key=value a line.' }),
+      formField({
+        name: 'headers',
+        label: 'Headers',
+        control: headerLines.control,
+        hint: 'Sent with every attempt, beside the signature headers. Values of Authorization and other credentials are never shown again: keep one as it is, or type a new value.',
+      }),
       formField({ name: 'disabled', label: 'Disabled (nothing is sent while disabled)', control: disabled }),
     ],
     submit: async (form) => {
@@ -100,7 +121,7 @@ function endpointForm({ endpoint, catalog, cancelHref, save }) {
         fieldError(form, 'metadata', 'Each line must read key=value.');
         return;
       }
-      await save({
+      const fields = {
         url: url.value.trim(),
         description: description.value,
         uid: uid.value.trim() || null,
@@ -109,7 +130,9 @@ function endpointForm({ endpoint, catalog, cancelHref, save }) {
         throttleRate: numberOrNull(throttleRate.value),
         metadata: parsedMetadata,
         disabled: disabled.checked,
-      });
+      };
+      if (endpoint) await save(fields, headerLines.patch());
+      else await save({ ...fields, headers: headerLines.all() }, null);
     },
   });
 }

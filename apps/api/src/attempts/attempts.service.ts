@@ -1,4 +1,4 @@
-import { AttemptOutcome, deliveryStatusesOfSvix, IdemError, IdemErrorCode, SvixMessageStatus } from '@app/core';
+import { AttemptOutcome, deliveryStatusesOfSvix, IdemError, IdemErrorCode, isSensitiveHeader, REDACTED_HEADER_VALUE, SvixMessageStatus } from '@app/core';
 import {
   AttemptEntity,
   AttemptListFilter,
@@ -76,12 +76,12 @@ export class AttemptsService {
     return this.list(query, (filter, page) => this.attempts.listByEndpoint(application.id, endpoint.id, filter, page));
   }
 
-  /** One attempt, with the request headers it was sent with (signatures redacted). */
+  /** One attempt, with the request headers it was sent with (signatures and credentials redacted) and the response's headers. */
   async get(principal: Principal, appIdOrUid: string, messageIdOrEventId: string, attemptId: string): Promise<MessageAttemptOut> {
     const message = await this.messages.resolve(principal, appIdOrUid, messageIdOrEventId);
     const attempt = await this.attempts.findOne(message.appId, message.id, attemptId);
     if (!attempt) throw IdemError.notFound('Message attempt');
-    return { ...toMessageAttemptOut(attempt), requestHeaders: redactSignatures(attempt.requestHeaders ?? {}) };
+    return { ...toMessageAttemptOut(attempt), requestHeaders: redactSignatures(attempt.requestHeaders ?? {}), responseHeaders: attempt.responseHeaders };
   }
 
   /** Svix's "delete attempt response body": the attempt stays, its `response` becomes `EXPUNGED`. */
@@ -165,10 +165,13 @@ export class AttemptsService {
   }
 }
 
-const SIGNATURE_HEADERS = new Set(['webhook-signature', 'svix-signature', 'authorization']);
+const SIGNATURE_HEADERS = new Set(['webhook-signature', 'svix-signature']);
 
+/** The worker records them redacted already; attempts recorded before it redacted endpoint headers are redacted here. */
 function redactSignatures(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, SIGNATURE_HEADERS.has(name.toLowerCase()) ? '[redacted]' : value]));
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name, SIGNATURE_HEADERS.has(name.toLowerCase()) || isSensitiveHeader(name) ? REDACTED_HEADER_VALUE : value]),
+  );
 }
 
 const OUTCOME_OF_STATUS: Readonly<Record<SvixMessageStatus, AttemptOutcome | null>> = {

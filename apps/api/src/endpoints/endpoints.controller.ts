@@ -5,6 +5,7 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { ApiListResponse, ListResponse } from '../http/list';
+import { EndpointHeadersIn, EndpointHeadersOut, EndpointHeadersPatchIn } from './dto/endpoint-headers.dto';
 import { EndpointIn, EndpointPatch, EndpointUpdate } from './dto/endpoint-in.dto';
 import { EndpointOut } from './dto/endpoint-out.dto';
 import { EndpointListQuery } from './dto/endpoint-queries.dto';
@@ -74,6 +75,39 @@ export class EndpointsController {
   @ApiErrors(404)
   delete(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Param('endpoint_id') endpointId: string): Promise<void> {
     return this.endpoints.delete(principal, appId, endpointId);
+  }
+
+  @Get(':endpoint_id/headers')
+  @ApiOperation({ operationId: 'v1.endpoint.get-headers', summary: 'Get Endpoint Headers' })
+  @ApiErrors(404)
+  getHeaders(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Param('endpoint_id') endpointId: string): Promise<EndpointHeadersOut> {
+    return this.endpoints.getHeaders(principal, appId, endpointId);
+  }
+
+  @Put(':endpoint_id/headers')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'v1.endpoint.update-headers', summary: 'Update Endpoint Headers' })
+  @ApiErrors(404)
+  updateHeaders(
+    @CurrentPrincipal() principal: Principal,
+    @Param('app_id') appId: string,
+    @Param('endpoint_id') endpointId: string,
+    @Body() body: EndpointHeadersIn,
+  ): Promise<void> {
+    return this.endpoints.replaceHeaders(principal, appId, endpointId, body);
+  }
+
+  @Patch(':endpoint_id/headers')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'v1.endpoint.patch-headers', summary: 'Patch Endpoint Headers' })
+  @ApiErrors(404)
+  patchHeaders(
+    @CurrentPrincipal() principal: Principal,
+    @Param('app_id') appId: string,
+    @Param('endpoint_id') endpointId: string,
+    @Body() body: EndpointHeadersPatchIn,
+  ): Promise<void> {
+    return this.endpoints.patchHeaders(principal, appId, endpointId, body);
   }
 
   @Get(':endpoint_id/secret')

@@ -1,5 +1,16 @@
 import { IdemConfig, targetRefusalHint } from '@app/config';
-import { generateSigningSecret, IdemError, isId, newId, TargetPolicy, TargetResolver } from '@app/core';
+import {
+  EndpointHeaderProblem,
+  endpointHeadersProblems,
+  endpointHeadersView,
+  generateSigningSecret,
+  IdemError,
+  isId,
+  newId,
+  patchEndpointHeaders,
+  TargetPolicy,
+  TargetResolver,
+} from '@app/core';
 import { EndpointEntity, EndpointFields, EndpointRepository, endpointUidTaken, UnitOfWork } from '@app/persistence';
 import { Inject, Injectable } from '@nestjs/common';
 import { ApplicationsService } from '../applications/applications.service';
@@ -7,6 +18,7 @@ import { Principal } from '../auth/principal';
 import { throttleRateOf } from '../http/field-rules';
 import { idCursor, ListResponse, toListResponse, toPageQuery } from '../http/list';
 import { RequestValidationError } from '../http/request-validation.error';
+import { EndpointHeadersIn, EndpointHeadersOut, EndpointHeadersPatchIn } from './dto/endpoint-headers.dto';
 import { EndpointIn, EndpointPatch, EndpointUpdate } from './dto/endpoint-in.dto';
 import { EndpointOut, toEndpointOut } from './dto/endpoint-out.dto';
 import { EndpointListQuery } from './dto/endpoint-queries.dto';
@@ -30,10 +42,12 @@ export class EndpointsService {
 
   /** Creates the endpoint with its first signing secret (the given one, or a new one). */
   async create(principal: Principal, appIdOrUid: string, input: EndpointIn): Promise<EndpointOut> {
+    const headers = input.headers ?? {};
+    checkHeaders(headers);
     await this.checkTarget(input.url);
     return this.unitOfWork.run(async () => {
       const application = await this.applications.resolve(principal, appIdOrUid);
-      return toEndpointOut(await this.insert(application.id, fieldsOf(input, null), input.secret ?? null));
+      return toEndpointOut(await this.insert(application.id, { ...fieldsOf(input, null), headers }, input.secret ?? null));
     });
   }
 
@@ -101,6 +115,36 @@ export class EndpointsService {
     return { key: secret };
   }
 
+  async getHeaders(principal: Principal, appIdOrUid: string, endpointIdOrUid: string): Promise<EndpointHeadersOut> {
+    const endpoint = await this.resolve(principal, appIdOrUid, endpointIdOrUid);
+    return endpointHeadersView(endpoint.headers);
+  }
+
+  /** Svix's update headers: the given set replaces the endpoint's. */
+  async replaceHeaders(principal: Principal, appIdOrUid: string, endpointIdOrUid: string, input: EndpointHeadersIn): Promise<void> {
+    checkHeaders(input.headers);
+    await this.unitOfWork.run(async () => {
+      const endpoint = await this.resolve(principal, appIdOrUid, endpointIdOrUid);
+      await this.endpoints.setHeaders(endpoint.id, input.headers);
+    });
+  }
+
+  /**
+   * Svix's patch headers: sets the named ones, removes those given null or named in `deleteHeaders`.
+   * The endpoint's row is locked while the patch is applied, so two patches at once both apply.
+   */
+  async patchHeaders(principal: Principal, appIdOrUid: string, endpointIdOrUid: string, input: EndpointHeadersPatchIn): Promise<void> {
+    // The patch's own names and values, as given (a null value is a removal, so any value passes for it).
+    checkHeaders(Object.fromEntries(Object.entries(input.headers).map(([name, value]) => [name, value ?? ''])));
+    await this.unitOfWork.run(async () => {
+      const endpoint = await this.resolve(principal, appIdOrUid, endpointIdOrUid);
+      const next = patchEndpointHeaders(await this.endpoints.lockHeaders(endpoint.id), input.headers, input.deleteHeaders);
+      // What the patch leaves must still fit the bounds of a whole set.
+      checkHeaders(next, (problem) => problem.name === null);
+      await this.endpoints.setHeaders(endpoint.id, next);
+    });
+  }
+
   /**
    * Makes a new secret current. The old one gets an expiry and keeps signing beside the new one
    * until then, so receivers can switch without rejecting a webhook. Rotations of one endpoint are
@@ -159,6 +203,15 @@ function fieldsOf(input: EndpointUpdate, uidWhenAbsent: string | null): Endpoint
     version: input.version ?? 1,
     rateLimit: throttleRateOf(input) ?? null,
   };
+}
+
+/** Refuses headers an endpoint may not send, naming each (`["body", "headers", "<name>"]`) in Svix's 422. */
+function checkHeaders(headers: Record<string, unknown>, only: (problem: EndpointHeaderProblem) => boolean = () => true): void {
+  const problems = endpointHeadersProblems(headers).filter(only);
+  if (problems.length === 0) return;
+  throw new RequestValidationError(
+    problems.map((problem) => ({ loc: problem.name === null ? ['body', 'headers'] : ['body', 'headers', problem.name], msg: problem.message, type: problem.type })),
+  );
 }
 
 /** An empty filter means "everything", the same as none; storing one form keeps routing simple. */

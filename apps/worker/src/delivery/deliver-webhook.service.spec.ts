@@ -167,6 +167,7 @@ describe(DeliverWebhookService.name, () => {
       endpointDisabled: false,
       throttleRate: null,
       secrets: [secret],
+      headers: {},
       ...overrides,
     };
     deliveries.answers.set(delivery.deliveryId, { kind: 'claimed', delivery });
@@ -186,6 +187,20 @@ describe(DeliverWebhookService.name, () => {
     expect(record).toMatchObject({ attemptNumber: 1, outcome: 'succeeded', transition: DeliveryTransition.Succeed, responseStatusCode: 200, nextAttemptAt: null });
     expect(record.requestHeaders['webhook-signature']).toBe('[redacted]');
     expect(queue.enqueued).toEqual([]);
+  });
+
+  it("sends the endpoint's headers beside the signature headers, never instead of them, and records sensitive ones redacted", async () => {
+    const delivery = claimable(1, { headers: { 'X-Tenant': 'acme', Authorization: 'Bearer s3cret', 'Webhook-Signature': 'v1,forged' } });
+    sender.response = { statusCode: 200, body: 'ok', headers: { 'x-request-id': 'r1' }, durationMs: 3, error: null };
+
+    await sut.deliver({ deliveryId: delivery.deliveryId, attemptNumber: 1 });
+    const [request] = sender.requests;
+    expect(request.headers).toMatchObject({ 'X-Tenant': 'acme', Authorization: 'Bearer s3cret' });
+    expect(request.headers).not.toHaveProperty('Webhook-Signature');
+    expect(new Webhook(secret).verify(request.body, request.headers)).toEqual(JSON.parse(request.body));
+    const [record] = deliveries.recorded;
+    expect(record.requestHeaders).toMatchObject({ 'X-Tenant': 'acme', Authorization: '[redacted]', 'webhook-signature': '[redacted]' });
+    expect(record.responseHeaders).toEqual({ 'x-request-id': 'r1' });
   });
 
   it('records a failure as Retry at the scheduled time, ±20 %, and only then enqueues the next attempt', async () => {

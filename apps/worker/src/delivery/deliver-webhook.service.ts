@@ -1,5 +1,5 @@
 import { IdemConfig } from '@app/config';
-import { AttemptOutcome, DeliveryTransition, MicroBatcher, RetryPolicy, signWebhook } from '@app/core';
+import { AttemptOutcome, DeliveryTransition, MicroBatcher, REDACTED_HEADER_VALUE, redactSensitiveHeaders, RetryPolicy, signWebhook } from '@app/core';
 import {
   ClaimedDelivery,
   ClaimRefusal,
@@ -127,6 +127,7 @@ export class DeliverWebhookService {
       transition,
       responseStatusCode: response.statusCode,
       responseBody: response.body,
+      responseHeaders: response.headers ?? null,
       responseDurationMs: response.durationMs,
       error: response.error,
       requestHeaders,
@@ -172,6 +173,7 @@ export class DeliverWebhookService {
       outcome: isSuccess(response) ? AttemptOutcome.Succeeded : AttemptOutcome.Failed,
       responseStatusCode: response.statusCode,
       responseBody: response.body,
+      responseHeaders: response.headers ?? null,
       responseDurationMs: response.durationMs,
       error: response.error,
       requestHeaders,
@@ -248,16 +250,19 @@ export class DeliverWebhookService {
   private async sign(delivery: ClaimedDelivery & { payload: string }): Promise<{ attemptedAt: Date; requestHeaders: Record<string, string>; response: WebhookResponse }> {
     const attemptedAt = new Date();
     const timestamp = Math.floor(attemptedAt.getTime() / 1000);
-    const headers = {
+    const own: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': USER_AGENT,
       'webhook-id': delivery.messageId,
       'webhook-timestamp': String(timestamp),
       'webhook-signature': signWebhook(delivery.messageId, timestamp, delivery.payload, delivery.secrets),
     };
+    // The API refuses an endpoint header Idem sends itself; should one be stored anyway, Idem's wins.
+    const custom = Object.entries(delivery.headers).filter(([name]) => !Object.hasOwn(own, name.toLowerCase()));
+    const headers = { ...own, ...Object.fromEntries(custom) };
     const response = await this.sender.send({ url: delivery.url, headers, body: delivery.payload });
     this.metrics.attemptMade(outcomeOf(response), response.durationMs);
-    return { attemptedAt, requestHeaders: { ...headers, 'webhook-signature': '[redacted]' }, response };
+    return { attemptedAt, requestHeaders: { ...redactSensitiveHeaders(headers), 'webhook-signature': REDACTED_HEADER_VALUE }, response };
   }
 }
 

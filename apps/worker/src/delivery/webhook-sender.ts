@@ -1,5 +1,5 @@
 import { IdemConfig, targetRefusalHint } from '@app/config';
-import { parseRetryAfter, TargetPolicy } from '@app/core';
+import { parseRetryAfter, recordableResponseHeaders, TargetPolicy } from '@app/core';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Dispatcher, request } from 'undici';
 import { createGuardedDispatcher, TargetRefusedError } from './guarded-dispatcher';
@@ -17,6 +17,8 @@ export interface WebhookRequest {
 export interface WebhookResponse {
   statusCode: number;
   body: string;
+  /** As recorded (bounded, cookies redacted); absent when no response came. */
+  headers?: Record<string, string>;
   durationMs: number;
   retryAfterMs?: number;
   error: string | null;
@@ -73,6 +75,7 @@ export class UndiciWebhookSender extends WebhookSender implements OnApplicationS
       return {
         statusCode: response.statusCode,
         body,
+        headers: recordableResponseHeaders(response.headers),
         durationMs: elapsed(),
         retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
         error: null,

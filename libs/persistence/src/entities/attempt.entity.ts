@@ -64,9 +64,16 @@ export class AttemptEntity {
   @Column({ type: 'text', nullable: true })
   error: string | null;
 
-  /** The request's headers with signatures redacted. */
+  /** The request's headers with signatures and sensitive endpoint headers redacted. */
   @Column({ name: 'request_headers', type: 'jsonb', nullable: true })
   requestHeaders: Record<string, string> | null;
+
+  /**
+   * The response's headers, bounded (50, 8 KiB) with cookies redacted; null when no response came, for
+   * attempts recorded before they were kept, and once expunged with the response body.
+   */
+  @Column({ name: 'response_headers', type: 'jsonb', nullable: true })
+  responseHeaders: Record<string, string> | null;
 
   @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
   nextAttemptAt: Date | null;

@@ -50,6 +50,10 @@ export class EndpointEntity {
   @Column({ type: 'jsonb' })
   metadata: Record<string, string>;
 
+  /** Svix's endpoint headers, sent with every attempt after the signature headers (never replacing them). */
+  @Column({ type: 'jsonb', default: () => `'{}'` })
+  headers: Record<string, string>;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

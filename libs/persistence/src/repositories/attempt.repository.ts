@@ -50,7 +50,8 @@ export class AttemptRepository {
 
   /** Replaces an attempt's response body with Svix's marker; false when the message has no such attempt. */
   async expungeResponseBody(appId: string, messageId: string, attemptId: string): Promise<boolean> {
-    const result = await this.repository.update({ appId, messageId, id: attemptId }, { responseBody: EXPUNGED_RESPONSE });
+    // The response's headers are the receiver's content as much as its body.
+    const result = await this.repository.update({ appId, messageId, id: attemptId }, { responseBody: EXPUNGED_RESPONSE, responseHeaders: null });
     return (result.affected ?? 0) > 0;
   }
 

@@ -19,6 +19,8 @@ export interface ClaimedDelivery {
   throttleRate: number | null;
   /** Secrets that sign this attempt, in clear: the current one and any rotated out less than the grace period ago. */
   secrets: string[];
+  /** The endpoint's own headers (Svix's endpoint headers), sent beside the signature headers. */
+  headers: Record<string, string>;
 }
 
 export interface ClaimRequest {
@@ -61,6 +63,8 @@ export interface ScheduledAttemptRecord {
   responseDurationMs: number;
   error: string | null;
   requestHeaders: Record<string, string>;
+  /** Null when no response came. */
+  responseHeaders: Record<string, string> | null;
   nextAttemptAt: Date | null;
   attemptedAt: Date;
 }
@@ -119,6 +123,9 @@ const LIVE_SECRETS_SQL = `ARRAY(SELECT s.secret FROM endpoint_secrets s
  */
 const RESPONSE_BODY_SQL = (body: string, expunged: string) => `CASE WHEN m.payload IS NULL AND ${body} <> '' THEN ${expunged} ELSE ${body} END`;
 
+/** The response headers, likewise: none once the message's payload is gone, since they go with the body. */
+const RESPONSE_HEADERS_SQL = (headers: string) => `CASE WHEN m.payload IS NULL THEN NULL ELSE ${headers} END`;
+
 /** A delivery joined with its message and endpoint: everything an attempt needs to be signed and sent. */
 interface SendableRow {
   delivery_id: string;
@@ -130,6 +137,7 @@ interface SendableRow {
   disabled: boolean;
   throttle_rate: number | null;
   secrets: string[] | null;
+  headers: Record<string, string>;
 }
 
 @Injectable()
@@ -151,6 +159,7 @@ export class DeliveryRepository {
       endpointDisabled: row.disabled,
       throttleRate: row.throttle_rate,
       secrets: (row.secrets ?? []).map((stored) => this.secretCipher.open(row.endpoint_id, stored)),
+      headers: row.headers,
     };
   }
 
@@ -189,7 +198,7 @@ export class DeliveryRepository {
          RETURNING d.id, r.attempt_number, d.message_id, d.endpoint_id, d.app_id
        )
        SELECT c.id AS delivery_id, c.attempt_number, c.message_id, c.endpoint_id, c.app_id,
-              m.payload, e.url, e.disabled, ${THROTTLE_RATE_SQL}, ${LIVE_SECRETS_SQL}
+              m.payload, e.url, e.disabled, e.headers, ${THROTTLE_RATE_SQL}, ${LIVE_SECRETS_SQL}
          FROM claimed c
          JOIN messages m ON m.id = c.message_id
          JOIN endpoints e ON e.id = c.endpoint_id
@@ -260,10 +269,10 @@ export class DeliveryRepository {
       `WITH outcome AS (
          SELECT * FROM unnest($1::varchar[], $2::int[], $3::varchar[], $4::timestamptz[], $5::varchar[], $6::varchar[],
                               $7::varchar[], $8::varchar[], $9::varchar[], $10::text[], $11::varchar[], $12::int[],
-                              $13::text[], $14::int[], $15::text[], $16::jsonb[], $17::timestamptz[])
+                              $13::text[], $14::int[], $15::text[], $16::jsonb[], $17::timestamptz[], $19::jsonb[])
            AS o(delivery_id, attempt_number, new_status, next_attempt_at, attempt_id, message_id,
                 endpoint_id, app_id, outcome, url, trigger, response_status_code,
-                response_body, response_duration_ms, error, request_headers, attempted_at)
+                response_body, response_duration_ms, error, request_headers, attempted_at, response_headers)
        ), moved AS (
          UPDATE deliveries d
             SET status = o.new_status,
@@ -279,10 +288,10 @@ export class DeliveryRepository {
        )
        INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, attempt_number, trigger, outcome, url,
                              response_status_code, response_body, response_duration_ms, error, request_headers,
-                             next_attempt_at, created_at)
+                             next_attempt_at, created_at, response_headers)
        SELECT o.attempt_id, o.delivery_id, o.message_id, o.endpoint_id, o.app_id, o.attempt_number, o.trigger, o.outcome, o.url,
               o.response_status_code, ${RESPONSE_BODY_SQL('o.response_body', '$18')}, o.response_duration_ms, o.error, o.request_headers,
-              o.next_attempt_at, o.attempted_at
+              o.next_attempt_at, o.attempted_at, ${RESPONSE_HEADERS_SQL('o.response_headers')}
          FROM outcome o JOIN moved ON moved.id = o.delivery_id JOIN messages m ON m.id = o.message_id
        ON CONFLICT DO NOTHING
        RETURNING delivery_id, id`,
@@ -305,6 +314,7 @@ export class DeliveryRepository {
         records.map((r) => JSON.stringify(r.requestHeaders)),
         records.map((r) => r.attemptedAt),
         EXPUNGED_RESPONSE,
+        records.map((r) => (r.responseHeaders === null ? null : JSON.stringify(r.responseHeaders))),
       ],
     );
     return new Map(rows.map((row) => [row.delivery_id, row.id]));
@@ -335,7 +345,7 @@ export class DeliveryRepository {
   async findResendable(deliveryId: string): Promise<ResendableDelivery | null> {
     const [row] = await this.query<SendableRow & { scheduled_attempts: number; resend_requested_at: Date | null }>(
       `SELECT d.id AS delivery_id, d.scheduled_attempts, d.resend_requested_at, d.message_id, d.endpoint_id, d.app_id,
-              m.payload, e.url, e.disabled, ${THROTTLE_RATE_SQL}, ${LIVE_SECRETS_SQL}
+              m.payload, e.url, e.disabled, e.headers, ${THROTTLE_RATE_SQL}, ${LIVE_SECRETS_SQL}
          FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN endpoints e ON e.id = d.endpoint_id
          JOIN applications a ON a.id = e.app_id
         WHERE d.id = $1`,
@@ -364,14 +374,16 @@ export class DeliveryRepository {
          RETURNING id
        )
        INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, attempt_number, trigger, outcome, url,
-                             response_status_code, response_body, response_duration_ms, error, request_headers, created_at)
-       SELECT $2, answered.id, $3, $4, $5, $6, '${AttemptTrigger.Manual}', $9, $7, $8, ${RESPONSE_BODY_SQL('$10', '$17')}, $11, $12, $13, $14
+                             response_status_code, response_body, response_duration_ms, error, request_headers, created_at, response_headers)
+       SELECT $2, answered.id, $3, $4, $5, $6, '${AttemptTrigger.Manual}', $9, $7, $8, ${RESPONSE_BODY_SQL('$10', '$17')}, $11, $12, $13, $14,
+              ${RESPONSE_HEADERS_SQL('$18::jsonb')}
          FROM answered JOIN messages m ON m.id = $3
        RETURNING id`,
       [
         record.deliveryId, newId('attempt'), record.messageId, record.endpointId, record.appId, record.attemptNumber,
         record.url, record.responseStatusCode, record.outcome, record.responseBody, record.responseDurationMs,
         record.error, JSON.stringify(record.requestHeaders), record.attemptedAt, record.requestedAt, succeed.from, EXPUNGED_RESPONSE,
+        record.responseHeaders === null ? null : JSON.stringify(record.responseHeaders),
       ],
     );
     return rows.length > 0;

@@ -11,7 +11,9 @@ import { fetchPage, Page, PageQuery } from './keyset-page';
 export type EndpointFields = Pick<
   EndpointEntity,
   'uid' | 'url' | 'description' | 'version' | 'rateLimit' | 'disabled' | 'filterTypes' | 'channels' | 'metadata'
->;
+> &
+  // Svix's update and patch leave headers alone: they have routes of their own.
+  Partial<Pick<EndpointEntity, 'headers'>>;
 
 /** Endpoints and their signing secrets, which go in and come out in clear and are stored sealed. */
 @Injectable()
@@ -61,6 +63,24 @@ export class EndpointRepository {
       throw error;
     }
     return this.endpoints.findOneByOrFail({ id: endpoint.id });
+  }
+
+  /**
+   * The endpoint's headers, with its row held until the transaction ends, so that concurrent patches
+   * of its headers apply one after the other rather than one undoing the other.
+   */
+  async lockHeaders(endpointId: string): Promise<Record<string, string>> {
+    const endpoint = await this.endpoints
+      .createQueryBuilder('endpoint')
+      .select(['endpoint.id', 'endpoint.headers'])
+      .setLock('pessimistic_write')
+      .where('endpoint.id = :endpointId', { endpointId })
+      .getOneOrFail();
+    return endpoint.headers;
+  }
+
+  async setHeaders(endpointId: string, headers: Record<string, string>): Promise<void> {
+    await this.endpoints.update({ id: endpointId }, { headers });
   }
 
   async delete(endpointId: string): Promise<void> {

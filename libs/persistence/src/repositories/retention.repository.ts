@@ -66,7 +66,7 @@ export class RetentionRepository {
   /**
    * Expunges the payloads of the messages `selection` picks (a query of their ids, whose parameters
    * start at $3) and returns how many. With each payload go the other copies of customer data it
-   * brought: its attempts' response bodies, and the `Idempotency-Key` replay of the request that
+   * brought: its attempts' response bodies and headers, and the `Idempotency-Key` replay of the request that
    * created it (written in the same transaction, so it shares the message's `created_at`). A replay
    * of a create asked `with_content=false` holds no payload (`{}`) and is left as it was answered.
    */
@@ -76,8 +76,8 @@ export class RetentionRepository {
          UPDATE messages SET payload = NULL WHERE id IN (${selection})
          RETURNING id, created_at
        ), response_bodies AS (
-         UPDATE attempts a SET response_body = $1 FROM expunged e
-          WHERE a.message_id = e.id AND a.response_body NOT IN ('', $1)
+         UPDATE attempts a SET response_body = CASE WHEN a.response_body = '' THEN '' ELSE $1 END, response_headers = NULL FROM expunged e
+          WHERE a.message_id = e.id AND (a.response_body NOT IN ('', $1) OR a.response_headers IS NOT NULL)
        ), replays AS (
          UPDATE idempotency_records r SET response_body = jsonb_set(r.response_body, '{payload}', $2::jsonb)
            FROM expunged e

@@ -31,8 +31,14 @@ export class MessageAttemptOut {
   error: string | null;
   /** When the next scheduled attempt is due after this failed one; null when none will follow. */
   nextAttempt: string | null;
-  /** The request's headers, signatures redacted; only when one attempt is fetched. */
+  /** The request's headers, signatures and sensitive endpoint headers redacted; only when one attempt is fetched. */
   requestHeaders?: Record<string, string>;
+  /**
+   * Idem's: the response's headers (at most 50 and 8 KiB, `set-cookie` redacted); only when one attempt
+   * is fetched. Null when no response came, for attempts recorded before Idem kept them, and once
+   * expunged with the response body.
+   */
+  responseHeaders?: Record<string, string> | null;
 }
 
 export function toMessageAttemptOut(attempt: AttemptEntity, withContent = true): MessageAttemptOut {
