@@ -8,6 +8,7 @@ import {
   MessageDestinationRepository,
   Page,
   PageQuery,
+  UnitOfWork,
 } from '@app/persistence';
 import { DeliveryQueue } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
@@ -38,6 +39,7 @@ export class AttemptsService {
     private readonly deliveries: DeliveryRepository,
     private readonly destinations: MessageDestinationRepository,
     private readonly deliveryQueue: DeliveryQueue,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   /**
@@ -50,12 +52,17 @@ export class AttemptsService {
     if (message.payload === null) throw new IdemError(IdemErrorCode.MissingPayload, 'Unable to resend message: its payload has expired or was deleted');
     const endpoint = await this.endpoints.findByIdOrUid(message.appId, endpointIdOrUid);
     if (!endpoint) throw IdemError.notFound('Endpoint');
-    const request = await this.deliveries.requestResend(message.id, endpoint.id);
-    if (!request) throw IdemError.notFound('Delivery of this message to this endpoint');
-    const job = { deliveryId: request.deliveryId, requestedAt: request.requestedAt.getTime() };
-    if (!(await this.deliveryQueue.offer((queue) => queue.enqueueResends([job])))) {
-      this.logger.warn(`Resend of delivery ${request.deliveryId} not enqueued; the sweeper will enqueue it`);
-    }
+    await this.unitOfWork.run(async () => {
+      const request = await this.deliveries.requestResend(message.id, endpoint.id);
+      if (!request) throw IdemError.notFound('Delivery of this message to this endpoint');
+      // After the commit of the request (and of an Idempotency-Key's transaction around it): a worker taking the job must see the mark.
+      this.unitOfWork.afterCommit(async () => {
+        const job = { deliveryId: request.deliveryId, requestedAt: request.requestedAt.getTime() };
+        if (!(await this.deliveryQueue.offer((queue) => queue.enqueueResends([job])))) {
+          this.logger.warn(`Resend of delivery ${request.deliveryId} not enqueued; the sweeper will enqueue it`);
+        }
+      });
+    });
   }
 
   async listByMessage(
