@@ -13,8 +13,9 @@ class FakeIntakeRepository
   readonly inserts: string[][] = [];
   readonly stored: MessageEntity[] = [];
 
-  async findRouting(): Promise<{ applications: IntakeApplication[]; contracts: never[] }> {
-    return { applications: [{ id: 'app_1', uid: 'shop', enabledEndpoints: [{ id: 'ep_1', filterTypes: null, channels: null }] }], contracts: [] };
+  async findRouting(_names: readonly string[], _eventTypes: readonly string[], keys: readonly unknown[]) {
+    const applications: IntakeApplication[] = [{ id: 'app_1', uid: 'shop', enabledEndpoints: [{ id: 'ep_1', filterTypes: null, channels: null }] }];
+    return { applications, contracts: [], locked: keys.map(() => true), now: new Date() };
   }
 
   async claimEventIds(): Promise<never[]> {
@@ -33,12 +34,10 @@ class FakeIntakeRepository
     return 0;
   }
 
-  async insertMessages(messages: readonly NewMessage[], _deliveries: readonly NewDelivery[]): Promise<MessageEntity[]> {
+  async insertMessages(messages: readonly NewMessage[], _deliveries: readonly NewDelivery[]): Promise<void> {
     this.inserts.push(messages.map((message) => message.eventType));
     if (messages.some((message) => message.eventType === 'poison')) throw new Error('insert failed');
-    const rows = messages.map((message) => Object.assign(new MessageEntity(), { ...message, createdAt: new Date(), payloadExpiresAt: new Date() }));
-    this.stored.push(...rows);
-    return rows;
+    this.stored.push(...messages.map((message) => Object.assign(new MessageEntity(), message)));
   }
 }
 

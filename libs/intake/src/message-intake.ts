@@ -23,6 +23,7 @@ import {
   IdempotencyRecordRepository,
   IntakeApplication,
   IntakeRepository,
+  MessageEntity,
   NewDelivery,
   NewMessage,
   UnitOfWork,
@@ -124,9 +125,16 @@ export class MessageIntake {
   private async write(requests: readonly IntakeRequest[]): Promise<Written> {
     const outcomes: (IntakeOutcome | undefined)[] = new Array(requests.length);
     const keptSince = new Date(Date.now() - this.config.idempotencyRetentionMs);
-    await this.replayIdempotentRequests(requests, outcomes, keptSince);
+    const keyed = distinctKeys(requests, outcomes);
+    const routing = await this.intake.findRouting(
+      [...new Set(requests.map((request) => request.application))],
+      [...new Set(requests.flatMap((request) => request.messages.map((message) => message.eventType)))],
+      keyed.map((index) => requests[index].idempotency!),
+    );
+    await this.replayIdempotentRequests(requests, outcomes, keyed, routing.locked, keptSince);
+    const applications = applicationsOf(requests, outcomes, routing.applications);
+    const contracts = await this.payloadContracts.of(routing.contracts);
 
-    const { applications, contracts } = await this.findRouting(requests, outcomes);
     const results: IntakeResult[][] = requests.map((request) => new Array(request.messages.length));
     const candidates: Candidate[] = [];
     const violations = { observed: 0, refused: 0 };
@@ -154,11 +162,8 @@ export class MessageIntake {
 
     const { toWrite, repeats } = await this.settleEventIds(candidates, results, keptSince);
     const newestStates = await this.settleStates(toWrite);
-    const deliveries: NewDelivery[] = toWrite.flatMap((candidate) =>
-      candidate.endpointIds.map((endpointId) => ({ id: newId('delivery'), messageId: candidate.message.id, endpointId })),
-    );
-    const stored = new Map((await this.intake.insertMessages(toWrite.map((candidate) => candidate.message), deliveries)).map((message) => [message.id, message]));
-    await this.intake.supersedeOlderStates(newestStates);
+    // Stamped as the insert stamps them (the transaction's now()), so the responses exist before the statement that stores them.
+    const stored = new Map(toWrite.map(({ message }) => [message.id, storedMessageOf(message, routing.now)]));
     for (const { request, position, message } of toWrite) results[request][position] = { kind: 'accepted', message: stored.get(message.id)!, replayed: false };
     for (const { candidate, messageId } of repeats) results[candidate.request][candidate.position] = { kind: 'accepted', message: stored.get(messageId)!, replayed: true };
 
@@ -172,7 +177,16 @@ export class MessageIntake {
         records.push({ scope, key, requestHash, responseStatus: response.status, responseBody: response.body });
       }
     });
-    await this.idempotencyRecords.save(records, keptSince);
+    const deliveries: NewDelivery[] = toWrite.flatMap((candidate) =>
+      candidate.endpointIds.map((endpointId) => ({ id: newId('delivery'), messageId: candidate.message.id, endpointId })),
+    );
+    await this.intake.insertMessages(
+      toWrite.map((candidate) => candidate.message),
+      deliveries,
+      records,
+      keptSince,
+    );
+    await this.intake.supersedeOlderStates(newestStates);
 
     const accepted = { written: toWrite.length, replayed: 0 };
     requests.forEach((request, index) => {
@@ -184,26 +198,22 @@ export class MessageIntake {
   }
 
   /**
-   * Applies the Idempotency-Key contract to every request that carries a key: locks the keys (a key
-   * held by a request still running, here or in another process, is a 409), then answers those with a
-   * stored response (a replay, or a 422 for another body). The rest go on, their keys locked until commit.
+   * Applies the Idempotency-Key contract to the requests whose key the routing query locked (or found
+   * held: a request still running with it, here or in another process, is a 409): those with a stored
+   * response are answered with it (a replay, or a 422 for another body). The rest go on, their keys
+   * locked until commit. The records are read after the locks, so their snapshot holds what a request
+   * that held a lock committed.
    */
-  private async replayIdempotentRequests(requests: readonly IntakeRequest[], outcomes: (IntakeOutcome | undefined)[], keptSince: Date): Promise<void> {
-    const keyed: number[] = [];
-    const seen = new Set<string>();
-    requests.forEach((request, index) => {
-      if (!request.idempotency) return;
-      const name = scopedKeyName(request.idempotency);
-      // Twice in one batch: the second arrived while the first was running.
-      if (seen.has(name)) outcomes[index] = { kind: 'refused', error: idempotencyKeyInFlight() };
-      else keyed.push(index);
-      seen.add(name);
-    });
+  private async replayIdempotentRequests(
+    requests: readonly IntakeRequest[],
+    outcomes: (IntakeOutcome | undefined)[],
+    keyed: readonly number[],
+    locked: readonly boolean[],
+    keptSince: Date,
+  ): Promise<void> {
     if (keyed.length === 0) return;
-    const locked = await this.idempotencyRecords.tryLock(keyed.map((index) => requests[index].idempotency!));
-    const lockedKeyed = keyed.filter((_, n) => locked[n]);
     const records = await this.idempotencyRecords.findLive(
-      lockedKeyed.map((index) => requests[index].idempotency!),
+      keyed.filter((_, n) => locked[n]).map((index) => requests[index].idempotency!),
       keptSince,
     );
     const recordOf = new Map(records.map((record) => [scopedKeyName(record), record]));
@@ -216,38 +226,6 @@ export class MessageIntake {
         outcomes[index] = { kind: 'refused', error: error as IdemError };
       }
     });
-  }
-
-  /**
-   * The application of each request still open and the payload contracts of their event types, in one
-   * query for the batch; an unknown or forbidden application refuses its request.
-   */
-  private async findRouting(
-    requests: readonly IntakeRequest[],
-    outcomes: (IntakeOutcome | undefined)[],
-  ): Promise<{ applications: Map<number, IntakeApplication>; contracts: Map<string, PayloadContract> }> {
-    const open = requests.map((_, index) => index).filter((index) => !outcomes[index]);
-    const found = new Map<number, IntakeApplication>();
-    if (open.length === 0) return { applications: found, contracts: new Map() };
-    const names = [...new Set(open.map((index) => requests[index].application))];
-    const eventTypes = [...new Set(open.flatMap((index) => requests[index].messages.map((message) => message.eventType)))];
-    const routing = await this.intake.findRouting(names, eventTypes);
-    const byId = new Map(routing.applications.map((application) => [application.id, application]));
-    const byUid = new Map(routing.applications.filter((application) => application.uid !== null).map((application) => [application.uid!, application]));
-    for (const index of open) {
-      const { application: name, onlyApplicationId } = requests[index];
-      // A path may name an application by id or by uid; an id wins over another application's equal uid.
-      const application = byId.get(name) ?? byUid.get(name);
-      const { onlyEndpointId } = requests[index];
-      if (!application || (onlyApplicationId !== null && onlyApplicationId !== application.id)) {
-        outcomes[index] = { kind: 'refused', error: IdemError.notFound('Application') };
-      } else if (onlyEndpointId !== undefined && !application.enabledEndpoints.some((endpoint) => endpoint.id === onlyEndpointId)) {
-        outcomes[index] = { kind: 'refused', error: IdemError.conflict('The endpoint is disabled, or not in this application') };
-      } else {
-        found.set(index, application);
-      }
-    }
-    return { applications: found, contracts: await this.payloadContracts.of(routing.contracts) };
   }
 
   /**
@@ -342,6 +320,50 @@ export class MessageIntake {
     const enqueued = await this.deliveryQueue.offer((queue) => queue.enqueue(deliveryIds.map((deliveryId) => ({ deliveryId, attemptNumber: 1 }))));
     if (!enqueued) this.logger.warn(`${deliveryIds.length} deliveries not enqueued; the sweeper will enqueue them`);
   }
+}
+
+/** The requests with a key, each key once: a key twice in one batch refuses the second, which arrived while the first was running. */
+function distinctKeys(requests: readonly IntakeRequest[], outcomes: (IntakeOutcome | undefined)[]): number[] {
+  const keyed: number[] = [];
+  const seen = new Set<string>();
+  requests.forEach((request, index) => {
+    if (!request.idempotency) return;
+    const name = scopedKeyName(request.idempotency);
+    if (seen.has(name)) outcomes[index] = { kind: 'refused', error: idempotencyKeyInFlight() };
+    else keyed.push(index);
+    seen.add(name);
+  });
+  return keyed;
+}
+
+/** The application of each request still open; an unknown or forbidden one, or a disabled target endpoint, refuses its request. */
+function applicationsOf(
+  requests: readonly IntakeRequest[],
+  outcomes: (IntakeOutcome | undefined)[],
+  applications: readonly IntakeApplication[],
+): Map<number, IntakeApplication> {
+  const byId = new Map(applications.map((application) => [application.id, application]));
+  const byUid = new Map(applications.filter((application) => application.uid !== null).map((application) => [application.uid!, application]));
+  const found = new Map<number, IntakeApplication>();
+  requests.forEach(({ application: name, onlyApplicationId, onlyEndpointId }, index) => {
+    if (outcomes[index]) return;
+    // A path may name an application by id or by uid; an id wins over another application's equal uid.
+    const application = byId.get(name) ?? byUid.get(name);
+    if (!application || (onlyApplicationId !== null && onlyApplicationId !== application.id)) {
+      outcomes[index] = { kind: 'refused', error: IdemError.notFound('Application') };
+    } else if (onlyEndpointId !== undefined && !application.enabledEndpoints.some((endpoint) => endpoint.id === onlyEndpointId)) {
+      outcomes[index] = { kind: 'refused', error: IdemError.conflict('The endpoint is disabled, or not in this application') };
+    } else {
+      found.set(index, application);
+    }
+  });
+  return found;
+}
+
+/** The message as the insert stores it, stamped with the transaction's time. */
+function storedMessageOf(message: NewMessage, now: Date): MessageEntity {
+  const { payloadRetentionHours, ...fields } = message;
+  return Object.assign(new MessageEntity(), { ...fields, createdAt: now, payloadExpiresAt: new Date(now.getTime() + payloadRetentionHours * 3_600_000) });
 }
 
 function candidateOf(

@@ -12,6 +12,42 @@ export interface ScopedKey {
   key: string;
 }
 
+/**
+ * SQL for one array of booleans: a transaction-scoped advisory lock taken, without waiting, on each key
+ * whose scopes and keys are the text arrays `scopes` and `keys` (parameters), in order.
+ */
+export function idempotencyLocksSql(scopes: string, keys: string): string {
+  return `ARRAY(SELECT pg_try_advisory_xact_lock(hashtextextended('idempotency:' || k.scope || ':' || k.key, 0))
+                  FROM unnest(${scopes}::text[], ${keys}::text[]) WITH ORDINALITY AS k(scope, key, position)
+                 ORDER BY k.position)`;
+}
+
+/**
+ * SQL that stores records given as the six parameters from `$first` on (see `idempotencyRecordParameters`),
+ * replacing forgotten ones that the retention cleanup has not removed yet.
+ */
+export function insertIdempotencyRecordsSql(first: number): string {
+  const $ = (n: number) => `$${first + n}`;
+  return `INSERT INTO idempotency_records AS kept (scope, key, request_hash, response_status, response_body)
+       SELECT r.scope, r.key, r.request_hash, r.response_status, r.response_body::jsonb
+         FROM unnest(${$(0)}::text[], ${$(1)}::text[], ${$(2)}::text[], ${$(3)}::int[], ${$(4)}::text[]) AS r(scope, key, request_hash, response_status, response_body)
+       ON CONFLICT ON CONSTRAINT ${CONSTRAINT.idempotencyKey} DO UPDATE
+         SET request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status,
+             response_body = EXCLUDED.response_body, created_at = now()
+         WHERE kept.created_at < ${$(5)}`;
+}
+
+export function idempotencyRecordParameters(records: readonly IdempotencyRecordFields[], keptSince: Date): unknown[] {
+  return [
+    records.map((r) => r.scope),
+    records.map((r) => r.key),
+    records.map((r) => r.requestHash),
+    records.map((r) => r.responseStatus),
+    records.map((r) => (r.responseBody === undefined || r.responseBody === null ? null : JSON.stringify(r.responseBody))),
+    keptSince,
+  ];
+}
+
 /** Stored first responses to requests that carried an `Idempotency-Key`. */
 @Injectable()
 export class IdempotencyRecordRepository {
@@ -29,13 +65,11 @@ export class IdempotencyRecordRepository {
    */
   async tryLock(keys: readonly ScopedKey[]): Promise<boolean[]> {
     if (keys.length === 0) return [];
-    const rows = await this.repository.query<{ locked: boolean }[]>(
-      `SELECT pg_try_advisory_xact_lock(hashtextextended('idempotency:' || k.scope || ':' || k.key, 0)) AS locked
-         FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(scope, key, position)
-        ORDER BY k.position`,
-      [keys.map((k) => k.scope), keys.map((k) => k.key)],
-    );
-    return rows.map((row) => row.locked);
+    const [row] = await this.repository.query<{ locked: boolean[] }[]>(`SELECT ${idempotencyLocksSql('$1', '$2')} AS locked`, [
+      keys.map((k) => k.scope),
+      keys.map((k) => k.key),
+    ]);
+    return row.locked;
   }
 
   /**
@@ -66,22 +100,6 @@ export class IdempotencyRecordRepository {
   /** Stores the records, replacing forgotten ones that the retention cleanup has not removed yet. */
   async save(records: readonly IdempotencyRecordFields[], keptSince: Date): Promise<void> {
     if (records.length === 0) return;
-    await this.repository.query(
-      `INSERT INTO idempotency_records AS kept (scope, key, request_hash, response_status, response_body)
-       SELECT r.scope, r.key, r.request_hash, r.response_status, r.response_body::jsonb
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) AS r(scope, key, request_hash, response_status, response_body)
-       ON CONFLICT ON CONSTRAINT ${CONSTRAINT.idempotencyKey} DO UPDATE
-         SET request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status,
-             response_body = EXCLUDED.response_body, created_at = now()
-         WHERE kept.created_at < $6`,
-      [
-        records.map((r) => r.scope),
-        records.map((r) => r.key),
-        records.map((r) => r.requestHash),
-        records.map((r) => r.responseStatus),
-        records.map((r) => (r.responseBody === undefined || r.responseBody === null ? null : JSON.stringify(r.responseBody))),
-        keptSince,
-      ],
-    );
+    await this.repository.query(insertIdempotencyRecordsSql(1), idempotencyRecordParameters(records, keptSince));
   }
 }

@@ -4,6 +4,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { CONSTRAINT } from '../constraint-names';
 import { MessageEntity } from '../entities';
+import { IdempotencyRecordFields, idempotencyLocksSql, idempotencyRecordParameters, insertIdempotencyRecordsSql, ScopedKey } from './idempotency-record.repository';
 
 /** An application as accepting a message sees it: who may name it, and where its messages go. */
 export interface IntakeApplication {
@@ -72,13 +73,19 @@ export class IntakeRepository {
   }
 
   /**
-   * What routing a batch needs, in one round trip: the applications named by id or uid, with their
-   * enabled endpoints (a name may match one application by id and another by uid: both come back), and
-   * the contracts of those of `eventTypes` that apply a schema or a retry-safety contract.
+   * What a batch needs before it writes, in one round trip: the advisory locks of its `Idempotency-Key`s
+   * (see `idempotencyLocksSql`), the applications named by id or uid with their enabled endpoints (a
+   * name may match one application by id and another by uid: both come back), the contracts of those
+   * of `eventTypes` that apply a schema or a retry-safety contract, and the transaction's time, which
+   * is every message's `created_at`.
    */
-  async findRouting(idsOrUids: readonly string[], eventTypes: readonly string[]): Promise<{ applications: IntakeApplication[]; contracts: EventTypeContract[] }> {
-    const [row] = await this.query<{ applications: IntakeApplication[]; contracts: EventTypeContract[] }>(
-      `SELECT
+  async findRouting(
+    idsOrUids: readonly string[],
+    eventTypes: readonly string[],
+    keys: readonly ScopedKey[],
+  ): Promise<{ applications: IntakeApplication[]; contracts: EventTypeContract[]; locked: boolean[]; now: Date }> {
+    const [row] = await this.query<{ applications: IntakeApplication[]; contracts: EventTypeContract[]; locked: boolean[]; now: Date }>(
+      `SELECT ${idempotencyLocksSql('$3', '$4')} AS locked, now() AS now,
          (SELECT COALESCE(json_agg(json_build_object('id', a.id, 'uid', a.uid, 'enabledEndpoints', a.endpoints)), '[]')
             FROM (SELECT a.id, a.uid,
                          COALESCE(json_agg(json_build_object('id', e.id, 'filterTypes', e.filter_types, 'channels', e.channels) ORDER BY e.id)
@@ -90,7 +97,7 @@ export class IntakeRepository {
          (SELECT COALESCE(json_agg(json_build_object('name', t.name, 'schemaEnforcement', t.schema_enforcement, 'retrySafety', t.retry_safety, 'version', t.updated_at::text)), '[]')
             FROM event_types t
            WHERE t.name = ANY($2::varchar[]) AND (t.schema_enforcement <> '${SchemaEnforcement.Off}' OR t.retry_safety IS NOT NULL)) AS contracts`,
-      [idsOrUids, eventTypes],
+      [idsOrUids, eventTypes, keys.map((k) => k.scope), keys.map((k) => k.key)],
     );
     return row;
   }
@@ -172,12 +179,13 @@ export class IntakeRepository {
   }
 
   /**
-   * Inserts the messages and their pending deliveries in one statement. Returns the messages as stored,
-   * in order.
+   * Inserts the messages, their pending deliveries and the batch's `Idempotency-Key` records in one
+   * statement. Messages are stamped with the transaction's time (`now()`, as `findRouting` returned it),
+   * so the records' responses can be built before the insert.
    */
-  async insertMessages(messages: readonly NewMessage[], deliveries: readonly NewDelivery[]): Promise<MessageEntity[]> {
-    if (messages.length === 0) return [];
-    const rows = await this.query<{ id: string; created_at: Date; payload_expires_at: Date }>(
+  async insertMessages(messages: readonly NewMessage[], deliveries: readonly NewDelivery[], records: readonly IdempotencyRecordFields[], keptSince: Date): Promise<void> {
+    if (messages.length === 0 && records.length === 0) return;
+    await this.query(
       `WITH message AS (
          INSERT INTO messages (id, app_id, event_type, event_id, payload, channels, payload_expires_at, schema_violations,
                                entity_name, entity_id, entity_version, entity_stale)
@@ -189,14 +197,16 @@ export class IntakeRepository {
                        $12::varchar[], $13::varchar[], $14::bigint[], $15::boolean[])
                 AS m(id, app_id, event_type, event_id, payload, channels, retention_hours, schema_violations,
                      entity_name, entity_id, entity_version, entity_stale)
-         RETURNING id, app_id, created_at, payload_expires_at
+         RETURNING id, app_id, created_at
        ), delivery AS (
          INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, scheduled_attempts, next_attempt_at, enqueued_at)
          SELECT d.id, message.id, d.endpoint_id, message.app_id, '${DeliveryStatus.Pending}', 0, message.created_at, message.created_at
            FROM unnest($8::varchar[], $9::varchar[], $10::varchar[]) AS d(id, message_id, endpoint_id)
            JOIN message ON message.id = d.message_id
+       ), record AS (
+         ${insertIdempotencyRecordsSql(16)}
        )
-       SELECT id, created_at, payload_expires_at FROM message`,
+       SELECT count(*) FROM message`,
       [
         messages.map((m) => m.id),
         messages.map((m) => m.appId),
@@ -213,14 +223,9 @@ export class IntakeRepository {
         messages.map((m) => m.entityId),
         messages.map((m) => m.entityVersion),
         messages.map((m) => m.entityStale),
+        ...idempotencyRecordParameters(records, keptSince),
       ],
     );
-    const stamped = new Map(rows.map((row) => [row.id, row]));
-    return messages.map((message) => {
-      const row = stamped.get(message.id)!;
-      const { payloadRetentionHours: _, ...fields } = message;
-      return Object.assign(new MessageEntity(), { ...fields, createdAt: row.created_at, payloadExpiresAt: row.payload_expires_at });
-    });
   }
 }
 
