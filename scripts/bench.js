@@ -128,8 +128,8 @@ async function main() {
     expectedSuccesses += app.endpoints.length;
     return performance.now() - started;
   };
-  const createBatch = async (app, size) => {
-    const messages = Array.from({ length: size }, () => ({ eventType: 'bench.batch', payload: { sentAt: Date.now(), n: ++sequence } }));
+  const createBatch = async (app, size, eventType = 'bench.batch') => {
+    const messages = Array.from({ length: size }, () => ({ eventType, payload: { sentAt: Date.now(), n: ++sequence, customer: { id: `cus_${sequence}`, email: 'bench@example.com' } } }));
     const response = await api.request({ path: `/api/v1/app/${app.id}/msg/batch`, method: 'POST', headers, body: JSON.stringify({ messages }) });
     const body = await response.body.json();
     if (response.statusCode !== 202 || body.data.some((item) => item.status !== 202)) throw new Error(`batch create answered ${response.statusCode}`);
@@ -183,19 +183,25 @@ async function main() {
   log('singleCreateWithoutKey', await singleCreates(false));
   log('singleCreateWithKey', await singleCreates(true));
 
-  const batchEvents = [];
-  {
+  /** Batch creates of `eventType` for `seconds` from `batchClients` clients: events/s accepted and enqueued. */
+  const batchCreates = async (eventType) => {
     const start = performance.now();
     const deadline = start + seconds * 1000;
     let events = 0;
     await Promise.all(Array.from({ length: batchClients }, async () => {
-      while (performance.now() < deadline) events += await createBatch(single, batchSize);
+      while (performance.now() < deadline) events += await createBatch(single, batchSize, eventType);
     }));
     const elapsed = (performance.now() - start) / 1000;
-    batchEvents.push(events);
     await drain();
-    log('batchCreate', { events, batchSize, eventsPerSecond: round(events / elapsed) });
-  }
+    return { events, batchSize, eventsPerSecond: round(events / elapsed) };
+  };
+  const plainBatches = await batchCreates('bench.batch');
+  log('batchCreate', plainBatches);
+  // The same with an enforced JSON Schema on the event type: what validating each payload costs.
+  const schema = { type: 'object', required: ['sentAt', 'n', 'customer'], properties: { sentAt: { type: 'integer' }, n: { type: 'integer' }, customer: { type: 'object', required: ['id', 'email'], properties: { id: { type: 'string', pattern: '^cus_' }, email: { type: 'string', format: 'email' } } } } };
+  await fetch(`${apiUrl}/api/v1/event-type`, { method: 'POST', headers, body: JSON.stringify({ name: 'bench.schema', description: 'bench', schemas: { 1: schema }, schemaEnforcement: 'enforce' }) });
+  const schemaBatches = await batchCreates('bench.schema');
+  log('batchCreateWithSchema', { ...schemaBatches, ratioToPlain: round(schemaBatches.eventsPerSecond / plainBatches.eventsPerSecond, 3) });
 
   log('deliveriesOneEndpoint', await endToEnd(single, deliveryEvents));
   const wideRun = await endToEnd(wide, Math.ceil(deliveryEvents / fanOut));

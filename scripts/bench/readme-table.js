@@ -11,6 +11,7 @@ const rows = [
   ['single create, 1 endpoint, no Idempotency-Key (32 clients)', `${n(f.singleCreateWithoutKey.eventsPerSecond)} events/s, p50 ${n(f.singleCreateWithoutKey.p50Ms)} ms, p99 ${n(f.singleCreateWithoutKey.p99Ms)} ms`],
   ['single create, 1 endpoint, with an Idempotency-Key (32 clients)', `${n(f.singleCreateWithKey.eventsPerSecond)} events/s, p50 ${n(f.singleCreateWithKey.p50Ms)} ms, p99 ${n(f.singleCreateWithKey.p99Ms)} ms`],
   [`batch create (${f.batchCreate.batchSize} per request)`, `${n(f.batchCreate.eventsPerSecond)} events/s accepted and enqueued`],
+  ['batch create, each payload validated by an enforced JSON Schema', `${n(f.batchCreateWithSchema.eventsPerSecond)} events/s (${f.batchCreateWithSchema.ratioToPlain} of the plain batch)`],
   ['deliveries end to end, 1 endpoint per event', `${n(f.deliveriesOneEndpoint.deliveriesPerSecond)} /s`],
   [`deliveries end to end, ${f.deliveriesFanOut.endpointsPerEvent} endpoints per event`, `${n(f.deliveriesFanOut.deliveriesPerSecond)} /s`],
   [`paced ${n(f.paced.eventsPerSecond)} events/s, 1 endpoint: sent → receiver`, `p50 ${n(f.paced.sentToReceiverP50Ms)} ms, p99 ${n(f.paced.sentToReceiverP99Ms)} ms`],
