@@ -1,11 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { MemoryDedupStore } from './memory-dedup-store';
-import { DuplicateDelivery, IncomingWebhook, WebhookReceiver } from './webhook-receiver';
+import { MemoryVersionGuard } from './memory-version-guard';
+import { DuplicateDelivery, IncomingWebhook, WebhookDelivery, WebhookReceiver } from './webhook-receiver';
 
 const secret = `whsec_${randomBytes(24).toString('base64')}`;
 
-function signed(options: { id?: string; body?: string; key?: string } = {}): IncomingWebhook {
+function signed(options: { id?: string; body?: string; key?: string; headers?: Record<string, string> } = {}): IncomingWebhook {
   const id = options.id ?? `msg_${randomUUID()}`;
   const body = options.body ?? JSON.stringify({ type: 'order.paid', orderId: 'ord_1' });
   const at = new Date();
@@ -15,6 +16,7 @@ function signed(options: { id?: string; body?: string; key?: string } = {}): Inc
       'webhook-id': id,
       'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
       'webhook-signature': new StandardWebhook(options.key ?? secret).sign(id, at, body),
+      ...options.headers,
     },
   };
 }
@@ -114,5 +116,25 @@ describe(WebhookReceiver.name, () => {
 
     expect(reported.map(({ kind, mode }) => [kind, mode])).toEqual([['duplicate', 'enforce']]);
     expect(sut.counters).toMatchObject({ processed: 1, duplicates: 1 });
+  });
+
+  it("reads the entity Idem names in its headers, and answers a version guard's refusal with webhook-outcome: stale", async () => {
+    const sut = new WebhookReceiver({ secret, store: new MemoryDedupStore() });
+    const guard = new MemoryVersionGuard();
+    const applied: bigint[] = [];
+    const handler = (delivery: WebhookDelivery) => guard.applyIfNewer(delivery.entity!.key, delivery.entity!.version!, async () => void applied.push(delivery.entity!.version!));
+    const deliveryOf = (version: number) => signed({ headers: { 'idem-entity': 'order:o%3A1', 'idem-entity-version': String(version) } });
+
+    const newer = await sut.receive(deliveryOf(2), handler);
+    const older = await sut.receive(deliveryOf(1), handler);
+
+    expect(newer.status).toBe(200);
+    expect(newer.headers['webhook-outcome']).toBeUndefined();
+    expect(older.status).toBe(200);
+    expect(older.headers['webhook-outcome']).toBe('stale');
+    expect(applied).toEqual([2n]);
+    const seen: unknown[] = [];
+    await sut.receive(deliveryOf(3), (delivery) => void seen.push(delivery.entity));
+    expect(seen).toEqual([{ key: 'order:o:1', name: 'order', id: 'o:1', version: 3n }]);
   });
 });

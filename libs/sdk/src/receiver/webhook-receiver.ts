@@ -1,9 +1,30 @@
 import { DedupStore } from './dedup-store';
 import { InboxRun, isTransactionalInbox, TransactionalInbox } from './transactional-inbox';
-import { Webhook, WebhookHeaders, WebhookSecret, WebhookVerificationError, WebhookVerificationFailure } from './webhook';
+import { readHeader, Webhook, WebhookHeaders, WebhookSecret, WebhookVerificationError, WebhookVerificationFailure } from './webhook';
 
 /** The response header that marks a delivery acknowledged as a duplicate. */
 export const DUPLICATE_HEADER = 'idem-duplicate';
+
+/**
+ * The response header (with a 2xx or 409) that tells Idem the receiver refused the delivery as older
+ * than what it holds: Idem ends the delivery `stale`, resolved and never retried, not a failure.
+ */
+export const OUTCOME_HEADER = 'webhook-outcome';
+export const STALE_OUTCOME = 'stale';
+
+/** Request headers Idem sends with messages whose event type names their entity: `<entity>:<id, percent-encoded>`, and its version. */
+export const ENTITY_HEADER = 'idem-entity';
+export const ENTITY_VERSION_HEADER = 'idem-entity-version';
+
+/** The entity a delivery is about, as Idem named it in its headers. */
+export interface DeliveredEntity {
+  /** `<entity>:<id>`: a key for `applyIfNewer`. */
+  readonly key: string;
+  readonly name: string;
+  readonly id: string;
+  /** Absent for a delta whose event type names no version. */
+  readonly version?: bigint;
+}
 
 /** A delivery as it arrived: the raw body, byte for byte, and the request headers. */
 export interface IncomingWebhook {
@@ -21,6 +42,8 @@ export interface WebhookDelivery<Payload = any> {
   readonly payload: Payload;
   /** The body as received. */
   readonly rawBody: Buffer;
+  /** The entity the message is about, when its event type has a retry-safety contract (`idem-entity` headers). */
+  readonly entity?: DeliveredEntity;
 }
 
 /** Your code for a delivery. With `PostgresInbox` it gets the inbox's transaction as the second argument. */
@@ -31,8 +54,12 @@ export type WebhookRejection = WebhookVerificationFailure | 'malformed_payload';
 
 /** What the receiver did with a delivery. */
 export type WebhookOutcome<Result = unknown> =
-  /** The handler ran. In observe mode `observed` says it was a duplicate that enforce mode would have skipped. */
-  | { readonly kind: 'processed'; readonly delivery: WebhookDelivery; readonly result: Result; readonly observed?: 'duplicate' | 'in_flight' }
+  /**
+   * The handler ran. In observe mode `observed` says it was a duplicate that enforce mode would have
+   * skipped. `stale`: it returned a version guard's refusal (`{applied: false}`), so the answer tells
+   * Idem the delivery was stale.
+   */
+  | { readonly kind: 'processed'; readonly delivery: WebhookDelivery; readonly result: Result; readonly observed?: 'duplicate' | 'in_flight'; readonly stale?: true }
   /** Processed before: acknowledged without running the handler. */
   | { readonly kind: 'duplicate'; readonly delivery: WebhookDelivery }
   /** Another delivery of this message is being processed: answer 409 so the sender retries later. */
@@ -168,7 +195,7 @@ export class WebhookReceiver<Tx = undefined> {
       const signed = this.webhook.verifySignature(rawBody, incoming.headers);
       const parsed = parsePayload(rawBody);
       if (parsed === undefined) return this.reject('malformed_payload', 'Body is not valid JSON');
-      delivery = { id: signed.id, timestamp: signed.timestamp, payload: parsed.payload, rawBody };
+      delivery = { id: signed.id, timestamp: signed.timestamp, payload: parsed.payload, rawBody, ...entityOf(incoming.headers) };
     } catch (error) {
       if (error instanceof WebhookVerificationError) return this.reject(error.reason, error.message);
       throw error;
@@ -184,7 +211,7 @@ export class WebhookReceiver<Tx = undefined> {
     if (run.status === 'processed') {
       this.counters.processed++;
       if (run.observed !== undefined) this.noteDuplicate(delivery, run.observed);
-      return { kind: 'processed', delivery, result: run.result, observed: run.observed };
+      return { kind: 'processed', delivery, result: run.result, observed: run.observed, ...(isRefusedApply(run.result) ? { stale: true as const } : {}) };
     }
     this.noteDuplicate(delivery, run.status);
     return { kind: run.status, delivery };
@@ -221,8 +248,31 @@ async function runWithDedupStore<T>(store: DedupStore, messageId: string, observ
 
 const jsonHeaders = { 'content-type': 'application/json' };
 
+/** A version guard's "the stored version was the same or newer": what a handler returns from `applyIfNewer` when nothing ran. */
+function isRefusedApply(result: unknown): boolean {
+  return typeof result === 'object' && result !== null && (result as { applied?: unknown }).applied === false && 'currentVersion' in result;
+}
+
+/** The `entity` of a delivery from Idem's `idem-entity` headers; nothing when they are absent or malformed. */
+function entityOf(headers: WebhookHeaders): { entity?: DeliveredEntity } {
+  const named = readHeader(headers, ENTITY_HEADER);
+  const separator = named?.indexOf(':') ?? -1;
+  if (!named || separator < 1) return {};
+  let id: string;
+  try {
+    id = decodeURIComponent(named.slice(separator + 1));
+  } catch {
+    return {};
+  }
+  const name = named.slice(0, separator);
+  const versionText = readHeader(headers, ENTITY_VERSION_HEADER);
+  const version = versionText !== undefined && /^\d+$/.test(versionText) ? BigInt(versionText) : undefined;
+  return { entity: { key: `${name}:${id}`, name, id, ...(version === undefined ? {} : { version }) } };
+}
+
 /**
- * The HTTP response for an outcome: 200 processed, 200 duplicate with `Idem-Duplicate: true`, 409 in
+ * The HTTP response for an outcome: 200 processed (with `webhook-outcome: stale` when the handler's
+ * version guard refused it), 200 duplicate with `Idem-Duplicate: true`, 409 in
  * flight with `Retry-After`, 401 or 400 rejected.
  *
  * @example
@@ -231,6 +281,7 @@ const jsonHeaders = { 'content-type': 'application/json' };
 export function webhookResponseFor(outcome: WebhookOutcome, inFlightRetryAfterSeconds = 5): WebhookResponse {
   switch (outcome.kind) {
     case 'processed':
+      if (outcome.stale) return { status: 200, headers: { ...jsonHeaders, [OUTCOME_HEADER]: STALE_OUTCOME }, body: '{"status":"stale"}', outcome: outcome.kind };
       return { status: 200, headers: jsonHeaders, body: '{"status":"processed"}', outcome: outcome.kind };
     case 'duplicate':
       return { status: 200, headers: { ...jsonHeaders, [DUPLICATE_HEADER]: 'true' }, body: '{"status":"duplicate"}', outcome: outcome.kind };

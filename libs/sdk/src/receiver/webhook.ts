@@ -78,7 +78,8 @@ export interface SignedMessage {
   readonly timestamp: Date;
 }
 
-function readHeader(headers: WebhookHeaders, name: string): string | undefined {
+/** A request header by its lower-case name, from any of the shapes frameworks hand over. */
+export function readHeader(headers: WebhookHeaders, name: string): string | undefined {
   if (typeof (headers as { get?: unknown }).get === 'function') {
     return (headers as { get(name: string): string | null }).get(name) ?? undefined;
   }
