@@ -17,6 +17,26 @@ export function deliveryJobId(job: DeliveryJob): string {
   return `${job.deliveryId}-${job.attemptNumber}`;
 }
 
+/**
+ * The first attempts of deliveries accepted together (a message's endpoints, a batch of messages), in one
+ * job: the queue's round trips (fetch, completion) are paid once for all of them instead of once each.
+ * Attempts that must wait (throttled, leased, early) leave the group as jobs of their own under
+ * `deliveryJobId`, so every wait still has the attempt's deterministic id.
+ */
+export interface DeliveryGroupJob {
+  deliveries: DeliveryJob[];
+}
+
+export const DELIVERY_GROUP_JOB = 'deliver-group';
+
+/** At most this many attempts share a group job: enough to spread the queue's cost, few enough that a worker does not hoard a backlog. */
+export const DELIVERY_GROUP_MAX = 10;
+
+/** Deterministic like `deliveryJobId`, named after the group's first attempt, so the same group enqueued twice is kept once. */
+export function deliveryGroupJobId(group: DeliveryGroupJob): string {
+  return `group-${deliveryJobId(group.deliveries[0])}`;
+}
+
 /** A manual resend of a delivery, asked for at `requestedAt` (epoch ms); recorded as a manual attempt. */
 export interface ResendJob {
   deliveryId: string;
