@@ -65,6 +65,20 @@ describe('Delivering first attempts in group jobs', () => {
     expect(receiver.received.every((webhook) => webhook.verified)).toBe(true);
   });
 
+  it('keeps two groups that start with the same attempt, and sends that attempt once', async () => {
+    const endpoint = await seeder.endpoint({ url: receiver.url });
+    receiver.verifyWith(endpoint.secret);
+    const [shared, second, third] = await seeder.messages(endpoint, 3, { enqueue: false });
+    await seeder.queue.enqueue([shared, second].map(({ deliveryId }) => ({ deliveryId, attemptNumber: 1 })));
+    await seeder.queue.enqueue([shared, third].map(({ deliveryId }) => ({ deliveryId, attemptNumber: 1 })));
+    const groups = (await jobsIn('waiting')).filter((job) => job.name === DELIVERY_GROUP_JOB);
+    expect(groups).toHaveLength(2);
+
+    worker = await startWorkerInProcess(environment.env);
+    await seeder.waitForStatus([shared, second, third].map((d) => d.deliveryId), 'succeeded');
+    expect((await seeder.sendsAndAttempts([shared, second, third], receiver)).every(({ sends, attempts }) => sends === 1 && attempts.join() === '1')).toBe(true);
+  });
+
   it("hands a throttled member back as a delayed job under its attempt's id and sends it at its slot", async () => {
     const endpoint = await seeder.endpoint({ url: receiver.url });
     receiver.verifyWith(endpoint.secret);
