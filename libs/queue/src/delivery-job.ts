@@ -1,3 +1,5 @@
+import { sha256Hex } from '@app/core';
+
 export const DELIVERY_QUEUE = 'deliveries';
 
 /**
@@ -15,6 +17,30 @@ export interface DeliveryJob {
  */
 export function deliveryJobId(job: DeliveryJob): string {
   return `${job.deliveryId}-${job.attemptNumber}`;
+}
+
+/**
+ * The first attempts of deliveries accepted together (a message's endpoints, a batch of messages), in one
+ * job: the queue's round trips (fetch, completion) are paid once for all of them instead of once each.
+ * Attempts that must wait (throttled, leased, early) leave the group as jobs of their own under
+ * `deliveryJobId`, so every wait still has the attempt's deterministic id.
+ */
+export interface DeliveryGroupJob {
+  deliveries: DeliveryJob[];
+}
+
+export const DELIVERY_GROUP_JOB = 'deliver-group';
+
+/** At most this many attempts share a group job: enough to spread the queue's cost, few enough that a worker does not hoard a backlog. */
+export const DELIVERY_GROUP_MAX = 10;
+
+/**
+ * Deterministic like `deliveryJobId`, so the same group enqueued twice is kept once. It names the first
+ * attempt and digests them all: another group that merely starts with the same attempt must not be
+ * taken for this one, or BullMQ would drop it with the attempts only it holds.
+ */
+export function deliveryGroupJobId(group: DeliveryGroupJob): string {
+  return `group-${deliveryJobId(group.deliveries[0])}-${sha256Hex(group.deliveries.map(deliveryJobId).join(' ')).slice(0, 16)}`;
 }
 
 /** A manual resend of a delivery, asked for at `requestedAt` (epoch ms); recorded as a manual attempt. */

@@ -1,7 +1,18 @@
 import { MicroBatcher, withTimeout } from '@app/core';
 import { JobType, Queue } from 'bullmq';
 import IORedis from 'ioredis';
-import { DELIVERY_QUEUE, DeliveryJob, deliveryJobId, RESEND_JOB, ResendJob, resendJobId } from './delivery-job';
+import {
+  DELIVERY_GROUP_JOB,
+  DELIVERY_GROUP_MAX,
+  DELIVERY_QUEUE,
+  DeliveryGroupJob,
+  deliveryGroupJobId,
+  DeliveryJob,
+  deliveryJobId,
+  RESEND_JOB,
+  ResendJob,
+  resendJobId,
+} from './delivery-job';
 import { QueueEpoch, QueueEpochCheck, queueEpochKey } from './queue-epoch';
 
 /** Above this many waiting jobs the sweeper stops looking for orphaned ones (see `requeue`). */
@@ -15,20 +26,27 @@ export interface ScheduledDeliveryJob extends DeliveryJob {
   delayMs?: number;
 }
 
+/** Jobs handed to one `enqueue` or `requeue` call; `grouped` lets those due now share group jobs. */
+interface EnqueueRequest {
+  jobs: readonly ScheduledDeliveryJob[];
+  grouped: boolean;
+}
+
 /**
  * The producer side of the delivery queue. Jobs enqueued by concurrent requests within a couple of
- * milliseconds go to Redis in one `addBulk`, one round trip for many deliveries.
+ * milliseconds go to Redis in one `addBulk`, one round trip for many deliveries, and attempts due now
+ * travel in group jobs of up to DELIVERY_GROUP_MAX (see DeliveryGroupJob).
  */
 export class DeliveryQueue {
-  readonly queue: Queue<DeliveryJob | ResendJob>;
+  readonly queue: Queue<DeliveryJob | ResendJob | DeliveryGroupJob>;
   private readonly epoch: QueueEpoch;
-  private readonly batcher = new MicroBatcher<readonly ScheduledDeliveryJob[], void>({ maxItems: 200, maxDelayMs: 2 }, async (batches) => {
-    await this.addBulk(batches.flat());
-    return batches.map(() => undefined);
+  private readonly batcher = new MicroBatcher<EnqueueRequest, void>({ maxItems: 200, maxDelayMs: 2 }, async (requests) => {
+    await this.addBulk(requests);
+    return requests.map(() => undefined);
   });
 
   constructor(connection: IORedis, prefix: string) {
-    this.queue = new Queue<DeliveryJob | ResendJob>(DELIVERY_QUEUE, {
+    this.queue = new Queue<DeliveryJob | ResendJob | DeliveryGroupJob>(DELIVERY_QUEUE, {
       connection,
       prefix,
       defaultJobOptions: {
@@ -54,9 +72,20 @@ export class DeliveryQueue {
     return Object.fromEntries(states.map((state) => [state, counts[state] ?? 0])) as Record<State, number>;
   }
 
+  /** Enqueues attempts; those due now go in group jobs, those with a delay in jobs of their own. */
   async enqueue(jobs: readonly ScheduledDeliveryJob[]): Promise<void> {
     if (jobs.length === 0) return;
-    await this.batcher.submit(jobs);
+    await this.batcher.submit({ jobs, grouped: true });
+  }
+
+  /**
+   * Enqueues each attempt as a job of its own under its deterministic id, due now or not: for an
+   * attempt that leaves a group to wait, and for the sweeper, whose re-adds BullMQ must be able to
+   * recognise by id.
+   */
+  async enqueueEach(jobs: readonly ScheduledDeliveryJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.batcher.submit({ jobs, grouped: false });
   }
 
   /**
@@ -79,17 +108,35 @@ export class DeliveryQueue {
         if (neverRuns) await this.queue.remove(existing.id!);
       }),
     );
-    await this.enqueue(jobs);
+    await this.enqueueEach(jobs);
   }
 
-  private async addBulk(jobs: readonly ScheduledDeliveryJob[]): Promise<void> {
-    await this.queue.addBulk(
-      jobs.map(({ deliveryId, attemptNumber, delayMs }) => ({
+  private async addBulk(requests: readonly EnqueueRequest[]): Promise<void> {
+    const single: ScheduledDeliveryJob[] = [];
+    const dueNow = new Map<string, DeliveryJob>();
+    for (const { jobs, grouped } of requests) {
+      for (const job of jobs) {
+        // The same attempt twice in one group would be two claims of one delivery in one batch.
+        if (grouped && !((job.delayMs ?? 0) > 0)) dueNow.set(deliveryJobId(job), { deliveryId: job.deliveryId, attemptNumber: job.attemptNumber });
+        else single.push(job);
+      }
+    }
+    const groups: DeliveryGroupJob[] = [];
+    const grouping = [...dueNow.values()];
+    for (let start = 0; start < grouping.length; start += DELIVERY_GROUP_MAX) {
+      const deliveries = grouping.slice(start, start + DELIVERY_GROUP_MAX);
+      // A group of one is just a job: it keeps the attempt's own id.
+      if (deliveries.length === 1) single.push(deliveries[0]);
+      else groups.push({ deliveries });
+    }
+    await this.queue.addBulk([
+      ...groups.map((group) => ({ name: DELIVERY_GROUP_JOB, data: group, opts: { jobId: deliveryGroupJobId(group) } })),
+      ...single.map(({ deliveryId, attemptNumber, delayMs }) => ({
         name: 'deliver',
         data: { deliveryId, attemptNumber },
         opts: { jobId: deliveryJobId({ deliveryId, attemptNumber }), delay: Math.max(0, delayMs ?? 0) },
       })),
-    );
+    ]);
   }
 
   async enqueueResends(jobs: readonly ResendJob[]): Promise<void> {

@@ -1,9 +1,20 @@
 import { IdemConfig } from '@app/config';
-import { createWorkerRedis, DELIVERY_QUEUE, DeliveryJob, RESEND_JOB, ResendJob } from '@app/queue';
+import {
+  createWorkerRedis,
+  DELIVERY_GROUP_JOB,
+  DELIVERY_QUEUE,
+  DeliveryGroupJob,
+  DeliveryJob,
+  DeliveryQueue,
+  RESEND_JOB,
+  ResendJob,
+  ScheduledDeliveryJob,
+} from '@app/queue';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, Job, Worker } from 'bullmq';
 import IORedis from 'ioredis';
-import { DeliverWebhookService } from './deliver-webhook.service';
+import { DeliverWebhookService, DeliveryJobResult, ResendJobResult } from './deliver-webhook.service';
+import { DeliverySlots } from './delivery-slots';
 
 /**
  * BullMQ's side of delivery: takes jobs and hands their ids to DeliverWebhookService. Postgres decides
@@ -18,17 +29,22 @@ import { DeliverWebhookService } from './deliver-webhook.service';
 @Injectable()
 export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryProcessor.name);
-  private worker: Worker<DeliveryJob | ResendJob> | undefined;
+  private worker: Worker<DeliveryJob | ResendJob | DeliveryGroupJob> | undefined;
   private connection: IORedis | undefined;
+  private readonly slots: DeliverySlots;
+  private stopping = false;
 
   constructor(
     private readonly deliverWebhook: DeliverWebhookService,
+    private readonly queue: DeliveryQueue,
     private readonly config: IdemConfig,
-  ) {}
+  ) {
+    this.slots = new DeliverySlots(config.workerConcurrency);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     this.connection = createWorkerRedis(this.config.redisUrl);
-    this.worker = new Worker<DeliveryJob | ResendJob>(DELIVERY_QUEUE, (job, token) => this.process(job, token), {
+    this.worker = new Worker<DeliveryJob | ResendJob | DeliveryGroupJob>(DELIVERY_QUEUE, (job, token) => this.process(job, token), {
       connection: this.connection,
       prefix: this.config.queuePrefix,
       concurrency: this.config.workerConcurrency,
@@ -48,23 +64,65 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
     return worker !== undefined && worker.isRunning() && !worker.isPaused() && worker.closing === undefined;
   }
 
-  private async process(job: Job<DeliveryJob | ResendJob>, token?: string): Promise<string> {
-    const result = job.name === RESEND_JOB ? await this.deliverWebhook.resend(job.data as ResendJob) : await this.deliverWebhook.deliver(job.data as DeliveryJob);
-    if ((result.kind === 'leased' || result.kind === 'early' || result.kind === 'throttled') && token) {
-      // Postgres' time is not ours: a lease or due time is waited for a little past. A throttle slot is exact.
-      await job.moveToDelayed(result.kind === 'throttled' ? result.retryAt : result.retryAt + 50, token);
+  private async process(job: Job<DeliveryJob | ResendJob | DeliveryGroupJob>, token?: string): Promise<string> {
+    if (job.name === DELIVERY_GROUP_JOB) return this.processGroup(job.data as DeliveryGroupJob);
+    const result = await this.slots.run<DeliveryJobResult | ResendJobResult>(() =>
+      job.name === RESEND_JOB ? this.deliverWebhook.resend(job.data as ResendJob) : this.deliverWebhook.deliver(job.data as DeliveryJob),
+    );
+    const retryAt = retryTimeOf(result);
+    if (retryAt !== null && token) {
+      await job.moveToDelayed(retryAt, token);
       throw new DelayedError();
     }
     return result.kind;
+  }
+
+  /**
+   * Runs a group's attempts side by side. Those that must wait leave the group as delayed jobs of their
+   * own; once the worker is stopping, those not yet started leave it due now, for the next worker. If
+   * one attempt throws, the group fails after the others have finished and BullMQ runs it again: an
+   * attempt already recorded is refused as stale the second time, and one still leased waits for its lease.
+   */
+  private async processGroup(group: DeliveryGroupJob): Promise<string> {
+    let handedBack = 0;
+    // Handed back at once, as a job of its own would be moved to the delayed set: a throttle slot is kept
+    // only if the attempt comes back for it on time, not once the slowest of its group has finished.
+    const handBack = async (job: ScheduledDeliveryJob) => {
+      handedBack++;
+      await this.queue.enqueueEach([job]);
+    };
+    const outcomes = await Promise.allSettled(
+      group.deliveries.map((delivery) =>
+        this.slots.run(async () => {
+          if (this.stopping) return handBack({ ...delivery, delayMs: 0 });
+          const retryAt = retryTimeOf(await this.deliverWebhook.deliver(delivery));
+          if (retryAt !== null) await handBack({ ...delivery, delayMs: Math.max(0, retryAt - Date.now()) });
+        }),
+      ),
+    );
+    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failure) throw failure.reason;
+    return `${group.deliveries.length - handedBack} of ${group.deliveries.length} attempted`;
   }
 
   /** Stops taking jobs and lets in-flight attempts finish; past the bound they are left to their lease. */
   async beforeApplicationShutdown(): Promise<void> {
     const worker = this.worker;
     if (!worker) return;
+    this.stopping = true;
     const bound = this.config.deliveryTimeoutMs + 2_000;
     const drained = await Promise.race([worker.close().then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), bound).unref())]);
     if (!drained) await worker.close(true);
     this.connection?.disconnect();
   }
+}
+
+/**
+ * When a job that could not go now is worth running again (epoch ms), or null when it is done. Postgres'
+ * time is not ours: a lease or due time is waited for a little past. A throttle slot is exact.
+ */
+function retryTimeOf(result: DeliveryJobResult | ResendJobResult): number | null {
+  if (result.kind === 'throttled') return result.retryAt;
+  if (result.kind === 'leased' || result.kind === 'early') return result.retryAt + 50;
+  return null;
 }

@@ -206,10 +206,14 @@ export class DeliveryRepository {
       [requests.map((r) => r.deliveryId), requests.map((r) => r.attemptNumber), leaseMs, earlyToleranceMs],
     );
     const claimed = new Map(rows.map((row) => [row.delivery_id, row]));
-    const refused = requests.filter((request) => !claimed.has(request.deliveryId));
+    // A delivery asked for twice in one batch (a group job and the sweeper's job of the same attempt) is
+    // claimed once: the first request holds the lease, the others are refused like any job arriving later.
+    const holders = new Map<string, ClaimRequest>();
+    for (const request of requests) if (claimed.has(request.deliveryId) && !holders.has(request.deliveryId)) holders.set(request.deliveryId, request);
+    const refused = requests.filter((request) => holders.get(request.deliveryId) !== request);
     const refusals = await this.explainRefusals(refused);
     return requests.map((request) => {
-      const row = claimed.get(request.deliveryId);
+      const row = holders.get(request.deliveryId) === request ? claimed.get(request.deliveryId) : undefined;
       if (!row) return refusals.get(request.deliveryId) ?? { kind: 'stale' };
       try {
         return { kind: 'claimed', delivery: { ...this.toSendable(row), attemptNumber: row.attempt_number } };
