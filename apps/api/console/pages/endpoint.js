@@ -89,9 +89,10 @@ export async function endpointPage({ api, route, params, signal, container }) {
       () => loadEndpoint(api, appId, endpointId, signal),
       // The secret's controls appear only beside an endpoint the token may see.
       (loaded) => {
-        // Drawn further down the page, once the endpoint's event types and channels are known.
-        testEvent.replaceChildren(testEventSection({ api, appId, endpoint: loaded.endpoint, signal, onAttempt: () => refreshLive().catch(() => {}) }));
-        return h('div', {}, endpointCard({ api, appId, endpointId, signal, ...loaded }), signingSecretSection({ api, appId, endpointId, signal }));
+        // Drawn further down the page, once the endpoint's event types and state are known.
+        const test = testEventSection({ api, appId, endpoint: loaded.endpoint, signal, onAttempt: () => refreshLive().catch(() => {}) });
+        testEvent.replaceChildren(test.section);
+        return h('div', {}, endpointCard({ api, appId, endpointId, signal, ...loaded, onChanged: test.endpointChanged }), signingSecretSection({ api, appId, endpointId, signal }));
       },
     ),
     loadInto(stats, signal, loadStats, statsBody),
@@ -125,12 +126,13 @@ async function loadEndpoint(api, appId, endpointId, signal) {
 }
 
 /** The endpoint's facts; saving its rate limit redraws them from the API's answer. */
-function endpointCard({ api, appId, endpointId, signal, endpoint, application }) {
+function endpointCard({ api, appId, endpointId, signal, endpoint, application, onChanged }) {
   let card;
   const onSaved = (updated) => {
-    const next = endpointCard({ api, appId, endpointId, signal, endpoint: updated, application });
+    const next = endpointCard({ api, appId, endpointId, signal, endpoint: updated, application, onChanged });
     card.replaceWith(next);
     card = next;
+    onChanged(updated);
   };
   card = endpointFacts(endpoint, throttleRateEditor({ api, appId, endpointId, signal, endpoint, application, onSaved }), endpointActions({ api, appId, endpointId, signal, endpoint, onSaved }));
   return card;

@@ -192,9 +192,9 @@ function enforcementBadge(enforcement = 'off') {
   return h('span', { class: badge, testid: 'event-type-enforcement', 'data-enforcement': enforcement }, enforcement);
 }
 
-/** The example payload a test event of this type starts from. */
-export function exampleOf(eventType) {
-  return schemaParts(eventType?.schemas).example;
+/** The newest schema's example payloads, which Svix's send-example chooses from by `exampleIndex`. */
+export function examplesOf(eventType) {
+  return schemaParts(eventType?.schemas).examples;
 }
 
 function eventTypeForm({ eventType, save }) {
@@ -234,7 +234,7 @@ function eventTypeForm({ eventType, save }) {
       formField({ name: 'deprecated', label: 'Deprecated (still delivered; tells subscribers to move on)', control: deprecated }),
       formField({ name: 'schemaEnforcement', label: 'Schema enforcement', control: schemaEnforcement, hint: modes }),
       formField({ name: 'schemas', label: `Schema (JSON Schema, version ${parts.version})`, control: schema, hint: 'Empty for none. Stored in the API as schemas, as in Svix. Observe and enforce apply the newest version, which must compile.' }),
-      formField({ name: 'example', label: 'Example payload (JSON)', control: example, hint: 'What a test event of this type sends; stored as the first of the schema’s examples (others set through the API are kept).' }),
+      formField({ name: 'example', label: 'Example payload (JSON)', control: example, hint: 'Stored as the first of the schema’s examples (others set through the API are kept): what a test event of this type sends unless another example is chosen.' }),
     ],
     submit: async (form) => {
       const schemaValue = parseJsonField(form, 'schemas', schema.value);
