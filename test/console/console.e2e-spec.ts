@@ -581,6 +581,11 @@ describeInChromium('web console', () => {
       await ui.forms.submit('endpoint-form');
       await ui.endpoint.waitFor();
       expect(await stored(endpointId)).toEqual({ Authorization: 'Bearer rotated' });
+      // The endpoint's page lists what is left, the sensitive header by name only.
+      const listed = ui.testId('endpoint-header-item');
+      expect(await listed.count()).toBe(1);
+      expect(await listed.getAttribute('data-name')).toBe('Authorization');
+      expect(await ui.page.content()).not.toContain('Bearer rotated');
     });
 
     it('keeps an event type catalogue: creates one with a schema and an example, edits, archives, unarchives and deletes it', async () => {
@@ -667,7 +672,7 @@ describeInChromium('web console', () => {
       expect((await asToken(token)).status).toBe(401);
     });
 
-    it('sends a test event of the type’s example to this endpoint alone, watches its attempt arrive and opens it', async () => {
+    it('sends a test event of the type’s example to this endpoint alone, watches its attempt arrive and opens it; lists the endpoint’s headers', async () => {
       const receiver = await FakeReceiver.start(() => ({ status: 200, body: 'thanks', headers: { 'X-Receipt': 'r-7' } }));
       const neighbour = await FakeReceiver.start();
       try {
@@ -682,6 +687,13 @@ describeInChromium('web console', () => {
         const other = await post<{ id: string }>(`/api/v1/app/${app.id}/endpoint`, { url: neighbour.url, filterTypes: [eventType] }, 201);
 
         await goTo(`/app/${app.id}/endpoint/${endpoint.id}`, 'endpoint-detail-page');
+        // The headers: a sensitive one by name only, its value nowhere on the page.
+        const header = (name: string) => ui.page.locator(`[data-testid="endpoint-header-item"][data-name="${name}"]`);
+        expect(await header('X-Tenant').getByTestId('endpoint-header-item-value').textContent()).toBe('fulfilment');
+        expect(await header('Authorization').getAttribute('data-sensitive')).toBe('true');
+        expect(await header('Authorization').getByTestId('endpoint-header-item-value').textContent()).toBe('value hidden (sensitive)');
+        expect(await ui.page.content()).not.toContain(token);
+
         // The endpoint's own type comes first, with its example; any other type of the catalogue may be sent.
         const preview = async () => JSON.parse((await ui.forms.field('payload').textContent()) ?? '');
         expect(await ui.forms.field('eventType').inputValue()).toBe(eventType);
