@@ -48,7 +48,7 @@ describeInChromium('web console', () => {
     pageErrors = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {
-      if (message.type() === 'error' && !/status of (401|404|422|500)/.test(message.text())) pageErrors.push(message.text());
+      if (message.type() === 'error' && !/status of (401|404|409|422|500)/.test(message.text())) pageErrors.push(message.text());
     });
     ui = new ConsoleBrowser(page, api.url);
   }
@@ -510,13 +510,21 @@ describeInChromium('web console', () => {
       await ui.endpoint.waitFor();
       expect(await endpointAt(app.id, endpointId)).toMatchObject({ description: 'Stock sync (EU)', channels: null, throttleRate: 5 });
 
+      // Disabled, it is refused a test event (the API's 409), and the test event section says so beforehand.
+      expect(await ui.testId('test-event-disabled').isVisible()).toBe(false);
       await ui.testId('endpoint-disable').click();
       await ui.testId('endpoint-disabled').waitFor();
       expect((await endpointAt(app.id, endpointId)).disabled).toBe(true);
+      expect(await ui.testId('test-event-disabled').isVisible()).toBe(true);
+      await ui.forms.submit('test-event-form');
+      const refused = ui.testId('test-event-form').getByTestId('form-error');
+      await refused.waitFor();
+      expect(await refused.getByTestId('error-title').textContent()).toContain('409');
       await ui.screenshots('endpoint-disabled');
       await ui.testId('endpoint-enable').click();
       await ui.testId('endpoint-enabled').waitFor();
       expect((await endpointAt(app.id, endpointId)).disabled).toBe(false);
+      expect(await ui.testId('test-event-disabled').isVisible()).toBe(false);
 
       await ui.forms.confirm('endpoint-delete');
       await ui.endpoints.waitFor();
@@ -573,6 +581,11 @@ describeInChromium('web console', () => {
       await ui.forms.submit('endpoint-form');
       await ui.endpoint.waitFor();
       expect(await stored(endpointId)).toEqual({ Authorization: 'Bearer rotated' });
+      // The endpoint's page lists what is left, the sensitive header by name only.
+      const listed = ui.testId('endpoint-header-item');
+      expect(await listed.count()).toBe(1);
+      expect(await listed.getAttribute('data-name')).toBe('Authorization');
+      expect(await ui.page.content()).not.toContain('Bearer rotated');
     });
 
     it('keeps an event type catalogue: creates one with a schema and an example, edits, archives, unarchives and deletes it', async () => {
@@ -659,28 +672,48 @@ describeInChromium('web console', () => {
       expect((await asToken(token)).status).toBe(401);
     });
 
-    it('sends a test event from the endpoint page with the type’s example, watches its attempt arrive and opens it', async () => {
+    it('sends a test event of the type’s example to this endpoint alone, watches its attempt arrive and opens it; lists the endpoint’s headers', async () => {
       const receiver = await FakeReceiver.start(() => ({ status: 200, body: 'thanks', headers: { 'X-Receipt': 'r-7' } }));
+      const neighbour = await FakeReceiver.start();
       try {
         const eventType = `order.shipped.${suffix}`;
+        const withoutExample = `order.returned.${suffix}`;
         await post('/api/v1/event-type', { name: eventType, description: 'An order left the warehouse', schemas: { '1': { type: 'object', examples: [{ order: 7, carrier: 'post' }] } } }, 201);
+        await post('/api/v1/event-type', { name: withoutExample, description: 'An order came back' }, 201);
         const app = await createApplication('Fulfilment');
-        const endpoint = await post<{ id: string }>(`/api/v1/app/${app.id}/endpoint`, { url: receiver.url, filterTypes: [eventType], headers: { 'X-Tenant': 'fulfilment' } }, 201);
+        const token = 'Bearer fulfilment-t0ken';
+        const endpoint = await post<{ id: string }>(`/api/v1/app/${app.id}/endpoint`, { url: receiver.url, filterTypes: [eventType], headers: { 'X-Tenant': 'fulfilment', Authorization: token } }, 201);
+        // Subscribed to the same type: a test event sent from the first endpoint's page must not reach it.
+        const other = await post<{ id: string }>(`/api/v1/app/${app.id}/endpoint`, { url: neighbour.url, filterTypes: [eventType] }, 201);
 
         await goTo(`/app/${app.id}/endpoint/${endpoint.id}`, 'endpoint-detail-page');
-        await until(async () => (await ui.forms.field('eventType').inputValue()) === eventType, 'the endpoint’s event type to be offered');
-        expect(JSON.parse(await ui.forms.field('payload').inputValue())).toEqual({ order: 7, carrier: 'post' });
-        // A type the endpoint does not take would never reach it: the form says so and sends nothing.
-        await ui.forms.fill({ eventType: 'order.cancelled' });
-        await ui.forms.submit('test-event-form', { expectErrorAt: 'eventType' });
-        expect(await ui.forms.fieldError('eventType').textContent()).toContain(`takes only ${eventType}`);
-        await ui.forms.fill({ eventType });
+        // The headers: a sensitive one by name only, its value nowhere on the page.
+        const header = (name: string) => ui.page.locator(`[data-testid="endpoint-header-item"][data-name="${name}"]`);
+        expect(await header('X-Tenant').getByTestId('endpoint-header-item-value').textContent()).toBe('fulfilment');
+        expect(await header('Authorization').getAttribute('data-sensitive')).toBe('true');
+        expect(await header('Authorization').getByTestId('endpoint-header-item-value').textContent()).toBe('value hidden (sensitive)');
+        expect(await ui.page.content()).not.toContain(token);
+
+        // The endpoint's own type comes first, with its example; any other type of the catalogue may be sent.
+        const preview = async () => JSON.parse((await ui.forms.field('payload').textContent()) ?? '');
+        expect(await ui.forms.field('eventType').inputValue()).toBe(eventType);
+        expect(await preview()).toEqual({ order: 7, carrier: 'post' });
+        expect(await ui.forms.field('exampleIndex').isVisible()).toBe(false);
+        await ui.forms.field('eventType').selectOption(withoutExample);
+        expect(await preview()).toEqual({});
+        expect(await ui.testId('test-event-example-note').textContent()).toContain('no example');
+        await ui.forms.field('eventType').selectOption(eventType);
         await ui.forms.submit('test-event-form');
         const outcome = ui.testId('test-event-attempt');
         await outcome.waitFor({ timeout: 35_000 });
         expect(await outcome.getAttribute('data-status')).toBe('0');
         expect(receiver.received.map((webhook) => JSON.parse(webhook.body))).toEqual([{ order: 7, carrier: 'post' }]);
         const msgId = (await ui.testId('test-event-message-link').textContent()) ?? '';
+        // Sent to this endpoint alone: the message has no delivery to the other one, which saw nothing.
+        const deliveries = await call<{ data: { id: string }[] }>('GET', `/api/v1/app/${app.id}/msg/${msgId}/endpoint`, undefined, 200);
+        expect(deliveries.data.map((delivery) => delivery.id)).toEqual([endpoint.id]);
+        expect(deliveries.data.map((delivery) => delivery.id)).not.toContain(other.id);
+        expect(neighbour.received).toEqual([]);
         await until(async () => (await ui.endpoint.messageIds()).includes(msgId), 'the endpoint’s messages to list it');
         await ui.testId('health-chart').waitFor();
         await ui.screenshots('endpoint-test-event');
@@ -697,14 +730,17 @@ describeInChromium('web console', () => {
         expect(headers['X-Tenant']).toBe('fulfilment');
         expect(headers['webhook-id']).toBe(msgId);
         expect(headers['webhook-signature']).toBe('[redacted]');
+        expect(headers.Authorization).toBe('[redacted]');
         expect(await ui.page.content()).not.toMatch(/v1,[A-Za-z0-9+/=]{20,}/);
+        expect(await ui.page.content()).not.toContain(token);
         await ui.screenshots('attempt');
       } finally {
         await receiver.close();
+        await neighbour.close();
       }
     });
 
-    it('applies an event type’s schema: sets its enforcement (the API’s 422 at the schema), lists it, refuses a test event at the payload, and shows what an observed one broke', async () => {
+    it('applies an event type’s schema: sets its enforcement (the API’s 422 at the schema), lists it, refuses a test event of an example that breaks it at the payload, and shows what an observed one broke', async () => {
       const receiver = await FakeReceiver.start(() => ({ status: 200, body: 'ok' }));
       try {
         const name = `payment.captured.${suffix}`;
@@ -742,14 +778,23 @@ describeInChromium('web console', () => {
         expect(await ui.eventTypes.row(name).getByTestId('event-type-enforcement').getAttribute('data-enforcement')).toBe('enforce');
         await ui.screenshots('event-types-enforcement');
 
-        // A test event whose payload breaks the enforced schema: the API's problems at the payload, nothing sent.
+        // A second example, one that breaks the schema (the API stores examples as given), chosen for a
+        // test event: the API's problems at the payload, nothing sent.
+        const valid = { amount: 1250, currency: 'EUR' };
+        const broken = { amount: '12.50', currency: 'euro' };
+        await call('PATCH', `/api/v1/event-type/${name}`, { schemas: { '1': { ...schema, examples: [valid, broken] } } }, 200);
         const app = await createApplication('Payments desk');
         const endpoint = await post<{ id: string }>(`/api/v1/app/${app.id}/endpoint`, { url: receiver.url, filterTypes: [name] }, 201);
-        const broken = '{"amount": "12.50", "currency": "euro"}';
+        const chooseBrokenExample = async () => {
+          expect(await ui.forms.field('eventType').inputValue()).toBe(name);
+          expect(await ui.forms.field('exampleIndex').locator('option').allTextContents()).toEqual(['Example 1 of 2', 'Example 2 of 2']);
+          expect(JSON.parse((await ui.forms.field('payload').textContent()) ?? '')).toEqual(valid);
+          await ui.forms.field('exampleIndex').selectOption('1');
+          expect(JSON.parse((await ui.forms.field('payload').textContent()) ?? '')).toEqual(broken);
+        };
         await goTo(`/app/${app.id}/endpoint/${endpoint.id}`, 'endpoint-detail-page');
-        await until(async () => (await ui.forms.field('eventType').inputValue()) === name, 'the endpoint’s event type to be offered');
         expect(await ui.testId('test-event-enforcement').textContent()).toContain('enforces its schema');
-        await ui.forms.fill({ payload: broken });
+        await chooseBrokenExample();
         await ui.forms.submit('test-event-form', { expectErrorAt: 'payload' });
         const refusal = await ui.forms.fieldError('payload').locator('span').allTextContents();
         expect(refusal).toEqual([expect.stringContaining('(type at /amount)'), expect.stringContaining('(pattern at /currency)')]);
@@ -757,22 +802,22 @@ describeInChromium('web console', () => {
         expect((await call<{ data: unknown[] }>('GET', `/api/v1/app/${app.id}/msg`, undefined, 200)).data).toEqual([]);
         await ui.screenshots('endpoint-test-event-refused');
 
-        // Observed instead (changed in the form): the same payload is sent, and its message says where it broke.
+        // Observed instead (changed in the form, which keeps the second example): the same example is
+        // sent, and its message says where it broke.
         await goTo(`/event-type/${name}`, 'event-type-form-page');
         await ui.forms.field('schemaEnforcement').selectOption('observe');
         await ui.forms.submit('event-type-form');
         await ui.testId('event-type-saved').waitFor();
-        expect((await call<EventType>('GET', `/api/v1/event-type/${name}`, undefined, 200)).schemaEnforcement).toBe('observe');
+        expect(await call<EventType>('GET', `/api/v1/event-type/${name}`, undefined, 200)).toMatchObject({ schemaEnforcement: 'observe', schemas: { '1': { examples: [valid, broken] } } });
 
         await goTo(`/app/${app.id}/endpoint/${endpoint.id}`, 'endpoint-detail-page');
-        await until(async () => (await ui.forms.field('eventType').inputValue()) === name, 'the endpoint’s event type to be offered');
         expect(await ui.testId('test-event-enforcement').textContent()).toContain('observes its schema');
-        await ui.forms.fill({ payload: broken });
+        await chooseBrokenExample();
         await ui.forms.submit('test-event-form');
         const outcome = ui.testId('test-event-attempt');
         await outcome.waitFor({ timeout: 35_000 });
         expect(await outcome.getAttribute('data-status')).toBe('0');
-        expect(receiver.received.map((webhook) => JSON.parse(webhook.body))).toEqual([JSON.parse(broken)]);
+        expect(receiver.received.map((webhook) => JSON.parse(webhook.body))).toEqual([broken]);
 
         await ui.testId('test-event-message-link').click();
         await ui.message.waitFor();
@@ -789,7 +834,7 @@ describeInChromium('web console', () => {
           { pointer: '/amount', rule: 'type', message: 'must be integer' },
           { pointer: '/currency', rule: 'pattern', message: expect.stringContaining('must match pattern') },
         ]);
-        expect(JSON.parse((await ui.message.payload().textContent()) ?? '')).toEqual(JSON.parse(broken));
+        expect(JSON.parse((await ui.message.payload().textContent()) ?? '')).toEqual(broken);
         await ui.screenshots('message-schema-violations');
       } finally {
         await receiver.close();

@@ -1,101 +1,152 @@
 import { apiPath } from '../api.js';
 import { h, replace } from '../dom.js';
 import { formatDuration, prettyJson } from '../format.js';
-import { apiForm, fieldError, formField, textArea, textInput } from '../forms.js';
+import { apiForm, formField } from '../forms.js';
 import { links } from '../routes.js';
-import { sleep, statusBadge } from '../views.js';
-import { enforcementOf, exampleOf } from './event-types.js';
+import { errorState, sleep, statusBadge } from '../views.js';
+import { enforcementOf, examplesOf } from './event-types.js';
 
-/** What the chosen event type does with a payload that breaks its schema; nothing is said for `off`. */
+/** What the chosen event type does with an example that breaks its schema; nothing is said for `off`. */
 const ENFORCEMENT_HINT = {
-  observe: 'This event type observes its schema: a payload that breaks it is sent, and its message records where.',
-  enforce: 'This event type enforces its schema: a payload that breaks it is refused, and nothing is sent.',
+  observe: 'This event type observes its schema: an example that breaks it is sent, and its message records where.',
+  enforce: 'This event type enforces its schema: an example that breaks it is refused, and nothing is sent.',
 };
 
 const WATCH_MS = 30_000;
 const POLL_MS = 1_000;
+/** The catalogue is read a page of 250 at a time; past this many pages the choice would be unusable anyway. */
+const CATALOGUE_PAGES = 8;
 
 /**
- * Sends a test event to this endpoint's application, of an event type the endpoint takes, with that
- * type's example payload (editable), then watches for the attempt to this endpoint and links to it.
- * The API has no call that sends to one endpoint only, so every endpoint subscribed to the type
- * receives it too, and the form says so.
+ * Svix's "Testing": sends an event type's example payload to this endpoint alone (`send-example`),
+ * whatever its event-type and channel filters, then watches for the attempt and links to it. Any type
+ * of the catalogue can be sent; those the endpoint takes come first. The payload is the example as the
+ * event type holds it (send-example takes no payload), so it is shown, not edited.
+ *
+ * Answers the section and `endpointChanged`, which keeps its "disabled" notice in step with the page.
  */
 export function testEventSection({ api, appId, endpoint, signal, onAttempt = () => {} }) {
-  const result = h('div', { class: 'test-event-result', testid: 'test-event-result', 'aria-live': 'polite' });
-  const eventType = textInput({ placeholder: 'invoice.paid', list: 'test-event-types' });
-  const payload = textArea({ class: 'code-input', rows: 6, value: '{}' });
-  const choices = h('datalist', { id: 'test-event-types' });
-  let catalog = [];
-  let edited = false;
-  payload.addEventListener('input', () => {
-    edited = true;
-  });
-  const enforcementHint = h('span', { testid: 'test-event-enforcement' });
-  const fillExample = () => {
-    const chosen = catalog.find((type) => type.name === eventType.value.trim());
-    replace(enforcementHint, ENFORCEMENT_HINT[enforcementOf(chosen)] ?? '');
-    const example = exampleOf(chosen);
-    if (!edited || payload.value.trim() === '') {
-      payload.value = example === undefined ? '{}' : prettyJson(example);
-      edited = false;
-    }
+  const body = h('div', {}, h('p', { class: 'muted', testid: 'loading-state' }, 'Loading the event types…'));
+  const disabled = h('p', { class: 'notice notice-expired', testid: 'test-event-disabled' }, 'This endpoint is disabled: the API refuses to send it a test event until it is enabled.');
+  const endpointChanged = (updated) => {
+    disabled.hidden = !updated.disabled;
   };
-  eventType.addEventListener('input', fillExample);
-  eventType.addEventListener('change', fillExample);
-
-  api
-    .get('/event-type', { limit: 250 }, signal)
-    .then((list) => {
-      catalog = (list?.data ?? []).filter((type) => !type.archived);
-      const accepted = endpoint.filterTypes?.length ? endpoint.filterTypes : catalog.map((type) => type.name);
-      replace(
-        choices,
-        accepted.map((name) => h('option', { value: name })),
-      );
-      if (!eventType.value && accepted.length) {
-        eventType.value = accepted[0];
-        fillExample();
-      }
+  endpointChanged(endpoint);
+  const section = h(
+    'section',
+    { class: 'section', testid: 'test-event-section' },
+    h('h2', {}, 'Send a test event'),
+    h('p', { class: 'muted' }, 'Sends the example payload of an event type to this endpoint only; no other endpoint receives it.'),
+    disabled,
+    body,
+  );
+  loadCatalogue(api, signal)
+    .then((catalog) => {
+      if (signal.aborted) return;
+      replace(body, catalog.length ? testEventForm({ api, appId, endpoint, catalog, signal, onAttempt }) : emptyCatalogue());
     })
-    .catch(() => {
-      // Without the catalogue the type is typed by hand and the payload starts empty.
+    .catch((error) => {
+      if (!signal.aborted && error?.name !== 'AbortError') replace(body, errorState(error, { testid: 'test-event-catalogue-error' }));
     });
+  return { section, endpointChanged };
+}
+
+async function loadCatalogue(api, signal) {
+  const types = [];
+  let iterator;
+  for (let page = 0; page < CATALOGUE_PAGES; page += 1) {
+    const list = await api.get('/event-type', { limit: 250, iterator }, signal);
+    types.push(...(list?.data ?? []).filter((type) => !type.archived));
+    if (list?.done !== false || !list.iterator) break;
+    iterator = list.iterator;
+  }
+  return types;
+}
+
+function emptyCatalogue() {
+  return h(
+    'p',
+    { class: 'notice', testid: 'test-event-no-types' },
+    'The catalogue holds no event types. A test event sends an event type’s example: create one, with an example payload, under ',
+    h('a', { href: links.eventTypes() }, 'Event types'),
+    '.',
+  );
+}
+
+function testEventForm({ api, appId, endpoint, catalog, signal, onAttempt }) {
+  const result = h('div', { class: 'test-event-result', testid: 'test-event-result', 'aria-live': 'polite' });
+  const taken = new Set(endpoint.filterTypes ?? []);
+  const option = (type) => h('option', { value: type.name }, type.description ? `${type.name} · ${type.description}` : type.name);
+  const ownTypes = catalog.filter((type) => taken.has(type.name));
+  const otherTypes = catalog.filter((type) => !taken.has(type.name));
+  const eventType = h(
+    'select',
+    {},
+    ownTypes.length
+      ? [h('optgroup', { label: 'Taken by this endpoint' }, ownTypes.map(option)), otherTypes.length ? h('optgroup', { label: 'Other event types' }, otherTypes.map(option)) : null]
+      : catalog.map(option),
+  );
+  const exampleIndex = h('select', {});
+  const exampleField = formField({ name: 'exampleIndex', label: 'Example', control: exampleIndex });
+  const preview = h('pre', { class: 'code-block code-block-short', tabindex: '0' });
+  const previewNote = h('span', { testid: 'test-event-example-note' });
+  const enforcementHint = h('span', { testid: 'test-event-enforcement' });
+  const chosenType = () => catalog.find((type) => type.name === eventType.value);
+
+  const showExample = () => {
+    const examples = examplesOf(chosenType());
+    const example = examples[Number(exampleIndex.value) || 0];
+    // Without examples the API sends an empty object, as Svix does.
+    preview.textContent = prettyJson(example === undefined ? {} : example);
+  };
+  const showType = () => {
+    const type = chosenType();
+    const examples = examplesOf(type);
+    replace(
+      exampleIndex,
+      examples.map((_, index) => h('option', { value: String(index) }, `Example ${index + 1} of ${examples.length}`)),
+    );
+    exampleField.hidden = examples.length < 2;
+    replace(
+      previewNote,
+      examples.length
+        ? 'The event type’s example, sent as it is; edit it on the '
+        : 'This event type has no example, so an empty object is sent; add one on the ',
+      h('a', { href: links.eventType(type.name), testid: 'test-event-type-link' }, 'event type’s page'),
+      '.',
+    );
+    replace(enforcementHint, ENFORCEMENT_HINT[enforcementOf(type)] ?? '');
+    showExample();
+  };
+  eventType.addEventListener('change', showType);
+  exampleIndex.addEventListener('change', showExample);
+  if (ownTypes.length) eventType.value = ownTypes[0].name;
+  showType();
 
   const form = apiForm({
     testid: 'test-event-form',
     className: 'test-event-form',
     submitLabel: 'Send test event',
     fields: [
-      formField({ name: 'eventType', label: 'Event type', control: eventType }),
-      choices,
-      formField({ name: 'payload', label: 'Payload (JSON)', control: payload, hint: enforcementHint }),
+      formField({
+        name: 'eventType',
+        label: 'Event type',
+        control: eventType,
+        hint: endpoint.filterTypes?.length || endpoint.channels?.length ? 'Any type of the catalogue: a test event ignores the endpoint’s event-type and channel filters.' : null,
+      }),
+      exampleField,
+      // Named after the API's `loc` (["body", "payload", …]) for an example an enforced schema refuses.
+      formField({ name: 'payload', label: 'Payload', control: preview, hint: h('span', {}, previewNote, ' ', enforcementHint) }),
     ],
-    submit: async (element) => {
-      const typeName = eventType.value.trim();
-      if (endpoint.filterTypes?.length && !endpoint.filterTypes.includes(typeName)) {
-        // The API would accept it, and fan it out, but never to this endpoint.
-        fieldError(element, 'eventType', `This endpoint takes only ${endpoint.filterTypes.join(', ')}: it would not receive this one.`);
-        return;
-      }
-      let body;
-      try {
-        body = JSON.parse(payload.value);
-      } catch (error) {
-        fieldError(element, 'payload', `Not valid JSON: ${error.message}`);
-        return;
-      }
+    submit: async () => {
+      const request = { eventType: eventType.value };
+      if (!exampleField.hidden) request.exampleIndex = Number(exampleIndex.value);
       replace(result, h('p', { class: 'muted' }, 'Sending…'));
       let message;
       try {
-        message = await api.post(
-          apiPath`/app/${appId}/msg`,
-          // On an endpoint that listens to channels, a message without one would not reach it.
-          { eventType: typeName, payload: body, channels: endpoint.channels?.length ? endpoint.channels : undefined },
-          signal,
-        );
+        message = await api.post(apiPath`/app/${appId}/endpoint/${endpoint.id}/send-example`, request, signal);
       } catch (error) {
-        // Nothing was sent: the form shows why (a payload that breaks an enforced schema at the payload).
+        // Nothing was sent: the form shows why (404 type gone, 409 disabled, 422 at the payload).
         replace(result);
         throw error;
       }
@@ -107,16 +158,7 @@ export function testEventSection({ api, appId, endpoint, signal, onAttempt = () 
       if (attempt) onAttempt();
     },
   });
-
-  return h(
-    'section',
-    { class: 'section', testid: 'test-event-section' },
-    h('h2', {}, 'Send a test event'),
-    h('p', { class: 'muted' }, 'Sent to the application as a message: every endpoint subscribed to this event type receives it, this one included.'),
-    endpoint.disabled ? h('p', { class: 'notice notice-expired', testid: 'test-event-disabled' }, 'This endpoint is disabled: nothing is sent to it until it is enabled.') : null,
-    form,
-    result,
-  );
+  return h('div', {}, form, result);
 }
 
 function sentNote(appId, message, outcome) {
@@ -125,7 +167,7 @@ function sentNote(appId, message, outcome) {
     { class: 'notice' },
     'Sent ',
     h('a', { href: links.message(appId, message.id), class: 'id', testid: 'test-event-message-link' }, message.id),
-    ': ',
+    ' to this endpoint: ',
     outcome,
   );
 }

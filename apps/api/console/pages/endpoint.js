@@ -15,7 +15,7 @@ const TASK_POLL_MS = 1_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * One endpoint: what it is (its rate limit editable), its signing secret on demand, its delivery stats
+ * One endpoint: what it is (its headers listed, its rate limit editable), its signing secret on demand, its delivery stats
  * and health, the messages sent to it, and recovery of what it failed.
  */
 export async function endpointPage({ api, route, params, signal, container }) {
@@ -89,9 +89,10 @@ export async function endpointPage({ api, route, params, signal, container }) {
       () => loadEndpoint(api, appId, endpointId, signal),
       // The secret's controls appear only beside an endpoint the token may see.
       (loaded) => {
-        // Drawn further down the page, once the endpoint's event types and channels are known.
-        testEvent.replaceChildren(testEventSection({ api, appId, endpoint: loaded.endpoint, signal, onAttempt: () => refreshLive().catch(() => {}) }));
-        return h('div', {}, endpointCard({ api, appId, endpointId, signal, ...loaded }), signingSecretSection({ api, appId, endpointId, signal }));
+        // Drawn further down the page, once the endpoint's event types and state are known.
+        const test = testEventSection({ api, appId, endpoint: loaded.endpoint, signal, onAttempt: () => refreshLive().catch(() => {}) });
+        testEvent.replaceChildren(test.section);
+        return h('div', {}, endpointCard({ api, appId, endpointId, signal, ...loaded, onChanged: test.endpointChanged }), signingSecretSection({ api, appId, endpointId, signal }));
       },
     ),
     loadInto(stats, signal, loadStats, statsBody),
@@ -115,24 +116,29 @@ export async function endpointPage({ api, route, params, signal, container }) {
   live.replaceChildren(liveRefresh(signal, refreshLive));
 }
 
-/** The endpoint, and its application for the rate limit it inherits (the page does without it). */
+/**
+ * The endpoint, its application for the rate limit it inherits, and its headers; the page does
+ * without the last two.
+ */
 async function loadEndpoint(api, appId, endpointId, signal) {
-  const [endpoint, application] = await Promise.all([
+  const [endpoint, application, headers] = await Promise.all([
     api.get(apiPath`/app/${appId}/endpoint/${endpointId}`, {}, signal),
     api.get(apiPath`/app/${appId}`, {}, signal).catch(() => null),
+    api.get(apiPath`/app/${appId}/endpoint/${endpointId}/headers`, {}, signal).catch(() => null),
   ]);
-  return { endpoint, application };
+  return { endpoint, application, headers };
 }
 
 /** The endpoint's facts; saving its rate limit redraws them from the API's answer. */
-function endpointCard({ api, appId, endpointId, signal, endpoint, application }) {
+function endpointCard({ api, appId, endpointId, signal, endpoint, application, headers, onChanged }) {
   let card;
   const onSaved = (updated) => {
-    const next = endpointCard({ api, appId, endpointId, signal, endpoint: updated, application });
+    const next = endpointCard({ api, appId, endpointId, signal, endpoint: updated, application, headers, onChanged });
     card.replaceWith(next);
     card = next;
+    onChanged(updated);
   };
-  card = endpointFacts(endpoint, throttleRateEditor({ api, appId, endpointId, signal, endpoint, application, onSaved }), endpointActions({ api, appId, endpointId, signal, endpoint, onSaved }));
+  card = endpointFacts(endpoint, headers, throttleRateEditor({ api, appId, endpointId, signal, endpoint, application, onSaved }), endpointActions({ api, appId, endpointId, signal, endpoint, onSaved }));
   return card;
 }
 
@@ -166,7 +172,7 @@ function endpointActions({ api, appId, endpointId, signal, endpoint, onSaved }) 
   return h('div', { class: 'endpoint-actions' }, h('div', { class: 'filter-actions' }, toggle, remove), feedback);
 }
 
-function endpointFacts(endpoint, throttleRate, actions) {
+function endpointFacts(endpoint, headers, throttleRate, actions) {
   const metadata = Object.entries(endpoint.metadata ?? {});
   return h(
     'div',
@@ -180,6 +186,7 @@ function endpointFacts(endpoint, throttleRate, actions) {
         ['UID', endpoint.uid ? h('code', {}, endpoint.uid) : null],
         ['Event types', tagList(endpoint.filterTypes)],
         ['Channels', tagList(endpoint.channels)],
+        ['Headers', headerList(headers)],
         ['Rate limit', throttleRate],
         ['Version', endpoint.version === undefined ? null : String(endpoint.version)],
         ['Created', time(endpoint.createdAt)],
@@ -187,6 +194,25 @@ function endpointFacts(endpoint, throttleRate, actions) {
         ['Metadata', metadata.length ? h('span', { class: 'tag-list' }, metadata.map(([key, value]) => h('span', { class: 'tag' }, `${key}=${value}`))) : null],
       ],
       'endpoint-facts',
+    ),
+  );
+}
+
+/**
+ * The custom headers sent with every attempt (`EndpointHeadersOut`). The API answers a sensitive
+ * header (`Authorization` and the like) by name only, so its value is said to be hidden, not shown.
+ */
+function headerList(view) {
+  if (!view) return h('span', { class: 'muted', testid: 'endpoint-header-list-unavailable' }, 'not available');
+  const shown = Object.entries(view.headers ?? {});
+  const sensitive = view.sensitive ?? [];
+  if (!shown.length && !sensitive.length) return h('span', { class: 'muted', testid: 'endpoint-header-list-empty' }, 'none');
+  return h(
+    'ul',
+    { class: 'header-list', testid: 'endpoint-header-list' },
+    shown.map(([name, value]) => h('li', { testid: 'endpoint-header-item', 'data-name': name }, h('code', {}, name), ': ', h('code', { testid: 'endpoint-header-item-value' }, value))),
+    sensitive.map((name) =>
+      h('li', { testid: 'endpoint-header-item', 'data-name': name, 'data-sensitive': 'true' }, h('code', {}, name), ': ', h('span', { class: 'muted', testid: 'endpoint-header-item-value' }, 'value hidden (sensitive)')),
     ),
   );
 }

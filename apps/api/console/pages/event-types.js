@@ -159,17 +159,18 @@ export async function eventTypeFormPage({ api, route, signal, container }) {
 /**
  * Svix keeps an event type's schemas as `{"<version>": <JSON Schema>}`, with example payloads in
  * the schema's own `examples` (JSON Schema's keyword). The form edits the newest version and its
- * first example; other versions are kept as they are.
+ * first example; other versions, and that version's other examples, are kept as they are.
  */
 export function schemaParts(schemas) {
-  if (!schemas || typeof schemas !== 'object') return { version: '1', schema: null, example: undefined };
+  if (!schemas || typeof schemas !== 'object') return { version: '1', schema: null, example: undefined, examples: [] };
   const versions = Object.keys(schemas).sort((a, b) => Number(b) - Number(a) || b.localeCompare(a));
-  if (!versions.length) return { version: '1', schema: null, example: undefined };
+  if (!versions.length) return { version: '1', schema: null, example: undefined, examples: [] };
   const version = versions[0];
   const full = schemas[version];
-  if (!full || typeof full !== 'object' || Array.isArray(full)) return { version, schema: full ?? null, example: undefined };
+  if (!full || typeof full !== 'object' || Array.isArray(full)) return { version, schema: full ?? null, example: undefined, examples: [] };
   const { examples, ...schema } = full;
-  return { version, schema: Object.keys(schema).length ? schema : null, example: Array.isArray(examples) ? examples[0] : undefined };
+  const all = Array.isArray(examples) ? examples : [];
+  return { version, schema: Object.keys(schema).length ? schema : null, example: all[0], examples: all };
 }
 
 /**
@@ -191,9 +192,9 @@ function enforcementBadge(enforcement = 'off') {
   return h('span', { class: badge, testid: 'event-type-enforcement', 'data-enforcement': enforcement }, enforcement);
 }
 
-/** The example payload a test event of this type starts from. */
-export function exampleOf(eventType) {
-  return schemaParts(eventType?.schemas).example;
+/** The newest schema's example payloads, which Svix's send-example chooses from by `exampleIndex`. */
+export function examplesOf(eventType) {
+  return schemaParts(eventType?.schemas).examples;
 }
 
 function eventTypeForm({ eventType, save }) {
@@ -233,7 +234,7 @@ function eventTypeForm({ eventType, save }) {
       formField({ name: 'deprecated', label: 'Deprecated (still delivered; tells subscribers to move on)', control: deprecated }),
       formField({ name: 'schemaEnforcement', label: 'Schema enforcement', control: schemaEnforcement, hint: modes }),
       formField({ name: 'schemas', label: `Schema (JSON Schema, version ${parts.version})`, control: schema, hint: 'Empty for none. Stored in the API as schemas, as in Svix. Observe and enforce apply the newest version, which must compile.' }),
-      formField({ name: 'example', label: 'Example payload (JSON)', control: example, hint: 'What a test event of this type sends; stored as the schema’s examples.' }),
+      formField({ name: 'example', label: 'Example payload (JSON)', control: example, hint: 'Stored as the first of the schema’s examples (others set through the API are kept): what a test event of this type sends unless another example is chosen.' }),
     ],
     submit: async (form) => {
       const schemaValue = parseJsonField(form, 'schemas', schema.value);
@@ -275,7 +276,9 @@ function buildSchemas(existing, version, schema, example) {
   if (schema === undefined && example === undefined) {
     delete schemas[version];
   } else {
-    schemas[version] = { ...(schema ?? {}), ...(example === undefined ? {} : { examples: [example] }) };
+    // The form edits the first example; the others are kept for send-example's `exampleIndex`.
+    const examples = [...(example === undefined ? [] : [example]), ...schemaParts(existing).examples.slice(1)];
+    schemas[version] = { ...(schema ?? {}), ...(examples.length ? { examples } : {}) };
   }
   return Object.keys(schemas).length ? schemas : null;
 }
