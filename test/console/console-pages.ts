@@ -388,6 +388,22 @@ export class MessageDetailPage {
     };
   }
 
+  /** The entity the message is a state of (or a change to), as its facts show it. */
+  async entity(): Promise<{ name: string; id: string; version: string }> {
+    const fact = async (testid: string) => (await this.console.testId(testid).textContent()) ?? '';
+    return { name: await fact('message-entity-name'), id: await fact('message-entity-id'), version: await fact('message-entity-version') };
+  }
+
+  /** The note on a stale state: accepted, sent nowhere. */
+  staleNotice(): Locator {
+    return this.console.testId('entity-stale');
+  }
+
+  /** What the destination row says superseded the delivery: `superseded by msg_…`. */
+  supersededBy(endpointId: string): Locator {
+    return this.endpointRow(endpointId).getByTestId('superseded-by');
+  }
+
   /** The notice shown instead of the payload once its retention ran out. */
   expiredNotice(): Locator {
     return this.console.testId('payload-expired');

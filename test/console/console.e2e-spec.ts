@@ -1,4 +1,7 @@
+import { DELIVERY_QUEUE } from '@app/queue';
 import type { INestApplicationContext } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
 import type { Client } from 'pg';
 import type { Browser, BrowserContext } from 'playwright-core';
 import type { RetentionCleanup } from '../../apps/worker/src/maintenance/retention-cleanup.service';
@@ -837,6 +840,107 @@ describeInChromium('web console', () => {
         expect(JSON.parse((await ui.message.payload().textContent()) ?? '')).toEqual(broken);
         await ui.screenshots('message-schema-violations');
       } finally {
+        await receiver.close();
+      }
+    });
+
+    it('keeps an event type’s retry-safety contract (the API’s 422 at the field it names), lists its semantics, and shows a stale state and a superseded delivery on their messages', async () => {
+      const receiver = await FakeReceiver.start(() => ({ status: 200, body: 'ok' }));
+      const redis = new IORedis(environment.redisUrl, { maxRetriesPerRequest: null });
+      const queue = new Queue(DELIVERY_QUEUE, { connection: redis, prefix: environment.queuePrefix });
+      try {
+        const name = `order.updated.${suffix}`;
+        type EventType = { retrySafety: unknown };
+        await goTo('/event-types/new', 'event-type-form-page');
+        expect(await ui.testId('semantics-modes').locator('li').allTextContents()).toEqual([
+          expect.stringMatching(/^Command: /),
+          expect.stringMatching(/^State: /),
+          expect.stringMatching(/^Delta: /),
+        ]);
+        // A command has no entity: its fields show only once the semantics need them.
+        expect(await ui.forms.field('retrySafety.entity').isVisible()).toBe(false);
+        await ui.forms.fill({ name, description: 'An order’s whole state' });
+        await ui.forms.field('retrySafety.semantics').selectOption('state');
+        expect(await ui.page.locator('[data-testid="semantics-modes"] li.mode-chosen').getAttribute('data-mode')).toBe('state');
+
+        // Two problems at once, each at the field its loc names (["body", "retrySafety", "versionPath"]).
+        await ui.forms.fill({ 'retrySafety.entity': 'order', 'retrySafety.entityIdPath': 'id' });
+        await ui.forms.submit('event-type-form', { expectErrorAt: 'retrySafety.versionPath' });
+        expect(await ui.forms.fieldError('retrySafety.versionPath').textContent()).toContain('semantics "state" needs versionPath');
+        expect(await ui.forms.fieldError('retrySafety.entityIdPath').textContent()).toContain('must be a JSON Pointer');
+        expect(await ui.forms.field('retrySafety.versionPath').getAttribute('aria-invalid')).toBe('true');
+        expect(await ui.forms.fieldError('retrySafety.entity').isVisible()).toBe(false);
+        expect(await ui.testId('form-error').count()).toBe(0);
+        await ui.screenshots('event-type-retry-safety-error');
+        expect((await fetch(`${api.url}/api/v1/event-type/${name}`, { headers: { authorization: `Bearer ${environment.adminToken}` } })).status).toBe(404);
+
+        await ui.forms.fill({ 'retrySafety.entityIdPath': '/id', 'retrySafety.versionPath': '/version' });
+        await ui.forms.submit('event-type-form');
+        await ui.testId('event-type-facts').waitFor();
+        await ui.settle();
+        const contract = { semantics: 'state', entity: 'order', entityIdPath: '/id', versionPath: '/version', ordering: 'none' };
+        expect((await call<EventType>('GET', `/api/v1/event-type/${name}`, undefined, 200)).retrySafety).toEqual(contract);
+        expect(await ui.forms.field('retrySafety.semantics').inputValue()).toBe('state');
+        expect(await ui.forms.field('retrySafety.versionPath').inputValue()).toBe('/version');
+        await ui.screenshots('event-type-retry-safety');
+
+        await goTo('/event-types', 'event-types-page');
+        expect(await ui.eventTypes.row(name).getByTestId('event-type-semantics').getAttribute('data-semantics')).toBe('state');
+        expect(await ui.eventTypes.row(name).getByTestId('event-type-semantics').textContent()).toBe('state of order');
+        await ui.screenshots('event-types-semantics');
+
+        // With the queue paused nothing is attempted, so version 2's delivery still waits when version 3 comes.
+        const app = await createApplication('Order sync');
+        const endpoint = await post<{ id: string }>(`/api/v1/app/${app.id}/endpoint`, { url: receiver.url, filterTypes: [name] }, 201);
+        await queue.pause();
+        const send = (version: number) =>
+          post<{ id: string; entity: unknown }>(`/api/v1/app/${app.id}/msg`, { eventType: name, payload: { id: 'ord_42', version, total: 100 * version } }, 202);
+        const v2 = await send(2);
+        const v1 = await send(1);
+        const v3 = await send(3);
+        expect(v1.entity).toEqual({ name: 'order', id: 'ord_42', version: 1, stale: true });
+
+        await goTo(`/app/${app.id}/msg/${v1.id}`, 'message-detail-page');
+        await ui.message.waitFor();
+        expect(await ui.message.entity()).toEqual({ name: 'order', id: 'ord_42', version: '1' });
+        expect(await ui.message.staleNotice().locator('p').first().textContent()).toBe('Accepted but not sent: a newer version had been accepted');
+        expect(await ui.message.staleNotice().textContent()).toContain('order ord_42 at version 1 or newer');
+        await ui.testId('message-endpoints-stale').waitFor();
+        await ui.testId('attempts-stale').waitFor();
+        await ui.screenshots('message-entity-stale');
+
+        await goTo(`/app/${app.id}/msg/${v2.id}`, 'message-detail-page');
+        await ui.message.waitFor();
+        expect(await ui.message.entity()).toEqual({ name: 'order', id: 'ord_42', version: '2' });
+        expect(await ui.message.staleNotice().count()).toBe(0);
+        expect(await ui.message.endpointRow(endpoint.id).getByTestId('status-badge').getAttribute('data-status')).toBe('4');
+        expect(await ui.message.supersededBy(endpoint.id).textContent()).toBe(`superseded by ${v3.id}`);
+        await ui.screenshots('message-entity-superseded');
+
+        const shown = await ui.testId('message-detail-page').elementHandle();
+        await ui.message.supersededBy(endpoint.id).getByTestId('superseded-by-link').click();
+        await shown?.waitForElementState('hidden');
+        await ui.message.waitFor();
+        expect(await ui.testId('message-title').textContent()).toBe(v3.id);
+        expect(await ui.message.entity()).toEqual({ name: 'order', id: 'ord_42', version: '3' });
+        expect(await ui.message.supersededBy(endpoint.id).count()).toBe(0);
+
+        // Let go, the worker sends the newest state only.
+        await queue.resume();
+        await deliveryReaches(app.id, v3.id, endpoint.id, 0);
+        expect(receiver.received.map((webhook) => JSON.parse(webhook.body))).toEqual([{ id: 'ord_42', version: 3, total: 300 }]);
+
+        // Back to a command: the entity's fields go, and the API stores no contract.
+        await goTo(`/event-type/${name}`, 'event-type-form-page');
+        await ui.forms.field('retrySafety.semantics').selectOption('command');
+        expect(await ui.forms.field('retrySafety.entity').isVisible()).toBe(false);
+        await ui.forms.submit('event-type-form');
+        await ui.testId('event-type-saved').waitFor();
+        expect((await call<EventType>('GET', `/api/v1/event-type/${name}`, undefined, 200)).retrySafety).toBeNull();
+      } finally {
+        await queue.resume();
+        await queue.close();
+        redis.disconnect();
         await receiver.close();
       }
     });

@@ -63,6 +63,18 @@ export function fieldError(form, name, message, key) {
   return true;
 }
 
+/**
+ * Shows a problem at the deepest field its path names: a form with a field per member of a nested
+ * object names it `retrySafety.versionPath`, so `["retrySafety", "versionPath"]` lands there; one
+ * field for the whole object (`headers`) takes the next part as the key of the control to mark.
+ */
+function showAtField(form, path, message) {
+  for (let length = path.length; length > 0; length -= 1) {
+    if (fieldError(form, path.slice(0, length).join('.'), message, path[length] === undefined ? undefined : String(path[length]))) return true;
+  }
+  return false;
+}
+
 /** Shows what the API refused: each 422 problem at its field, the rest in the form's error area. */
 export function showErrors(form, error) {
   clearErrors(form);
@@ -70,8 +82,7 @@ export function showErrors(form, error) {
   const leftover = [];
   if (error instanceof ApiError && error.problems.length) {
     for (const problem of error.problems) {
-      const [where, name, key] = problem.loc;
-      if (!(where === 'body' && name && fieldError(form, name, problem.msg, key))) leftover.push(problem);
+      if (!(problem.loc[0] === 'body' && showAtField(form, problem.loc.slice(1), problem.msg))) leftover.push(problem);
     }
     if (leftover.length) replace(general, errorState(new ApiError(error.status, error.code, error.detail, leftover), { testid: 'form-error' }));
   } else {

@@ -45,6 +45,7 @@ export async function eventTypesPage({ api, params, signal, container }) {
             { label: 'Group', cell: (type) => type.groupName || null },
             { label: 'Schema', cell: (type) => (schemaParts(type.schemas).schema ? `version ${schemaParts(type.schemas).version}` : null) },
             { label: 'Enforcement', cell: (type) => enforcementBadge(type.schemaEnforcement) },
+            { label: 'Semantics', cell: (type) => semanticsBadge(type.retrySafety) },
             {
               label: 'State',
               cell: (type) =>
@@ -192,6 +193,47 @@ function enforcementBadge(enforcement = 'off') {
   return h('span', { class: badge, testid: 'event-type-enforcement', 'data-enforcement': enforcement }, enforcement);
 }
 
+/**
+ * Idem's `retrySafety` contract: what one message of the type means to its receiver. The API answers
+ * null for commands, the default.
+ */
+const SEMANTICS = [
+  { value: 'command', label: 'Command', explanation: 'A thing to do once: every message is sent, made safe by its idempotency key.' },
+  { value: 'state', label: 'State', explanation: 'The whole state of one entity at a version: a version no newer than one already accepted is not sent, and older ones still waiting are superseded.' },
+  { value: 'delta', label: 'Delta', explanation: 'A change to one entity, applying to the version it names: every message is sent, with its entity recorded.' },
+];
+
+function semanticsBadge(retrySafety) {
+  const semantics = retrySafety?.semantics ?? 'command';
+  const badge = { state: 'badge badge-sending', delta: 'badge badge-pending' }[semantics] ?? 'muted';
+  return h(
+    'span',
+    { class: 'semantics', testid: 'event-type-semantics', 'data-semantics': semantics },
+    h('span', { class: badge }, semantics),
+    retrySafety?.entity ? h('span', { class: 'muted', testid: 'event-type-entity' }, ` of ${retrySafety.entity}`) : null,
+  );
+}
+
+/** A select whose every choice is explained in a line beneath it, the chosen one marked. */
+function explainedSelect(modes, value, testid) {
+  const select = h(
+    'select',
+    {},
+    modes.map((mode) => h('option', { value: mode.value, selected: mode.value === value }, mode.label)),
+  );
+  const list = h(
+    'ul',
+    { class: 'mode-list', testid },
+    modes.map((mode) => h('li', { 'data-mode': mode.value }, h('strong', {}, mode.label), ': ', mode.explanation)),
+  );
+  const markChosen = () => {
+    for (const item of list.children) item.classList.toggle('mode-chosen', item.dataset.mode === select.value);
+  };
+  select.addEventListener('change', markChosen);
+  markChosen();
+  return { select, list };
+}
+
 /** The newest schema's example payloads, which Svix's send-example chooses from by `exampleIndex`. */
 export function examplesOf(eventType) {
   return schemaParts(eventType?.schemas).examples;
@@ -206,22 +248,8 @@ function eventTypeForm({ eventType, save }) {
   const deprecated = h('input', { type: 'checkbox', checked: Boolean(eventType?.deprecated), class: 'checkbox' });
   const schema = textArea({ class: 'code-input', rows: 10, value: parts.schema ? prettyJson(parts.schema) : '', placeholder: '{"type": "object", "properties": {"invoiceId": {"type": "string"}}}' });
   const example = textArea({ class: 'code-input', rows: 6, value: parts.example === undefined ? '' : prettyJson(parts.example), placeholder: '{"invoiceId": "inv_42"}' });
-  const enforcement = enforcementOf(eventType);
-  const schemaEnforcement = h(
-    'select',
-    {},
-    SCHEMA_ENFORCEMENT.map((mode) => h('option', { value: mode.value, selected: mode.value === enforcement }, mode.label)),
-  );
-  const modes = h(
-    'ul',
-    { class: 'mode-list', testid: 'schema-enforcement-modes' },
-    SCHEMA_ENFORCEMENT.map((mode) => h('li', { 'data-mode': mode.value }, h('strong', {}, mode.label), ': ', mode.explanation)),
-  );
-  const markChosen = () => {
-    for (const item of modes.children) item.classList.toggle('mode-chosen', item.dataset.mode === schemaEnforcement.value);
-  };
-  schemaEnforcement.addEventListener('change', markChosen);
-  markChosen();
+  const { select: schemaEnforcement, list: modes } = explainedSelect(SCHEMA_ENFORCEMENT, enforcementOf(eventType), 'schema-enforcement-modes');
+  const contract = retrySafetyFields(eventType?.retrySafety);
   return apiForm({
     testid: 'event-type-form',
     submitLabel: eventType ? 'Save event type' : 'Create event type',
@@ -235,6 +263,7 @@ function eventTypeForm({ eventType, save }) {
       formField({ name: 'schemaEnforcement', label: 'Schema enforcement', control: schemaEnforcement, hint: modes }),
       formField({ name: 'schemas', label: `Schema (JSON Schema, version ${parts.version})`, control: schema, hint: 'Empty for none. Stored in the API as schemas, as in Svix. Observe and enforce apply the newest version, which must compile.' }),
       formField({ name: 'example', label: 'Example payload (JSON)', control: example, hint: 'Stored as the first of the schema’s examples (others set through the API are kept): what a test event of this type sends unless another example is chosen.' }),
+      ...contract.fields,
     ],
     submit: async (form) => {
       const schemaValue = parseJsonField(form, 'schemas', schema.value);
@@ -251,11 +280,42 @@ function eventTypeForm({ eventType, save }) {
         deprecated: deprecated.checked,
         schemas: buildSchemas(eventType?.schemas, parts.version, schemaValue, exampleValue),
         schemaEnforcement: schemaEnforcement.value,
+        retrySafety: contract.value(),
       };
       if (name) fields.name = name.value.trim();
       await save(fields);
     },
   });
+}
+
+/**
+ * The retry-safety contract's fields, named as the API's `loc` names them (`retrySafety.versionPath`)
+ * so its 422 lands at the one it names. The entity's fields show only for state and delta; ordering
+ * is always `none`, the only one the API takes until per-entity lanes exist.
+ */
+function retrySafetyFields(retrySafety) {
+  const { select: semantics, list: explanations } = explainedSelect(SEMANTICS, retrySafety?.semantics ?? 'command', 'semantics-modes');
+  const entity = textInput({ value: retrySafety?.entity ?? '', placeholder: 'order' });
+  const entityIdPath = textInput({ value: retrySafety?.entityIdPath ?? '', placeholder: '/id' });
+  const versionPath = textInput({ value: retrySafety?.versionPath ?? '', placeholder: '/version' });
+  const entityFields = [
+    formField({ name: 'retrySafety.entity', label: 'Entity name', control: entity, hint: 'The kind of entity, shared by the event types that describe it.' }),
+    formField({ name: 'retrySafety.entityIdPath', label: 'Entity ID pointer', control: entityIdPath, hint: 'JSON Pointer to its id in the payload (a string or an integer).' }),
+    formField({ name: 'retrySafety.versionPath', label: 'Version pointer', control: versionPath, hint: 'JSON Pointer to its version (a non-negative integer); required for state, optional for delta.' }),
+  ];
+  const showEntity = () => {
+    for (const field of entityFields) field.hidden = semantics.value === 'command';
+  };
+  semantics.addEventListener('change', showEntity);
+  showEntity();
+  const orNull = (input) => input.value.trim() || null;
+  return {
+    fields: [formField({ name: 'retrySafety.semantics', label: 'Retry-safety semantics', control: semantics, hint: explanations }), ...entityFields],
+    value: () =>
+      semantics.value === 'command'
+        ? null
+        : { semantics: semantics.value, entity: orNull(entity), entityIdPath: orNull(entityIdPath), versionPath: orNull(versionPath), ordering: 'none' },
+  };
 }
 
 const INVALID = Symbol('invalid JSON');

@@ -52,10 +52,12 @@ export async function messagePage({ api, route, signal, container }) {
     }));
   // The summary reports the message's own failure; the other sections then show what they can.
   const payloadExpired = () => loadMessage().then((message) => isExpiredPayload(message?.payload), () => false);
+  const entityStale = () => loadMessage().then((message) => message?.entity?.stale === true, () => false);
 
   const attemptsView = redrawer(attempts, signal);
-  const loadAttempts = async () => attemptsView.drawn({ list: await listAttempts(api, appId, msgId, signal), expired: await payloadExpired() });
-  const drawAttempts = ({ list, expired }) => attemptList(appId, list, expired);
+  const loadAttempts = async () =>
+    attemptsView.drawn({ list: await listAttempts(api, appId, msgId, signal), expired: await payloadExpired(), stale: await entityStale() });
+  const drawAttempts = ({ list, expired, stale }) => attemptList(appId, list, expired, stale);
   const showAttempts = () => loadInto(attempts, signal, loadAttempts, drawAttempts);
 
   /** What each endpoint's last resend came to; kept here because the table is redrawn afterwards. */
@@ -63,11 +65,17 @@ export async function messagePage({ api, route, signal, container }) {
 
   const deliveriesView = redrawer(deliveries, signal);
   const loadDeliveries = async () =>
-    deliveriesView.drawn({ list: await api.get(apiPath`/app/${appId}/msg/${msgId}/endpoint`, { limit: 250 }, signal), expired: await payloadExpired() });
-  const drawDeliveries = ({ list, expired }) =>
+    deliveriesView.drawn({
+      list: await api.get(apiPath`/app/${appId}/msg/${msgId}/endpoint`, { limit: 250 }, signal),
+      expired: await payloadExpired(),
+      stale: await entityStale(),
+    });
+  const drawDeliveries = ({ list, expired, stale }) =>
     list?.data?.length
-      ? deliveryTable(list.data, resendNotes, expired, (endpoint, feedback, button) => resend(endpoint, feedback, button))
-      : emptyState('This message went to no endpoint.', 'No enabled endpoint subscribed to its event type and channels when it was sent.');
+      ? deliveryTable(appId, list.data, resendNotes, expired, (endpoint, feedback, button) => resend(endpoint, feedback, button))
+      : stale
+        ? emptyState('This message went to no endpoint.', 'It is a stale state of its entity: a version at least as new had been accepted before it.', 'message-endpoints-stale')
+        : emptyState('This message went to no endpoint.', 'No enabled endpoint subscribed to its event type and channels when it was sent.');
   const showDeliveries = () => loadInto(deliveries, signal, loadDeliveries, drawDeliveries);
   // A resend watches for its own attempt and redraws when it comes; live refresh waits for it.
   let resending = 0;
@@ -142,9 +150,11 @@ function messageSummary(message) {
         ['Event ID', message.eventId ? h('code', {}, message.eventId) : NO_VALUE],
         ['Channels', tagList(message.channels, NO_VALUE)],
         ['Sent', time(message.timestamp)],
+        ...entityFacts(message.entity),
       ],
       'message-facts',
     ),
+    message.entity?.stale ? staleNotice(message.entity) : null,
     h('h2', {}, 'Payload'),
     message.schemaViolations?.length ? schemaViolationsPanel(message.schemaViolations) : null,
     isExpiredPayload(message.payload)
@@ -155,6 +165,37 @@ function messageSummary(message) {
           h('p', {}, "Its retention period ran out and Idem removed it, with the endpoints' response bodies. The message and its attempts are kept; it cannot be resent."),
         )
       : h('pre', { class: 'code-block', testid: 'message-payload' }, prettyJson(message.payload)),
+  );
+}
+
+/**
+ * Idem's `entity`, on a message of an event type with a retry-safety contract: which entity the
+ * payload is the state of (or a change to), read from it by the contract's pointers.
+ */
+function entityFacts(entity) {
+  if (!entity) return [];
+  return [
+    ['Entity', h('strong', {}, entity.name), 'message-entity-name'],
+    ['Entity ID', h('code', {}, entity.id), 'message-entity-id'],
+    ['Version', entity.version === null || entity.version === undefined ? NO_VALUE : String(entity.version), 'message-entity-version'],
+  ];
+}
+
+/**
+ * A stale state is kept and listed like any message, but Idem sent it nowhere: delivering it after
+ * the newer one would overwrite that state downstream.
+ */
+function staleNotice(entity) {
+  return h(
+    'div',
+    { class: 'notice notice-stale', testid: 'entity-stale', role: 'note' },
+    h('p', { class: 'strong' }, 'Accepted but not sent: a newer version had been accepted'),
+    h(
+      'p',
+      {},
+      `When this message arrived, Idem had already accepted a state of ${entity.name} ${entity.id} at version ${entity.version ?? NO_VALUE} or newer. `,
+      'It was accepted (202) and is kept, but it was sent to no endpoint, so it cannot overwrite the newer state downstream.',
+    ),
   );
 }
 
@@ -183,14 +224,23 @@ function schemaViolationsPanel(violations) {
 
 const EXPIRED_RESEND_HINT = 'The payload has expired (retention): there is nothing to resend.';
 
-function deliveryTable(endpoints, notes, payloadExpired, onResend) {
+function deliveryTable(appId, endpoints, notes, payloadExpired, onResend) {
   return dataTable({
     testid: 'message-endpoints-table',
     rows: endpoints,
     rowAttributes: (endpoint) => ({ testid: 'message-endpoint-row', 'data-endpoint-id': endpoint.id }),
     columns: [
       { label: 'Endpoint', cell: (endpoint) => h('span', { class: 'endpoint-url' }, endpoint.url ?? endpoint.id) },
-      { label: 'Status', cell: (endpoint) => h('span', { testid: 'message-endpoint-status' }, statusBadge(endpoint.status, endpoint.statusText)) },
+      {
+        label: 'Status',
+        cell: (endpoint) =>
+          h(
+            'span',
+            { class: 'delivery-status', testid: 'message-endpoint-status', 'data-idem-status': endpoint.idemStatus ?? null },
+            statusBadge(endpoint.status, endpoint.statusText),
+            endpoint.idemStatus === 'superseded' ? supersededBy(appId, endpoint.supersededBy) : null,
+          ),
+      },
       { label: 'Next attempt', cell: (endpoint) => (endpoint.nextAttempt ? time(endpoint.nextAttempt) : null) },
       {
         label: 'Resend',
@@ -211,7 +261,18 @@ function deliveryTable(endpoints, notes, payloadExpired, onResend) {
   });
 }
 
-function attemptList(appId, list, payloadExpired) {
+/** Svix shows a superseded delivery as canceled; Idem says why, and which message carried the newer state. */
+function supersededBy(appId, msgId) {
+  return h(
+    'span',
+    { class: 'superseded-by', testid: 'superseded-by' },
+    'superseded by ',
+    msgId ? h('a', { href: links.message(appId, msgId), class: 'id', testid: 'superseded-by-link' }, msgId) : 'a newer state',
+  );
+}
+
+function attemptList(appId, list, payloadExpired, stale) {
+  if (!list?.data?.length && stale) return emptyState('No attempts.', 'A stale state is never sent.', 'attempts-stale');
   if (!list?.data?.length) return emptyState('No attempts yet.', 'The worker sends the first attempt within moments of the message being accepted.');
   return h(
     'div',
