@@ -11,8 +11,15 @@ export interface ReceivedWebhook {
   receivedAt: number;
 }
 
-/** Decides how the receiver answers one request; the default is 200. */
-export type ReceiverBehaviour = (request: ReceivedWebhook, index: number) => { status: number; body?: string; headers?: Record<string, string>; delayMs?: number };
+export interface ReceiverAnswer {
+  status: number;
+  body?: string;
+  headers?: Record<string, string>;
+  delayMs?: number;
+}
+
+/** Decides how the receiver answers one request, at once or when a promise settles; the default is 200. */
+export type ReceiverBehaviour = (request: ReceivedWebhook, index: number) => ReceiverAnswer | Promise<ReceiverAnswer>;
 
 /**
  * An HTTP endpoint on 127.0.0.1 that records every webhook, verifies each with the `standardwebhooks`
@@ -82,14 +89,15 @@ export class FakeReceiver {
         receivedAt: Date.now(),
       };
       const index = this.received.push(webhook) - 1;
-      const answer = this.behaviour(webhook, index);
-      const send = () => {
-        if (response.destroyed) return;
-        response.writeHead(answer.status, answer.headers ?? {});
-        response.end(answer.body ?? '');
-      };
-      if (answer.delayMs) setTimeout(send, answer.delayMs);
-      else send();
+      void Promise.resolve(this.behaviour(webhook, index)).then((answer) => {
+        const send = () => {
+          if (response.destroyed) return;
+          response.writeHead(answer.status, answer.headers ?? {});
+          response.end(answer.body ?? '');
+        };
+        if (answer.delayMs) setTimeout(send, answer.delayMs);
+        else send();
+      });
     });
   }
 

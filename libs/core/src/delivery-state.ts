@@ -11,6 +11,7 @@
  *    │ │◀──throttle───── sending whose endpoint's rate limit says "not yet" (nothing was sent)
  *    ├──cancelExpunged──▶ canceled   (its message's payload was expunged; from sending too)
  *    └──supersede───────▶ superseded (a newer state of its entity was accepted for the same endpoint)
+ *   sending ──resolveStale──▶ stale  (the receiver answered `webhook-outcome: stale`)
  *
  * `reclaim` is claim and leaseExpire in one step: a worker may take over a delivery whose lease expired.
  * `throttle` hands a claimed delivery back, due when the endpoint's rate limit has room for it: no
@@ -23,6 +24,8 @@
  * `supersede`: the message is the state of an entity (an event type with `semantics: "state"`) and a
  * newer version of that entity was accepted with a delivery to the same endpoint: sending the older one
  * would only be overwritten, so it is never sent.
+ * `resolveStale`: the receiver answered (2xx or 409) with `webhook-outcome: stale`: it holds a newer
+ * version of the entity than the message carries. Resolved, never retried, and not a failure.
  * `resendSucceed`: a manual resend that succeeded delivers a delivery that was waiting for a retry, had
  * failed or was canceled; one that fails changes nothing, and scheduled retries go on as planned.
  */
@@ -38,6 +41,8 @@ export enum DeliveryStatus {
   Canceled = 'canceled',
   /** Not sent (again) because a newer state of its entity was accepted for the same endpoint. */
   Superseded = 'superseded',
+  /** The receiver refused it as older than what it holds (`webhook-outcome: stale`): resolved, not a failure. */
+  Stale = 'stale',
 }
 
 export enum DeliveryTransition {
@@ -52,6 +57,7 @@ export enum DeliveryTransition {
   ResendSucceed = 'resendSucceed',
   Throttle = 'throttle',
   Supersede = 'supersede',
+  ResolveStale = 'resolveStale',
 }
 
 export const DELIVERY_TRANSITIONS: Readonly<
@@ -67,11 +73,25 @@ export const DELIVERY_TRANSITIONS: Readonly<
   [DeliveryTransition.CancelExpunged]: { from: [DeliveryStatus.Pending, DeliveryStatus.Sending], to: DeliveryStatus.Canceled },
   [DeliveryTransition.Throttle]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Pending },
   [DeliveryTransition.Supersede]: { from: [DeliveryStatus.Pending], to: DeliveryStatus.Superseded },
+  [DeliveryTransition.ResolveStale]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Stale },
   [DeliveryTransition.ResendSucceed]: {
     from: [DeliveryStatus.Pending, DeliveryStatus.Failed, DeliveryStatus.Canceled],
     to: DeliveryStatus.Succeeded,
   },
 };
+
+/** The response header, and its value, with which a receiver refuses a delivery as stale (see `ResolveStale`). */
+export const OUTCOME_HEADER = 'webhook-outcome';
+export const STALE_OUTCOME = 'stale';
+
+/** Request headers naming the entity of a message whose event type has a retry-safety contract. */
+export const ENTITY_HEADER = 'idem-entity';
+export const ENTITY_VERSION_HEADER = 'idem-entity-version';
+
+/** The `idem-entity` header's value: `<entity>:<id, percent-encoded>`. */
+export function entityHeaderValue(name: string, id: string): string {
+  return `${name}:${encodeURIComponent(id)}`;
+}
 
 /** SQL for "the delivery may take `transition`": its status is one the transition leaves. */
 export function sqlStatusMayTake(transition: DeliveryTransition, column = 'status'): string {
@@ -86,7 +106,13 @@ export function nextDeliveryStatus(from: DeliveryStatus, transition: DeliveryTra
 }
 
 /** Statuses no scheduled attempt leaves; only a manual resend moves a failed or canceled delivery on. */
-export const FINAL_DELIVERY_STATUSES: readonly DeliveryStatus[] = [DeliveryStatus.Succeeded, DeliveryStatus.Failed, DeliveryStatus.Canceled, DeliveryStatus.Superseded];
+export const FINAL_DELIVERY_STATUSES: readonly DeliveryStatus[] = [
+  DeliveryStatus.Succeeded,
+  DeliveryStatus.Failed,
+  DeliveryStatus.Canceled,
+  DeliveryStatus.Superseded,
+  DeliveryStatus.Stale,
+];
 
 export enum AttemptOutcome {
   Succeeded = 'succeeded',
@@ -114,6 +140,8 @@ export function svixStatusOfDelivery(status: DeliveryStatus): SvixMessageStatus 
     case DeliveryStatus.Sending:
       return SvixMessageStatus.Sending;
     case DeliveryStatus.Succeeded:
+    // Svix has no such state: the receiver answered, and nothing is left to do.
+    case DeliveryStatus.Stale:
       return SvixMessageStatus.Success;
     case DeliveryStatus.Failed:
       return SvixMessageStatus.Fail;

@@ -393,6 +393,7 @@ function candidateOf(
       entityName: entity?.name ?? null,
       entityId: entity?.id ?? null,
       entityVersion: entity?.version ?? null,
+      entitySemantics: entity ? (isState ? EventSemantics.State : EventSemantics.Delta) : null,
       entityStale: false,
     },
     isState,

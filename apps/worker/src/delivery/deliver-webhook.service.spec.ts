@@ -168,6 +168,7 @@ describe(DeliverWebhookService.name, () => {
       throttleRate: null,
       secrets: [secret],
       headers: {},
+      entity: null,
       ...overrides,
     };
     deliveries.answers.set(delivery.deliveryId, { kind: 'claimed', delivery });

@@ -1,5 +1,18 @@
 import { IdemConfig } from '@app/config';
-import { AttemptOutcome, DeliveryTransition, MicroBatcher, REDACTED_HEADER_VALUE, redactSensitiveHeaders, RetryPolicy, signWebhook } from '@app/core';
+import {
+  AttemptOutcome,
+  DeliveryTransition,
+  ENTITY_HEADER,
+  ENTITY_VERSION_HEADER,
+  entityHeaderValue,
+  MicroBatcher,
+  OUTCOME_HEADER,
+  REDACTED_HEADER_VALUE,
+  redactSensitiveHeaders,
+  RetryPolicy,
+  signWebhook,
+  STALE_OUTCOME,
+} from '@app/core';
 import {
   ClaimedDelivery,
   ClaimRefusal,
@@ -111,10 +124,17 @@ export class DeliverWebhookService {
 
     const { attemptedAt, requestHeaders, response } = await this.sign({ ...delivery, payload });
 
-    const succeeded = isSuccess(response);
+    const stale = isStale(response);
+    const succeeded = stale || isSuccess(response);
     const retryAfterMs = RETRY_AFTER_STATUSES.has(response.statusCode) ? response.retryAfterMs : undefined;
     const delayMs = succeeded ? null : this.retryPolicy.delayAfterFailedAttempt(delivery.attemptNumber, retryAfterMs);
-    const transition = succeeded ? DeliveryTransition.Succeed : delayMs === null ? DeliveryTransition.Exhaust : DeliveryTransition.Retry;
+    const transition = stale
+      ? DeliveryTransition.ResolveStale
+      : succeeded
+        ? DeliveryTransition.Succeed
+        : delayMs === null
+          ? DeliveryTransition.Exhaust
+          : DeliveryTransition.Retry;
 
     const recorded = await this.records.submit({
       deliveryId: delivery.deliveryId,
@@ -256,6 +276,9 @@ export class DeliverWebhookService {
       'webhook-id': delivery.messageId,
       'webhook-timestamp': String(timestamp),
       'webhook-signature': signWebhook(delivery.messageId, timestamp, delivery.payload, delivery.secrets),
+      // Informational: the signed body holds both.
+      ...(delivery.entity ? { [ENTITY_HEADER]: entityHeaderValue(delivery.entity.name, delivery.entity.id) } : {}),
+      ...(delivery.entity?.version != null ? { [ENTITY_VERSION_HEADER]: String(delivery.entity.version) } : {}),
     };
     // The API refuses an endpoint header Idem sends itself; should one be stored anyway, Idem's wins.
     const custom = Object.entries(delivery.headers).filter(([name]) => !Object.hasOwn(own, name.toLowerCase()));
@@ -264,6 +287,12 @@ export class DeliverWebhookService {
     this.metrics.attemptMade(outcomeOf(response), response.durationMs);
     return { attemptedAt, requestHeaders: { ...redactSensitiveHeaders(headers), 'webhook-signature': REDACTED_HEADER_VALUE }, response };
   }
+}
+
+/** The receiver holds a newer version than the message carries: a 2xx or 409 with `webhook-outcome: stale`. */
+function isStale(response: WebhookResponse): boolean {
+  const answered = response.error === null && ((response.statusCode >= 200 && response.statusCode < 300) || response.statusCode === 409);
+  return answered && response.headers?.[OUTCOME_HEADER]?.trim().toLowerCase() === STALE_OUTCOME;
 }
 
 function isSuccess(response: WebhookResponse): boolean {

@@ -1,4 +1,4 @@
-import type { SchemaViolation } from '@app/core';
+import type { EventSemantics, SchemaViolation } from '@app/core';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { ApplicationEntity } from './application.entity';
 import { bigintAsNumber } from './bigint-as-number';
@@ -54,6 +54,10 @@ export class MessageEntity {
 
   @Column({ name: 'entity_version', type: 'bigint', nullable: true, transformer: bigintAsNumber })
   entityVersion: number | null;
+
+  /** `state` or `delta`, as its event type said when it was accepted: only states supersede and are superseded. */
+  @Column({ name: 'entity_semantics', type: 'varchar', length: 16, nullable: true })
+  entitySemantics: EventSemantics | null;
 
   /** A state message whose version was not newer than one accepted before (or with) it: accepted, never sent. */
   @Column({ name: 'entity_stale', type: 'boolean', default: false })

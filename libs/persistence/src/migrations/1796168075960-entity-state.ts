@@ -9,6 +9,7 @@ export class EntityState1796168075960 implements MigrationInterface {
         await queryRunner.query(`ALTER TABLE "messages" ADD "entity_id" character varying(256)`);
         await queryRunner.query(`ALTER TABLE "messages" ADD "entity_version" bigint`);
         await queryRunner.query(`ALTER TABLE "messages" ADD "entity_stale" boolean NOT NULL DEFAULT false`);
+        await queryRunner.query(`ALTER TABLE "messages" ADD "entity_semantics" character varying(16)`);
         await queryRunner.query(`ALTER TABLE "deliveries" ADD "superseded_by" character varying(40)`);
         await queryRunner.query(`ALTER TABLE "event_types" ADD "retry_safety" jsonb`);
         await queryRunner.query(`CREATE INDEX "ix_messages_entity" ON "messages" ("app_id", "entity_name", "entity_id") WHERE entity_name IS NOT NULL`);
@@ -20,6 +21,7 @@ export class EntityState1796168075960 implements MigrationInterface {
         await queryRunner.query(`DROP INDEX "public"."ix_messages_entity"`);
         await queryRunner.query(`ALTER TABLE "event_types" DROP COLUMN "retry_safety"`);
         await queryRunner.query(`ALTER TABLE "deliveries" DROP COLUMN "superseded_by"`);
+        await queryRunner.query(`ALTER TABLE "messages" DROP COLUMN "entity_semantics"`);
         await queryRunner.query(`ALTER TABLE "messages" DROP COLUMN "entity_stale"`);
         await queryRunner.query(`ALTER TABLE "messages" DROP COLUMN "entity_version"`);
         await queryRunner.query(`ALTER TABLE "messages" DROP COLUMN "entity_id"`);

@@ -1,4 +1,4 @@
-import { AttemptOutcome, AttemptTrigger, DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, EXPUNGED_RESPONSE, newId, SecretDecryptionError } from '@app/core';
+import { AttemptOutcome, AttemptTrigger, DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, EventSemantics, EXPUNGED_RESPONSE, newId, SecretDecryptionError } from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -21,6 +21,8 @@ export interface ClaimedDelivery {
   secrets: string[];
   /** The endpoint's own headers (Svix's endpoint headers), sent beside the signature headers. */
   headers: Record<string, string>;
+  /** The entity its message is about, when its event type has a retry-safety contract: sent as `idem-entity` headers. */
+  entity: { name: string; id: string; version: number | null } | null;
 }
 
 export interface ClaimRequest {
@@ -56,8 +58,8 @@ export interface ScheduledAttemptRecord {
   appId: string;
   url: string;
   outcome: AttemptOutcome;
-  /** Succeed, Retry or Exhaust: the delivery's transition this attempt causes. */
-  transition: DeliveryTransition.Succeed | DeliveryTransition.Retry | DeliveryTransition.Exhaust;
+  /** Succeed, Retry, Exhaust or ResolveStale: the delivery's transition this attempt causes. */
+  transition: DeliveryTransition.Succeed | DeliveryTransition.Retry | DeliveryTransition.Exhaust | DeliveryTransition.ResolveStale;
   responseStatusCode: number;
   responseBody: string;
   responseDurationMs: number;
@@ -138,6 +140,9 @@ interface SendableRow {
   throttle_rate: number | null;
   secrets: string[] | null;
   headers: Record<string, string>;
+  entity_name: string | null;
+  entity_id: string | null;
+  entity_version: string | null;
 }
 
 @Injectable()
@@ -160,6 +165,7 @@ export class DeliveryRepository {
       throttleRate: row.throttle_rate,
       secrets: (row.secrets ?? []).map((stored) => this.secretCipher.open(row.endpoint_id, stored)),
       headers: row.headers,
+      entity: row.entity_name === null ? null : { name: row.entity_name, id: row.entity_id!, version: row.entity_version === null ? null : Number(row.entity_version) },
     };
   }
 
@@ -198,7 +204,7 @@ export class DeliveryRepository {
          RETURNING d.id, r.attempt_number, d.message_id, d.endpoint_id, d.app_id
        )
        SELECT c.id AS delivery_id, c.attempt_number, c.message_id, c.endpoint_id, c.app_id,
-              m.payload, e.url, e.disabled, e.headers, ${THROTTLE_RATE_SQL}, ${LIVE_SECRETS_SQL}
+              m.payload, m.entity_name, m.entity_id, m.entity_version, e.url, e.disabled, e.headers, ${THROTTLE_RATE_SQL}, ${LIVE_SECRETS_SQL}
          FROM claimed c
          JOIN messages m ON m.id = c.message_id
          JOIN endpoints e ON e.id = c.endpoint_id
@@ -277,16 +283,27 @@ export class DeliveryRepository {
            AS o(delivery_id, attempt_number, new_status, next_attempt_at, attempt_id, message_id,
                 endpoint_id, app_id, outcome, url, trigger, response_status_code,
                 response_body, response_duration_ms, error, request_headers, attempted_at, response_headers)
+       ), retried_state AS (
+         -- A state whose attempt failed while a newer state of its entity was accepted for the same endpoint: superseded, not retried.
+         SELECT o.delivery_id, (SELECT newer.id FROM messages older
+                                  JOIN messages newer ON newer.app_id = older.app_id AND newer.entity_name = older.entity_name
+                                                     AND newer.entity_id = older.entity_id AND newer.entity_version > older.entity_version
+                                                     AND newer.entity_semantics = '${EventSemantics.State}'
+                                  JOIN deliveries fresh ON fresh.message_id = newer.id AND fresh.endpoint_id = o.endpoint_id
+                                 WHERE older.id = o.message_id AND older.entity_semantics = '${EventSemantics.State}'
+                                 ORDER BY newer.entity_version DESC LIMIT 1) AS superseded_by
+           FROM outcome o WHERE o.new_status = '${Pending}'
        ), moved AS (
          UPDATE deliveries d
-            SET status = o.new_status,
+            SET status = CASE WHEN r.superseded_by IS NOT NULL THEN '${DELIVERY_TRANSITIONS[DeliveryTransition.Supersede].to}' ELSE o.new_status END,
+                superseded_by = r.superseded_by,
                 scheduled_attempts = o.attempt_number,
-                next_attempt_at = o.next_attempt_at,
+                next_attempt_at = CASE WHEN r.superseded_by IS NOT NULL THEN NULL ELSE o.next_attempt_at END,
                 lease_expires_at = NULL,
                 last_attempt_at = o.attempted_at,
                 enqueued_at = CASE WHEN o.new_status = '${Pending}' THEN now() ELSE d.enqueued_at END,
                 updated_at = now()
-           FROM outcome o
+           FROM outcome o LEFT JOIN retried_state r ON r.delivery_id = o.delivery_id
           WHERE d.id = o.delivery_id AND d.status = '${Sending}' AND d.scheduled_attempts = o.attempt_number - 1
          RETURNING d.id
        )
@@ -349,7 +366,7 @@ export class DeliveryRepository {
   async findResendable(deliveryId: string): Promise<ResendableDelivery | null> {
     const [row] = await this.query<SendableRow & { scheduled_attempts: number; resend_requested_at: Date | null }>(
       `SELECT d.id AS delivery_id, d.scheduled_attempts, d.resend_requested_at, d.message_id, d.endpoint_id, d.app_id,
-              m.payload, e.url, e.disabled, e.headers, ${THROTTLE_RATE_SQL}, ${LIVE_SECRETS_SQL}
+              m.payload, m.entity_name, m.entity_id, m.entity_version, e.url, e.disabled, e.headers, ${THROTTLE_RATE_SQL}, ${LIVE_SECRETS_SQL}
          FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN endpoints e ON e.id = d.endpoint_id
          JOIN applications a ON a.id = e.app_id
         WHERE d.id = $1`,

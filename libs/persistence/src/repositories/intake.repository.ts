@@ -1,4 +1,4 @@
-import { DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, RetrySafety, SchemaEnforcement, sqlStatusMayTake, Subscription } from '@app/core';
+import { DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, EventSemantics, RetrySafety, SchemaEnforcement, sqlStatusMayTake, Subscription } from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -33,7 +33,7 @@ export interface EntityState {
 
 /** A message as it is accepted, before Postgres stamps its times. */
 export interface NewMessage
-  extends Pick<MessageEntity, 'id' | 'appId' | 'eventType' | 'eventId' | 'channels' | 'schemaViolations' | 'entityName' | 'entityId' | 'entityVersion' | 'entityStale'> {
+  extends Pick<MessageEntity, 'id' | 'appId' | 'eventType' | 'eventId' | 'channels' | 'schemaViolations' | 'entityName' | 'entityId' | 'entityVersion' | 'entitySemantics' | 'entityStale'> {
   payload: string;
   /** How long after acceptance the payload is expunged. */
   payloadRetentionHours: number;
@@ -165,6 +165,7 @@ export class IntakeRepository {
          FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::bigint[], $5::varchar[]) AS newer(app_id, entity_name, entity_id, version, message_id)
          JOIN messages older ON older.app_id = newer.app_id AND older.entity_name = newer.entity_name
                             AND older.entity_id = newer.entity_id AND older.entity_version < newer.version
+                            AND older.entity_semantics = '${EventSemantics.State}'
          JOIN deliveries fresh ON fresh.message_id = newer.message_id
         WHERE d.message_id = older.id AND d.endpoint_id = fresh.endpoint_id AND ${sqlStatusMayTake(DeliveryTransition.Supersede, 'd.status')}`,
       [newest.map((s) => s.appId), newest.map((s) => s.entityName), newest.map((s) => s.entityId), newest.map((s) => s.version), newest.map((s) => s.messageId)],
@@ -188,15 +189,15 @@ export class IntakeRepository {
     await this.query(
       `WITH message AS (
          INSERT INTO messages (id, app_id, event_type, event_id, payload, channels, payload_expires_at, schema_violations,
-                               entity_name, entity_id, entity_version, entity_stale)
+                               entity_name, entity_id, entity_version, entity_stale, entity_semantics)
          SELECT m.id, m.app_id, m.event_type, m.event_id, m.payload,
                 CASE WHEN m.channels IS NULL THEN NULL ELSE ARRAY(SELECT json_array_elements_text(m.channels::json)) END,
                 now() + m.retention_hours * interval '1 hour', m.schema_violations::jsonb,
-                m.entity_name, m.entity_id, m.entity_version, m.entity_stale
+                m.entity_name, m.entity_id, m.entity_version, m.entity_stale, m.entity_semantics
            FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::text[], $6::text[], $7::int[], $11::text[],
-                       $12::varchar[], $13::varchar[], $14::bigint[], $15::boolean[])
+                       $12::varchar[], $13::varchar[], $14::bigint[], $15::boolean[], $22::varchar[])
                 AS m(id, app_id, event_type, event_id, payload, channels, retention_hours, schema_violations,
-                     entity_name, entity_id, entity_version, entity_stale)
+                     entity_name, entity_id, entity_version, entity_stale, entity_semantics)
          RETURNING id, app_id, created_at
        ), delivery AS (
          INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, scheduled_attempts, next_attempt_at, enqueued_at)
@@ -224,6 +225,7 @@ export class IntakeRepository {
         messages.map((m) => m.entityVersion),
         messages.map((m) => m.entityStale),
         ...idempotencyRecordParameters(records, keptSince),
+        messages.map((m) => m.entitySemantics),
       ],
     );
   }
