@@ -100,6 +100,25 @@ describe('POST /api/v1/app/{app}/msg/batch', () => {
     expect(await suite.count('messages', 'event_type = $1', ['keyed.batch'])).toBe(2);
   });
 
+  it("leaves an expunged message's payload out of the batch's replay, and the other items as they were", async () => {
+    const messages = [
+      { eventType: 'expunged.batch', payload: { secret: 'remove me' } },
+      { eventType: 'expunged.batch', payload: { kept: true } },
+    ];
+    const first = await postBatch(messages, { 'idempotency-key': 'batch-expunge' });
+    const [removed, kept] = first.body.data.map((item: { message: { id: string } }) => item.message.id);
+
+    expect((await suite.request('DELETE', `/api/v1/app/${appId}/msg/${removed}/content`)).status).toBe(204);
+    const replay = await postBatch(messages, { 'idempotency-key': 'batch-expunge' });
+
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body.data.map((item: { message: { id: string; payload: unknown } }) => [item.message.id, item.message.payload])).toEqual([
+      [removed, { expired: true }],
+      [kept, { kept: true }],
+    ]);
+    expect(await suite.count('idempotency_records', "response_body::text LIKE '%remove me%'")).toBe(0);
+  });
+
   it('answers an unknown application with 404 and writes nothing', async () => {
     const response = await postBatch([{ eventType: 'nowhere', payload: {} }], {}, 'no-such-app');
     expect(response.status).toBe(404);

@@ -48,4 +48,16 @@ describe('POST /api/v1/app/{app}/endpoint/{endpoint}/send-example', () => {
     expect((await svixError(suite.svix.endpoint.sendExample(appId, bystanderId, { eventType: 'invoice.example' }))).code).toBe(409);
     expect(await suite.count('messages')).toBe(before);
   });
+
+  it('sends the example of a state event type every time, outside the versions of real entities', async () => {
+    const retrySafety = { semantics: 'state', entity: 'order', entityIdPath: '/id', versionPath: '/version' };
+    const schemas = { '1': { type: 'object', examples: [{ id: 'ord_1', version: 3 }] } };
+    expect((await suite.request('POST', '/api/v1/event-type', { body: { name: 'order.state', description: '', schemas, retrySafety } })).status).toBe(201);
+
+    const first = await suite.svix.endpoint.sendExample(appId, targetId, { eventType: 'order.state' });
+    const second = await suite.svix.endpoint.sendExample(appId, targetId, { eventType: 'order.state' });
+
+    for (const message of [first, second]) expect(await suite.count('deliveries', 'message_id = $1', [message.id])).toBe(1);
+    expect(await suite.count('entity_versions', "entity_id = 'ord_1'")).toBe(0);
+  });
 });

@@ -1,4 +1,7 @@
+import { DELIVERY_QUEUE } from '@app/queue';
 import { MemoryDedupStore, MemoryVersionGuard, WebhookReceiver } from '@idem/sdk/receiver';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ApiSuite, startApiSuite } from '../api/support/api-suite';
 import { until } from '../support/until';
@@ -95,5 +98,30 @@ describe('Entity state, end to end', () => {
     expect(await statusOf(older.id)).toMatchObject({ status: 'superseded', superseded_by: newer.id, scheduled_attempts: 1 });
     await new Promise((resolve) => setTimeout(resolve, 800));
     expect(receiver.received.filter((request) => request.headers['webhook-id'] === older.id)).toHaveLength(1);
+  });
+
+  it('supersedes at its next claim an older state put back for a retry while a newer one was being accepted', async () => {
+    const { receiver, app } = await suite.endpointReceiving(() => ({ status: 200 }));
+    const redis = new IORedis(suite.environment.redisUrl, { maxRetriesPerRequest: null });
+    const queue = new Queue(DELIVERY_QUEUE, { connection: redis, prefix: suite.environment.queuePrefix });
+    try {
+      await queue.pause();
+      const older = await suite.svix.message.create(app.id, { eventType: 'account.state', payload: { account: 'acc-4', version: 1 } });
+      // The older attempt is in flight when the newer state is accepted, so the intake leaves it alone...
+      await suite.db.query(`UPDATE deliveries SET status = 'sending', lease_expires_at = now() + interval '1 minute' WHERE message_id = $1`, [older.id]);
+      const newer = await suite.svix.message.create(app.id, { eventType: 'account.state', payload: { account: 'acc-4', version: 2 } });
+      // ...and its failure is recorded as a retry by a statement that did not yet see the newer state.
+      await suite.db.query(`UPDATE deliveries SET status = 'pending', lease_expires_at = NULL, next_attempt_at = now() WHERE message_id = $1`, [older.id]);
+      await queue.resume();
+
+      await until(async () => (await statusOf(newer.id)).status === 'succeeded', 'the newer state delivered');
+      await until(async () => (await statusOf(older.id)).status === 'superseded', 'the older state superseded when claimed');
+      expect((await statusOf(older.id)).superseded_by).toBe(newer.id);
+      expect(receiver.received.map((request) => request.headers['webhook-id'])).toEqual([newer.id]);
+    } finally {
+      await queue.resume();
+      await queue.close();
+      redis.disconnect();
+    }
   });
 });

@@ -105,21 +105,24 @@ export class MessageIntake {
   }
 
   private async commitBatch(requests: IntakeRequest[]): Promise<BatchResult[]> {
+    let wrote = false;
+    let written: Written;
     try {
-      return (await this.commit(requests)).map((outcome) => ({ ok: true, outcome }));
+      written = await this.unitOfWork.runApart(async () => {
+        const result = await this.write(requests);
+        wrote = true;
+        return result;
+      });
     } catch (error) {
-      if (requests.length === 1) return [{ ok: false, error }];
+      // Past the writes, the COMMIT itself failed: it may have taken effect, and writing again could duplicate it.
+      if (requests.length === 1 || wrote) return requests.map(() => ({ ok: false, error }));
       // Something no rule foresaw failed the batch's transaction: each request is tried alone, so it fails only its own.
       const results: BatchResult[] = [];
       for (const request of requests) results.push(...(await this.commitBatch([request])));
       return results;
     }
-  }
-
-  private async commit(requests: IntakeRequest[]): Promise<IntakeOutcome[]> {
-    const written = await this.unitOfWork.runApart(() => this.write(requests));
     await this.afterCommit(written);
-    return written.outcomes;
+    return written.outcomes.map((outcome) => ({ ok: true, outcome }));
   }
 
   private async write(requests: readonly IntakeRequest[]): Promise<Written> {
@@ -149,13 +152,15 @@ export class MessageIntake {
           results[index][position] = { kind: 'refused', error: schemaRefusal(message.eventType, broken) };
           return;
         }
-        const read = contract?.retrySafety ? entityOf(contract.retrySafety, message.payload) : { entity: null, problems: [] };
+        // A test event (to one endpoint) is an example, not a state of a real entity: it takes no part in versioning.
+        const retrySafety = request.onlyEndpointId === undefined ? contract?.retrySafety : undefined;
+        const read = retrySafety ? entityOf(retrySafety, message.payload) : { entity: null, problems: [] };
         if (read.problems.length > 0) {
           results[index][position] = { kind: 'refused', error: entityRefusal(message.eventType, read.problems) };
           return;
         }
         if (broken.length > 0) violations.observed++;
-        const isState = contract?.retrySafety?.semantics === EventSemantics.State;
+        const isState = retrySafety?.semantics === EventSemantics.State;
         candidates.push(candidateOf(application, request.onlyEndpointId, index, position, message, broken.length > 0 ? broken : null, read.entity, isState));
       });
     });
@@ -292,8 +297,8 @@ export class MessageIntake {
       if (!candidate.isState) continue;
       const key = entityKey(candidate.message);
       const newest = newestOf.get(key);
-      // Two states of one version in one batch: the later accepted wins, as it would a moment later.
-      if (!newest || newest.message.entityVersion! <= candidate.message.entityVersion!) newestOf.set(key, candidate);
+      // Two states of one version in one batch: the first accepted wins, as it would a moment apart.
+      if (!newest || newest.message.entityVersion! < candidate.message.entityVersion!) newestOf.set(key, candidate);
     }
     const states = [...newestOf.values()].map(({ message }) => ({
       appId: message.appId,

@@ -67,7 +67,7 @@ export class OperationalWebhooks implements OnApplicationBootstrap {
   async emit(events: readonly OperationalEvent[], uids: ReadonlyMap<string, string | null>): Promise<void> {
     const target = this.target;
     if (!target || events.length === 0) return;
-    await this.intake.acceptInTransaction([
+    const [outcome] = await this.intake.acceptInTransaction([
       {
         application: target.appId,
         onlyApplicationId: null,
@@ -80,6 +80,8 @@ export class OperationalWebhooks implements OnApplicationBootstrap {
         })),
       },
     ]);
+    const refused = outcome.kind === 'refused' ? [outcome.error] : outcome.kind === 'written' ? outcome.results.flatMap((result) => (result.kind === 'refused' ? [result.error] : [])) : [];
+    for (const error of refused) this.logger.warn(`operational webhook not written: ${error.detail}`);
   }
 }
 

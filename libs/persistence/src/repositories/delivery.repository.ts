@@ -191,24 +191,40 @@ export class DeliveryRepository {
     const rows = await this.query<SendableRow & { attempt_number: number }>(
       `WITH request AS (
          SELECT * FROM unnest($1::varchar[], $2::int[]) AS r(delivery_id, attempt_number)
+       ), newer_state AS (
+         -- A state due for an attempt while a newer state of its entity goes to the same endpoint (accepted
+         -- after this delivery's last attempt was recorded): superseded here instead of sent.
+         SELECT DISTINCT ON (r.delivery_id) r.delivery_id, newer.id AS superseded_by
+           FROM request r
+           JOIN deliveries d ON d.id = r.delivery_id AND d.status = '${Pending}'
+           JOIN messages older ON older.id = d.message_id AND older.entity_semantics = '${EventSemantics.State}'
+           JOIN messages newer ON newer.app_id = older.app_id AND newer.entity_name = older.entity_name
+                              AND newer.entity_id = older.entity_id AND newer.entity_version > older.entity_version
+                              AND newer.entity_semantics = '${EventSemantics.State}'
+           JOIN deliveries fresh ON fresh.message_id = newer.id AND fresh.endpoint_id = d.endpoint_id
+          ORDER BY r.delivery_id, newer.entity_version DESC
        ), claimed AS (
          UPDATE deliveries d
-            SET status = '${DELIVERY_TRANSITIONS[DeliveryTransition.Claim].to}',
-                lease_expires_at = now() + $3 * interval '1 millisecond',
+            SET status = CASE WHEN n.superseded_by IS NULL THEN '${DELIVERY_TRANSITIONS[DeliveryTransition.Claim].to}'
+                              ELSE '${DELIVERY_TRANSITIONS[DeliveryTransition.Supersede].to}' END,
+                superseded_by = n.superseded_by,
+                next_attempt_at = CASE WHEN n.superseded_by IS NULL THEN d.next_attempt_at END,
+                lease_expires_at = CASE WHEN n.superseded_by IS NULL THEN now() + $3 * interval '1 millisecond' END,
                 updated_at = now()
-           FROM request r
+           FROM request r LEFT JOIN newer_state n ON n.delivery_id = r.delivery_id
           WHERE d.id = r.delivery_id
             AND d.scheduled_attempts + 1 = r.attempt_number
             AND ((d.status = '${Pending}' AND d.next_attempt_at <= now() + $4 * interval '1 millisecond')
               OR (d.status = '${Sending}' AND d.lease_expires_at < now()))
-         RETURNING d.id, r.attempt_number, d.message_id, d.endpoint_id, d.app_id
+         RETURNING d.id, d.status, r.attempt_number, d.message_id, d.endpoint_id, d.app_id
        )
        SELECT c.id AS delivery_id, c.attempt_number, c.message_id, c.endpoint_id, c.app_id,
               m.payload, m.entity_name, m.entity_id, m.entity_version, e.url, e.disabled, e.headers, ${THROTTLE_RATE_SQL}, ${LIVE_SECRETS_SQL}
          FROM claimed c
          JOIN messages m ON m.id = c.message_id
          JOIN endpoints e ON e.id = c.endpoint_id
-         JOIN applications a ON a.id = e.app_id`,
+         JOIN applications a ON a.id = e.app_id
+        WHERE c.status = '${Sending}'`,
       [requests.map((r) => r.deliveryId), requests.map((r) => r.attemptNumber), leaseMs, earlyToleranceMs],
     );
     const claimed = new Map(rows.map((row) => [row.delivery_id, row]));

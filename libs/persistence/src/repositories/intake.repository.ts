@@ -176,7 +176,7 @@ export class IntakeRepository {
   /** The messages with these ids (those that still exist). */
   findMessages(ids: readonly string[]): Promise<MessageEntity[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.txHost.tx.getRepository(MessageEntity).createQueryBuilder('message').where('message.id IN (:...ids)', { ids }).getMany();
+    return this.txHost.tx.getRepository(MessageEntity).createQueryBuilder('message').where('message.id = ANY(:ids)', { ids: [...new Set(ids)] }).getMany();
   }
 
   /**

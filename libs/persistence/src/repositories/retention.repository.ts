@@ -82,6 +82,15 @@ export class RetentionRepository {
          UPDATE idempotency_records r SET response_body = jsonb_set(r.response_body, '{payload}', $2::jsonb)
            FROM expunged e
           WHERE r.created_at = e.created_at AND r.response_body ->> 'id' = e.id AND r.response_body -> 'payload' <> '{}'::jsonb
+       ), batch_replays AS (
+         -- A batch create's replay holds each item's message under data[].message.
+         UPDATE idempotency_records r
+            SET response_body = jsonb_set(r.response_body, '{data}', (
+                  SELECT jsonb_agg(CASE WHEN t.item -> 'message' ->> 'id' IN (SELECT id FROM expunged) AND t.item -> 'message' -> 'payload' <> '{}'::jsonb
+                                        THEN jsonb_set(t.item, '{message,payload}', $2::jsonb) ELSE t.item END ORDER BY t.position)
+                    FROM jsonb_array_elements(r.response_body -> 'data') WITH ORDINALITY AS t(item, position)))
+          WHERE r.created_at IN (SELECT created_at FROM expunged) AND jsonb_typeof(r.response_body -> 'data') = 'array'
+            AND EXISTS (SELECT 1 FROM jsonb_array_elements(r.response_body -> 'data') AS d(item) WHERE d.item -> 'message' ->> 'id' IN (SELECT id FROM expunged))
        )
        SELECT count(*)::int AS count FROM expunged`,
       [EXPUNGED_RESPONSE, JSON.stringify(EXPIRED_PAYLOAD), ...selectionParameters],
