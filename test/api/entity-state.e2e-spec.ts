@@ -89,6 +89,17 @@ describe('Entity state at ingest: retrySafety contracts, stale versions, coalesc
     expect(destinations).toEqual([expect.objectContaining({ id: endpointId, status: 4, statusText: 'canceled', idemStatus: 'superseded', supersededBy: newer.body.id })]);
   });
 
+  it('keeps the first of two equal versions sent in one batch, as it keeps the first of two sent apart', async () => {
+    const messages = [1, 2].map((total) => ({ eventType: 'order.updated', payload: { order: { id: 'o-tie' }, version: 1, total } }));
+
+    const response = await suite.request('POST', `/api/v1/app/${appId}/msg/batch`, { body: { messages } });
+
+    const [first, second] = response.body.data.map((item: { message: { id: string; entity: { stale: boolean } } }) => item.message);
+    expect([first.entity.stale, second.entity.stale]).toEqual([false, true]);
+    expect(await deliveriesOf(first.id)).toEqual([{ status: 'pending', superseded_by: null }]);
+    expect(await deliveriesOf(second.id)).toEqual([]);
+  });
+
   it('carries the entity of a delta and its version, and neither coalesces nor calls it stale', async () => {
     const first = await send('order.changed', 'o-3', 4);
     const second = await send('order.changed', 'o-3', 4);
