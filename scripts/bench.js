@@ -5,13 +5,14 @@
 // written as JSON (BENCH_JSON, default bench-results.json); `node scripts/bench/readme-table.js` turns
 // that file into the README's table.
 const { fork, spawn, spawnSync } = require('node:child_process');
-const { createHmac, randomBytes } = require('node:crypto');
+const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Client } = require('pg');
 const IORedis = require('ioredis');
 const { Pool } = require('undici');
+const { ask, deletePrefix, dropInstallation, percentile, round, signedPostBaseline, sleep, waitUntil } = require('./bench/harness');
 
 const root = path.resolve(__dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -44,36 +45,6 @@ const env = {
   IDEM_WORKER_PORT: '0',
 };
 const children = [];
-
-function percentile(values, p) {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const round = (n, digits = 1) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : null);
-
-function ask(child, command, key) {
-  return new Promise((resolve) => {
-    const listener = (message) => {
-      if (message && key in message) {
-        child.off('message', listener);
-        resolve(message);
-      }
-    };
-    child.on('message', listener);
-    child.send(command);
-  });
-}
-
-async function waitUntil(condition, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 async function main() {
   if (spawnSync(process.execPath, ['dist/apps/api/main.js', 'migrate'], { cwd: root, env, stdio: 'ignore' }).status !== 0) {
@@ -243,29 +214,7 @@ async function main() {
     // Baseline: as many signed POSTs as the fan-out run delivered, straight to the receiver, one process, no queue, no database.
     await ask(receiver, 'reset', 'reset');
     const workerConcurrency = Number(process.env.IDEM_WORKER_CONCURRENCY ?? 100);
-    const direct = new Pool(`http://127.0.0.1:${receiverPort}`, { connections: workerConcurrency });
-    const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
-    const total = wideRun.deliveries;
-    let next = 0;
-    const start = performance.now();
-    await Promise.all(Array.from({ length: workerConcurrency }, async () => {
-      while (next < total) {
-        const i = next++;
-        const id = `msg_baseline_${i}`;
-        const timestamp = Math.floor(Date.now() / 1000);
-        const body = JSON.stringify({ i });
-        const signature = 'v1,' + createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
-        const response = await direct.request({
-          path: '/webhook',
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature },
-          body,
-        });
-        await response.body.dump();
-      }
-    }));
-    const baselinePerSecond = round(total / ((performance.now() - start) / 1000));
-    await direct.close();
+    const baselinePerSecond = round(await signedPostBaseline({ receiverPort, secret, total: wideRun.deliveries, concurrency: workerConcurrency }));
     log('baseline', { signedPostsPerSecond: baselinePerSecond, ratioFanOutDeliveries: round(wideRun.deliveriesPerSecond / baselinePerSecond, 3) });
   }
 
@@ -276,27 +225,12 @@ async function main() {
   await db.end();
 }
 
-async function deletePrefix(redis, prefix) {
-  let cursor = '0';
-  do {
-    const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = nextCursor;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
-}
-
 async function cleanUp() {
   for (const child of children) child.kill('SIGTERM');
   // Long enough for a clean stop, which is when a CPU profile is written.
   for (let waited = 0; waited < 10_000 && children.some((child) => child.exitCode === null && child.signalCode === null); waited += 100) await sleep(100);
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  const admin = new Client({ connectionString: `${postgres}/postgres` });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-  await admin.end();
-  const redis = new IORedis(redisUrl);
-  await deletePrefix(redis, queuePrefix);
-  redis.disconnect();
+  await dropInstallation({ postgres, databaseName, redisUrl, queuePrefix });
 }
 
 main().then(cleanUp, async (error) => {

@@ -11,9 +11,8 @@ const { spawn, spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Client } = require('pg');
-const IORedis = require('ioredis');
 const { Pool } = require('undici');
+const { dropInstallation, sleep } = require('./harness');
 
 const root = path.resolve(__dirname, '../..');
 const builds = process.argv.slice(2).length ? process.argv.slice(2) : [root];
@@ -23,7 +22,6 @@ const connections = Number(process.env.CHEAP_CONNECTIONS ?? 16);
 const profileDir = process.env.CHEAP_PROFILE_DIR;
 const postgres = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** CPU time of the process's main thread, where requests are handled, in ns. */
 const mainThreadNs = (pid) => Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
 
@@ -98,18 +96,7 @@ async function stop(api) {
     api.child.kill('SIGINT');
     await new Promise((resolve) => api.child.once('exit', resolve));
   }
-  const db = new Client({ connectionString: `${postgres}/postgres` });
-  await db.connect();
-  await db.query(`DROP DATABASE IF EXISTS "${api.databaseName}" WITH (FORCE)`);
-  await db.end();
-  const redis = new IORedis(redisUrl);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${api.queuePrefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
+  await dropInstallation({ postgres, databaseName: api.databaseName, redisUrl, queuePrefix: api.queuePrefix });
 }
 
 async function main() {

@@ -13,14 +13,14 @@
 // machine. BENCH_PROFILE_DIR=<dir> writes the worker's CPU profile there (`node --cpu-prof`);
 // `node scripts/bench/profile-top.js` sums it up.
 const { fork, spawn, spawnSync } = require('node:child_process');
-const { createHmac, randomBytes } = require('node:crypto');
+const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Client } = require('pg');
 const IORedis = require('ioredis');
 const { Queue } = require('bullmq');
-const { Pool } = require('undici');
+const { ask, dropInstallation, round, signedPostBaseline, sleep, waitUntil } = require('./harness');
 
 const root = path.resolve(__dirname, '..', '..');
 const messages = Number(process.env.WORKER_BENCH_MESSAGES ?? 10_000);
@@ -53,16 +53,6 @@ const env = {
   IDEM_WORKER_PORT: '0',
 };
 const children = [];
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const round = (n, digits = 1) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : null);
-
-async function waitUntil(condition, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 function stop(child) {
   return new Promise((resolve) => {
@@ -183,30 +173,14 @@ async function main() {
 
   // Baseline: as many signed POSTs, straight to the receiver, one process, no queue, no database.
   await ask(receiver, 'reset', 'reset');
-  const direct = new Pool(`http://127.0.0.1:${receiverPort}`, { connections: workerConcurrency });
-  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
-  let next = 0;
-  const baselineStart = performance.now();
-  await Promise.all(
-    Array.from({ length: workerConcurrency }, async () => {
-      while (next < total) {
-        const i = next++;
-        const id = `msg_baseline_${i}`;
-        const timestamp = Math.floor(Date.now() / 1000);
-        const body = JSON.stringify({ n: i, text: 'x'.repeat(100) });
-        const signature = 'v1,' + createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
-        const response = await direct.request({
-          path: `/webhook/${i % fanOut}`,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature },
-          body,
-        });
-        await response.body.dump();
-      }
-    }),
-  );
-  const baselinePerSecond = total / ((performance.now() - baselineStart) / 1000);
-  await direct.close();
+  const baselinePerSecond = await signedPostBaseline({
+    receiverPort,
+    secret,
+    total,
+    concurrency: workerConcurrency,
+    pathOf: (i) => `/webhook/${i % fanOut}`,
+    bodyOf: (i) => JSON.stringify({ n: i, text: 'x'.repeat(100) }),
+  });
   await db.end();
 
   console.log(`Idem worker drain: 1 worker (concurrency ${workerConcurrency}) on ${os.cpus().length} cores, seeded by ${seeding}`);
@@ -262,37 +236,9 @@ async function redisCpuSeconds() {
   return Number(/used_cpu_sys:([\d.]+)/.exec(info)[1]) + Number(/used_cpu_user:([\d.]+)/.exec(info)[1]);
 }
 
-function ask(child, command, key) {
-  return new Promise((resolve) => {
-    const listener = (message) => {
-      if (message && key in message) {
-        child.off('message', listener);
-        resolve(message);
-      }
-    };
-    child.on('message', listener);
-    child.send(command);
-  });
-}
-
-async function deletePrefix(redis, prefix) {
-  let cursor = '0';
-  do {
-    const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = nextCursor;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
-}
-
 async function cleanUp() {
   await Promise.all(children.map(stop));
-  const admin = new Client({ connectionString: `${postgres}/postgres` });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-  await admin.end();
-  const redis = new IORedis(redisUrl);
-  await deletePrefix(redis, queuePrefix);
-  redis.disconnect();
+  await dropInstallation({ postgres, databaseName, redisUrl, queuePrefix });
 }
 
 main().then(cleanUp, async (error) => {

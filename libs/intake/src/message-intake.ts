@@ -32,7 +32,7 @@ import { DeliveryQueue } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
 import { IntakeMetrics } from './intake-metrics';
 import { IntakeMessage, IntakeOutcome, IntakeRequest, IntakeResult } from './intake-request';
-import { PayloadContract, PayloadContracts } from './payload-contracts';
+import { PayloadContracts } from './payload-contracts';
 
 /** What a batch wrote: each request's outcome, and what to do once it is durable. */
 interface Written {
