@@ -80,7 +80,10 @@ export const DELIVERY_TRANSITIONS: Readonly<
   },
 };
 
-/** The response header, and its value, with which a receiver refuses a delivery as stale (see `ResolveStale`). */
+/**
+ * The response header, and its value, with which a receiver refuses a delivery as stale (see `ResolveStale`).
+ * The wire protocol Idem shares with receivers: `libs/sdk` (published on its own) declares the same names.
+ */
 export const OUTCOME_HEADER = 'webhook-outcome';
 export const STALE_OUTCOME = 'stale';
 
