@@ -89,15 +89,19 @@ async function dropInstallation({ postgres, databaseName, redisUrl, queuePrefix 
   redis.disconnect();
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc; null where there is no /proc. */
-function cpuSecondsOf(pid) {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // utime and stime, fields 14 and 15 of stat(5), in clock ticks of 1/100 s.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
+/** User and system CPU seconds the processes have used so far (Linux' /proc; 0 for one already gone). */
+function cpuSeconds(pids) {
+  const ticksPerSecond = 100;
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Exited meanwhile.
+    }
   }
+  return ticks / ticksPerSecond;
 }
 
 /**
@@ -109,7 +113,7 @@ function cpuMeter(processesOf) {
   let before = null;
   const read = async () => {
     const groups = await processesOf();
-    return Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, new Map(pids.map((pid) => [pid, cpuSecondsOf(pid)]))]));
+    return Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, new Map(pids.map((pid) => [pid, cpuSeconds([pid])]))]));
   };
   return {
     async start() {
@@ -121,7 +125,7 @@ function cpuMeter(processesOf) {
       return Object.fromEntries(
         Object.entries(after).map(([name, pids]) => {
           let seconds = 0;
-          for (const [pid, now] of pids) seconds += (now ?? 0) - (before[name]?.get(pid) ?? 0);
+          for (const [pid, now] of pids) seconds += now - (before[name]?.get(pid) ?? 0);
           return [name, round((1000 * seconds) / units, 3)];
         }),
       );
@@ -129,4 +133,4 @@ function cpuMeter(processesOf) {
   };
 }
 
-module.exports = { ask, cpuMeter, cpuSecondsOf, deletePrefix, dropInstallation, percentile, round, signedPostBaseline, sleep, waitUntil };
+module.exports = { ask, cpuMeter, cpuSeconds, deletePrefix, dropInstallation, percentile, round, signedPostBaseline, sleep, waitUntil };
