@@ -9,7 +9,7 @@
  *    │ │                   └──cancel───▶ canceled   (endpoint disabled or gone)
  *    │ │◀──leaseExpire── sending whose lease ran out (its worker died)
  *    │ │◀──throttle───── sending whose endpoint's rate limit says "not yet" (nothing was sent)
- *    ├──cancelExpunged──▶ canceled   (its message's payload was expunged; from sending too)
+ *    ├──expungePending──▶ canceled   (its message's payload was expunged; `cancelExpunged` from sending)
  *    └──supersede───────▶ superseded (a newer state of its entity was accepted for the same endpoint)
  *   sending ──resolveStale──▶ stale  (the receiver answered `webhook-outcome: stale`)
  *
@@ -17,10 +17,11 @@
  * `throttle` hands a claimed delivery back, due when the endpoint's rate limit has room for it: no
  * attempt was made, so none is recorded and the attempt number stays; it is the same wait as a job
  * arriving early, not a failure.
- * `cancelExpunged`: the message's payload was expunged on request (Svix's "delete message payload")
- * while the delivery still had attempts to make, so nothing is left to send. The API applies it to the
- * message's pending deliveries as it expunges; a worker applies it to a delivery it claims afterwards
- * (one whose attempt was in flight then and is now due for a retry).
+ * `expungePending` and `cancelExpunged`: the message's payload was expunged on request (Svix's "delete
+ * message payload") while the delivery still had attempts to make, so nothing is left to send. The API
+ * applies `expungePending` to the message's pending deliveries as it expunges; a worker applies
+ * `cancelExpunged` to a delivery it claims afterwards (one whose attempt was in flight then and is now
+ * due for a retry).
  * `supersede`: the message is the state of an entity (an event type with `semantics: "state"`) and a
  * newer version of that entity was accepted with a delivery to the same endpoint: sending the older one
  * would only be overwritten, so it is never sent.
@@ -54,6 +55,7 @@ export enum DeliveryTransition {
   LeaseExpire = 'leaseExpire',
   Cancel = 'cancel',
   CancelExpunged = 'cancelExpunged',
+  ExpungePending = 'expungePending',
   ResendSucceed = 'resendSucceed',
   Throttle = 'throttle',
   Supersede = 'supersede',
@@ -70,7 +72,8 @@ export const DELIVERY_TRANSITIONS: Readonly<
   [DeliveryTransition.Exhaust]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Failed },
   [DeliveryTransition.LeaseExpire]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Pending },
   [DeliveryTransition.Cancel]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Canceled },
-  [DeliveryTransition.CancelExpunged]: { from: [DeliveryStatus.Pending, DeliveryStatus.Sending], to: DeliveryStatus.Canceled },
+  [DeliveryTransition.CancelExpunged]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Canceled },
+  [DeliveryTransition.ExpungePending]: { from: [DeliveryStatus.Pending], to: DeliveryStatus.Canceled },
   [DeliveryTransition.Throttle]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Pending },
   [DeliveryTransition.Supersede]: { from: [DeliveryStatus.Pending], to: DeliveryStatus.Superseded },
   [DeliveryTransition.ResolveStale]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Stale },
@@ -96,9 +99,41 @@ export function entityHeaderValue(name: string, id: string): string {
   return `${name}:${encodeURIComponent(id)}`;
 }
 
+/*
+ * The SQL the repositories run is written from the table above, never by hand: a condition "may take
+ * this transition" and the status it leads to. Statuses are this enum's members, never input, so they
+ * are safe as quoted literals (the planner then matches the partial indexes on `status = 'pending'`).
+ */
+
+/** `'pending', 'sending'`: statuses as a SQL list of literals. */
+function sqlLiterals(statuses: readonly DeliveryStatus[]): string {
+  return statuses.map((status) => `'${status}'`).join(', ');
+}
+
+/** SQL for "the status is one of `statuses`". */
+export function sqlStatusIn(statuses: readonly DeliveryStatus[], column = 'status'): string {
+  return statuses.length === 1 ? `${column} = '${statuses[0]}'` : `${column} IN (${sqlLiterals(statuses)})`;
+}
+
 /** SQL for "the delivery may take `transition`": its status is one the transition leaves. */
 export function sqlStatusMayTake(transition: DeliveryTransition, column = 'status'): string {
-  return `${column} IN (${DELIVERY_TRANSITIONS[transition].from.map((status) => `'${status}'`).join(', ')})`;
+  return sqlStatusIn(DELIVERY_TRANSITIONS[transition].from, column);
+}
+
+/**
+ * SQL for "the delivery may take whichever of `transitions` its row names": the statuses every one of
+ * them leaves, for one statement that applies several (recording a batch of outcomes).
+ */
+export function sqlStatusMayTakeEach(transitions: readonly DeliveryTransition[], column = 'status'): string {
+  const [first, ...rest] = transitions.map((transition) => DELIVERY_TRANSITIONS[transition].from);
+  const shared = first.filter((status) => rest.every((from) => from.includes(status)));
+  if (shared.length === 0) throw new Error(`no status may take all of ${transitions.join(', ')}`);
+  return sqlStatusIn(shared, column);
+}
+
+/** The status `transition` leads to, as a SQL literal: `'sending'`. */
+export function sqlStatusAfter(transition: DeliveryTransition): string {
+  return `'${DELIVERY_TRANSITIONS[transition].to}'`;
 }
 
 /** The status a delivery moves to, after checking that `transition` may leave `from`. */
@@ -116,6 +151,20 @@ export const FINAL_DELIVERY_STATUSES: readonly DeliveryStatus[] = [
   DeliveryStatus.Superseded,
   DeliveryStatus.Stale,
 ];
+
+/** The status a delivery is created with. */
+export const INITIAL_DELIVERY_STATUS = DeliveryStatus.Pending;
+
+/** Statuses of a delivery that still has to arrive: waiting for an attempt, being sent, or holding its lane. */
+export const UNFINISHED_DELIVERY_STATUSES: readonly DeliveryStatus[] = Object.values(DeliveryStatus).filter(
+  (status) => !FINAL_DELIVERY_STATUSES.includes(status),
+);
+
+/**
+ * Statuses a recovery (Svix's "recover failed messages") resends: those that failed to arrive. A pending
+ * delivery counts only once an attempt has failed (the repository adds that condition).
+ */
+export const RECOVERABLE_DELIVERY_STATUSES: readonly DeliveryStatus[] = DELIVERY_TRANSITIONS[DeliveryTransition.ResendSucceed].from;
 
 export enum AttemptOutcome {
   Succeeded = 'succeeded',

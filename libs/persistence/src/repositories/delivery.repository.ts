@@ -1,4 +1,20 @@
-import { AttemptOutcome, AttemptTrigger, DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, EventSemantics, EXPUNGED_RESPONSE, newId, SecretDecryptionError } from '@app/core';
+import {
+  AttemptOutcome,
+  AttemptTrigger,
+  DELIVERY_TRANSITIONS,
+  DeliveryStatus,
+  DeliveryTransition,
+  EventSemantics,
+  EXPUNGED_RESPONSE,
+  newId,
+  nextDeliveryStatus,
+  RECOVERABLE_DELIVERY_STATUSES,
+  SecretDecryptionError,
+  sqlStatusAfter,
+  sqlStatusIn,
+  sqlStatusMayTake,
+  sqlStatusMayTakeEach,
+} from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -110,6 +126,15 @@ export interface PendingPage {
 }
 
 const { Pending, Sending } = DeliveryStatus;
+const { Claim, Reclaim, Retry, Throttle, Supersede, LeaseExpire, ExpungePending } = DeliveryTransition;
+
+/** The transitions a recorded scheduled attempt causes. */
+const RECORDED_TRANSITIONS: readonly ScheduledAttemptRecord['transition'][] = [
+  DeliveryTransition.Succeed,
+  DeliveryTransition.Retry,
+  DeliveryTransition.Exhaust,
+  DeliveryTransition.ResolveStale,
+];
 
 /** The rate limit of endpoint `e`: its own, else that of its application `a`. */
 const THROTTLE_RATE_SQL = `COALESCE(e.rate_limit, a.rate_limit) AS throttle_rate`;
@@ -196,7 +221,7 @@ export class DeliveryRepository {
          -- after this delivery's last attempt was recorded): superseded here instead of sent.
          SELECT DISTINCT ON (r.delivery_id) r.delivery_id, newer.id AS superseded_by
            FROM request r
-           JOIN deliveries d ON d.id = r.delivery_id AND d.status = '${Pending}'
+           JOIN deliveries d ON d.id = r.delivery_id AND ${sqlStatusMayTake(Supersede, 'd.status')}
            JOIN messages older ON older.id = d.message_id AND older.entity_semantics = '${EventSemantics.State}'
            JOIN messages newer ON newer.app_id = older.app_id AND newer.entity_name = older.entity_name
                               AND newer.entity_id = older.entity_id AND newer.entity_version > older.entity_version
@@ -205,8 +230,7 @@ export class DeliveryRepository {
           ORDER BY r.delivery_id, newer.entity_version DESC
        ), claimed AS (
          UPDATE deliveries d
-            SET status = CASE WHEN n.superseded_by IS NULL THEN '${DELIVERY_TRANSITIONS[DeliveryTransition.Claim].to}'
-                              ELSE '${DELIVERY_TRANSITIONS[DeliveryTransition.Supersede].to}' END,
+            SET status = CASE WHEN n.superseded_by IS NULL THEN ${sqlStatusAfter(Claim)} ELSE ${sqlStatusAfter(Supersede)} END,
                 superseded_by = n.superseded_by,
                 next_attempt_at = CASE WHEN n.superseded_by IS NULL THEN d.next_attempt_at END,
                 lease_expires_at = CASE WHEN n.superseded_by IS NULL THEN now() + $3 * interval '1 millisecond' END,
@@ -214,8 +238,8 @@ export class DeliveryRepository {
            FROM request r LEFT JOIN newer_state n ON n.delivery_id = r.delivery_id
           WHERE d.id = r.delivery_id
             AND d.scheduled_attempts + 1 = r.attempt_number
-            AND ((d.status = '${Pending}' AND d.next_attempt_at <= now() + $4 * interval '1 millisecond')
-              OR (d.status = '${Sending}' AND d.lease_expires_at < now()))
+            AND ((${sqlStatusMayTake(Claim, 'd.status')} AND d.next_attempt_at <= now() + $4 * interval '1 millisecond')
+              OR (${sqlStatusMayTake(Reclaim, 'd.status')} AND d.lease_expires_at < now()))
          RETURNING d.id, d.status, r.attempt_number, d.message_id, d.endpoint_id, d.app_id
        )
        SELECT c.id AS delivery_id, c.attempt_number, c.message_id, c.endpoint_id, c.app_id,
@@ -224,7 +248,7 @@ export class DeliveryRepository {
          JOIN messages m ON m.id = c.message_id
          JOIN endpoints e ON e.id = c.endpoint_id
          JOIN applications a ON a.id = e.app_id
-        WHERE c.status = '${Sending}'`,
+        WHERE c.status = ${sqlStatusAfter(Claim)}`,
       [requests.map((r) => r.deliveryId), requests.map((r) => r.attemptNumber), leaseMs, earlyToleranceMs],
     );
     const claimed = new Map(rows.map((row) => [row.delivery_id, row]));
@@ -256,13 +280,13 @@ export class DeliveryRepository {
     if (deliveries.length === 0) return;
     await this.query(
       `UPDATE deliveries d
-          SET status = '${DELIVERY_TRANSITIONS[DeliveryTransition.Throttle].to}',
+          SET status = ${sqlStatusAfter(Throttle)},
               next_attempt_at = now() + t.wait_ms * interval '1 millisecond',
               lease_expires_at = NULL,
               enqueued_at = now(),
               updated_at = now()
          FROM unnest($1::varchar[], $2::int[], $3::float8[]) AS t(delivery_id, attempt_number, wait_ms)
-        WHERE d.id = t.delivery_id AND d.status = '${Sending}' AND d.scheduled_attempts + 1 = t.attempt_number`,
+        WHERE d.id = t.delivery_id AND ${sqlStatusMayTake(Throttle, 'd.status')} AND d.scheduled_attempts + 1 = t.attempt_number`,
       [deliveries.map((d) => d.deliveryId), deliveries.map((d) => d.attemptNumber), deliveries.map((d) => Math.ceil(d.waitMs))],
     );
   }
@@ -277,8 +301,8 @@ export class DeliveryRepository {
     const attemptOf = new Map(requests.map((request) => [request.deliveryId, request.attemptNumber]));
     for (const row of rows) {
       if (row.scheduled_attempts + 1 !== attemptOf.get(row.id)) continue;
-      if (row.status === Sending && row.lease_expires_at) refusals.set(row.id, { kind: 'leased', retryAt: row.lease_expires_at.getTime() });
-      else if (row.status === Pending && row.next_attempt_at) refusals.set(row.id, { kind: 'early', retryAt: row.next_attempt_at.getTime() });
+      if (DELIVERY_TRANSITIONS[Reclaim].from.includes(row.status) && row.lease_expires_at) refusals.set(row.id, { kind: 'leased', retryAt: row.lease_expires_at.getTime() });
+      else if (DELIVERY_TRANSITIONS[Claim].from.includes(row.status) && row.next_attempt_at) refusals.set(row.id, { kind: 'early', retryAt: row.next_attempt_at.getTime() });
     }
     return refusals;
   }
@@ -308,19 +332,19 @@ export class DeliveryRepository {
                                   JOIN deliveries fresh ON fresh.message_id = newer.id AND fresh.endpoint_id = o.endpoint_id
                                  WHERE older.id = o.message_id AND older.entity_semantics = '${EventSemantics.State}'
                                  ORDER BY newer.entity_version DESC LIMIT 1) AS superseded_by
-           FROM outcome o WHERE o.new_status = '${Pending}'
+           FROM outcome o WHERE o.new_status = ${sqlStatusAfter(Retry)}
        ), moved AS (
          UPDATE deliveries d
-            SET status = CASE WHEN r.superseded_by IS NOT NULL THEN '${DELIVERY_TRANSITIONS[DeliveryTransition.Supersede].to}' ELSE o.new_status END,
+            SET status = CASE WHEN r.superseded_by IS NOT NULL THEN ${sqlStatusAfter(Supersede)} ELSE o.new_status END,
                 superseded_by = r.superseded_by,
                 scheduled_attempts = o.attempt_number,
                 next_attempt_at = CASE WHEN r.superseded_by IS NOT NULL THEN NULL ELSE o.next_attempt_at END,
                 lease_expires_at = NULL,
                 last_attempt_at = o.attempted_at,
-                enqueued_at = CASE WHEN o.new_status = '${Pending}' THEN now() ELSE d.enqueued_at END,
+                enqueued_at = CASE WHEN o.new_status = ${sqlStatusAfter(Retry)} THEN now() ELSE d.enqueued_at END,
                 updated_at = now()
            FROM outcome o LEFT JOIN retried_state r ON r.delivery_id = o.delivery_id
-          WHERE d.id = o.delivery_id AND d.status = '${Sending}' AND d.scheduled_attempts = o.attempt_number - 1
+          WHERE d.id = o.delivery_id AND ${sqlStatusMayTakeEach(RECORDED_TRANSITIONS, 'd.status')} AND d.scheduled_attempts = o.attempt_number - 1
          RETURNING d.id
        )
        INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, attempt_number, trigger, outcome, url,
@@ -335,7 +359,8 @@ export class DeliveryRepository {
       [
         records.map((r) => r.deliveryId),
         records.map((r) => r.attemptNumber),
-        records.map((r) => DELIVERY_TRANSITIONS[r.transition].to),
+        // Each outcome is checked against the table here: a transition a sending delivery cannot take is a bug, not a row to skip.
+        records.map((r) => nextDeliveryStatus(DeliveryStatus.Sending, r.transition)),
         records.map((r) => r.nextAttemptAt),
         records.map(() => newId('attempt')),
         records.map((r) => r.messageId),
@@ -441,7 +466,7 @@ export class DeliveryRepository {
               UPDATE deliveries d SET resend_requested_at = requested.at, updated_at = now()
                 FROM requested
                WHERE d.endpoint_id = $1 AND d.resend_requested_at IS NULL
-                 AND (d.status IN ('${DeliveryStatus.Failed}', '${DeliveryStatus.Canceled}') OR (d.status = '${Pending}' AND d.scheduled_attempts > 0))
+                 AND ${sqlStatusIn(RECOVERABLE_DELIVERY_STATUSES, 'd.status')} AND (NOT ${sqlStatusIn([Pending], 'd.status')} OR d.scheduled_attempts > 0)
                  AND d.created_at >= $2 AND ($3::timestamptz IS NULL OR d.created_at < $3)
                  AND EXISTS (SELECT 1 FROM messages m WHERE m.id = d.message_id AND m.payload IS NOT NULL)
               RETURNING d.id)
@@ -476,7 +501,7 @@ export class DeliveryRepository {
    * holds. Counted on the partial index of pending deliveries by due time.
    */
   async countDue(): Promise<number> {
-    const [row] = await this.query<{ count: string }>(`SELECT count(*) FROM deliveries WHERE status = '${Pending}' AND next_attempt_at <= now()`, []);
+    const [row] = await this.query<{ count: string }>(`SELECT count(*) FROM deliveries WHERE ${sqlStatusMayTake(Claim)} AND next_attempt_at <= now()`, []);
     return Number(row.count);
   }
 
@@ -501,21 +526,21 @@ export class DeliveryRepository {
    */
   async cancel(deliveryId: string, attemptNumber: number, transition: DeliveryTransition.Cancel | DeliveryTransition.CancelExpunged): Promise<void> {
     await this.query(
-      `UPDATE deliveries SET status = '${DELIVERY_TRANSITIONS[transition].to}', lease_expires_at = NULL, next_attempt_at = NULL, updated_at = now()
-        WHERE id = $1 AND status = '${Sending}' AND scheduled_attempts + 1 = $2`,
+      `UPDATE deliveries SET status = ${sqlStatusAfter(transition)}, lease_expires_at = NULL, next_attempt_at = NULL, updated_at = now()
+        WHERE id = $1 AND ${sqlStatusMayTake(transition)} AND scheduled_attempts + 1 = $2`,
       [deliveryId, attemptNumber],
     );
   }
 
   /**
-   * The CancelExpunged transition for every delivery of a message that is waiting for an attempt, as its
+   * The ExpungePending transition for every delivery of a message that is waiting for an attempt, as its
    * payload is expunged; returns how many. One being sent finishes its attempt, and its worker cancels it
    * when it claims the next one.
    */
   async cancelPendingOfExpungedMessage(messageId: string): Promise<number> {
     const rows = await this.updateReturning<{ id: string }>(
-      `UPDATE deliveries SET status = '${DELIVERY_TRANSITIONS[DeliveryTransition.CancelExpunged].to}', next_attempt_at = NULL, updated_at = now()
-        WHERE message_id = $1 AND status = '${Pending}'
+      `UPDATE deliveries SET status = ${sqlStatusAfter(ExpungePending)}, next_attempt_at = NULL, updated_at = now()
+        WHERE message_id = $1 AND ${sqlStatusMayTake(ExpungePending)}
         RETURNING id`,
       [messageId],
     );
@@ -529,10 +554,10 @@ export class DeliveryRepository {
   async expireLeases(limit: number): Promise<DueDelivery[]> {
     const rows = await this.updateReturning<{ id: string; scheduled_attempts: number }>(
       `UPDATE deliveries
-          SET status = '${DELIVERY_TRANSITIONS[DeliveryTransition.LeaseExpire].to}', lease_expires_at = NULL,
+          SET status = ${sqlStatusAfter(LeaseExpire)}, lease_expires_at = NULL,
               next_attempt_at = now(), enqueued_at = now(), updated_at = now()
         WHERE id IN (SELECT id FROM deliveries
-                      WHERE status = '${Sending}' AND lease_expires_at < now()
+                      WHERE ${sqlStatusMayTake(LeaseExpire)} AND lease_expires_at < now()
                       ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
         RETURNING id, scheduled_attempts`,
       [limit],
@@ -548,7 +573,7 @@ export class DeliveryRepository {
     const rows = await this.updateReturning<{ id: string; scheduled_attempts: number }>(
       `UPDATE deliveries SET enqueued_at = now()
         WHERE id IN (SELECT id FROM deliveries
-                      WHERE status = '${Pending}' AND next_attempt_at <= now()
+                      WHERE ${sqlStatusMayTake(Claim)} AND next_attempt_at <= now()
                         AND (enqueued_at IS NULL OR enqueued_at < now() - $1 * interval '1 millisecond')
                       ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
         RETURNING id, scheduled_attempts`,
@@ -568,12 +593,12 @@ export class DeliveryRepository {
     const rows = await this.query<{ id: string; scheduled_attempts: number; next_attempt_at: string; delay_ms: number }>(
       `WITH page AS (
          SELECT id, scheduled_attempts, next_attempt_at FROM deliveries
-          WHERE status = '${Pending}'
+          WHERE ${sqlStatusMayTake(Claim)}
             AND ($1::timestamptz IS NULL OR (next_attempt_at >= $1::timestamptz AND (next_attempt_at, id) > ($1::timestamptz, $2::varchar)))
           ORDER BY next_attempt_at, id LIMIT $3
        ), stamped AS (
          UPDATE deliveries SET enqueued_at = now()
-          WHERE id IN (SELECT d.id FROM deliveries d JOIN page ON page.id = d.id WHERE d.status = '${Pending}' FOR UPDATE OF d SKIP LOCKED)
+          WHERE id IN (SELECT d.id FROM deliveries d JOIN page ON page.id = d.id WHERE ${sqlStatusMayTake(Claim, 'd.status')} FOR UPDATE OF d SKIP LOCKED)
        )
        SELECT id, scheduled_attempts, next_attempt_at::text AS next_attempt_at,
               greatest(0, ceil(extract(epoch FROM next_attempt_at - now()) * 1000))::float8 AS delay_ms
