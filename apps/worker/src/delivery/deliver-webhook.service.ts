@@ -47,9 +47,6 @@ export type DeliveryJobResult =
 /** What became of one resend job. */
 export type ResendJobResult = Throttled | { kind: 'recorded' | 'answered' | 'gone' | 'expired' };
 
-/** Statuses whose Retry-After a receiver may use to slow its retries down. */
-const RETRY_AFTER_STATUSES = new Set([429, 503]);
-
 const USER_AGENT = 'Idem-Webhooks/0.1';
 
 /**
@@ -65,6 +62,7 @@ const USER_AGENT = 'Idem-Webhooks/0.1';
 export class DeliverWebhookService {
   private readonly logger = new Logger(DeliverWebhookService.name);
   private readonly retryPolicy: RetryPolicy;
+  private readonly retryAfterStatuses: ReadonlySet<number>;
   private readonly claims: MicroBatcher<ClaimRequest, ClaimResult>;
   private readonly records: MicroBatcher<ScheduledAttemptRecord, boolean>;
   private readonly throttled: MicroBatcher<ThrottledDelivery, void>;
@@ -80,9 +78,11 @@ export class DeliverWebhookService {
     private readonly metrics: WorkerMetrics,
     config: IdemConfig,
   ) {
-    this.retryPolicy = new RetryPolicy({ scheduleMs: config.retryScheduleMs, jitter: 0.2 });
+    const policy = config.deliveryPolicy;
+    this.retryPolicy = new RetryPolicy(policy.retry);
+    this.retryAfterStatuses = new Set(policy.retry.retryAfterStatuses);
     const batching = { maxItems: 100, maxDelayMs: 2 };
-    this.claims = new MicroBatcher(batching, (requests) => this.deliveries.claim(requests, config.deliveryLeaseMs));
+    this.claims = new MicroBatcher(batching, (requests) => this.deliveries.claim(requests, policy.leaseMs, policy.earlyToleranceMs));
     // An attempt, its endpoint's health and the operational events they cause commit together.
     this.records = new MicroBatcher(batching, (records) =>
       this.unitOfWork.run(async () => {
@@ -126,7 +126,7 @@ export class DeliverWebhookService {
 
     const stale = isStale(response);
     const succeeded = stale || isSuccess(response);
-    const retryAfterMs = RETRY_AFTER_STATUSES.has(response.statusCode) ? response.retryAfterMs : undefined;
+    const retryAfterMs = this.retryAfterStatuses.has(response.statusCode) ? response.retryAfterMs : undefined;
     const delayMs = succeeded ? null : this.retryPolicy.delayAfterFailedAttempt(delivery.attemptNumber, retryAfterMs);
     const transition = stale
       ? DeliveryTransition.ResolveStale

@@ -212,7 +212,7 @@ export class DeliveryRepository {
    * that arrives up to `earlyToleranceMs` before its attempt is due may claim it: BullMQ's delays and
    * Postgres' clock are not the same clock.
    */
-  async claim(requests: readonly ClaimRequest[], leaseMs: number, earlyToleranceMs = 1000): Promise<ClaimResult[]> {
+  async claim(requests: readonly ClaimRequest[], leaseMs: number, earlyToleranceMs: number): Promise<ClaimResult[]> {
     const rows = await this.query<SendableRow & { attempt_number: number }>(
       `WITH request AS (
          SELECT * FROM unnest($1::varchar[], $2::int[]) AS r(delivery_id, attempt_number)
