@@ -1,5 +1,5 @@
 import { BackgroundTaskType, IdemError, newId } from '@app/core';
-import { BackgroundTaskRepository, DeliveryRepository, EndpointRepository, UnitOfWork } from '@app/persistence';
+import { BackgroundTaskRepository, DeliveryResendRepository, EndpointRepository, UnitOfWork } from '@app/persistence';
 import { DeliveryQueue } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
 import { ApplicationsService } from '../applications/applications.service';
@@ -20,7 +20,7 @@ export class RecoveryService {
   constructor(
     private readonly applications: ApplicationsService,
     private readonly endpoints: EndpointRepository,
-    private readonly deliveries: DeliveryRepository,
+    private readonly deliveries: DeliveryResendRepository,
     private readonly tasks: BackgroundTaskRepository,
     private readonly queue: DeliveryQueue,
     private readonly unitOfWork: UnitOfWork,

@@ -4,7 +4,9 @@ import {
   ClaimedDelivery,
   ClaimRequest,
   ClaimResult,
-  DeliveryRepository,
+  DeliveryClaimRepository,
+  DeliveryOutcomeRepository,
+  DeliveryResendRepository,
   EndpointRepository,
   ResendableDelivery,
   ScheduledAttemptRecord,
@@ -21,7 +23,10 @@ import { WebhookRequest, WebhookResponse, WebhookSender } from './webhook-sender
 
 /** Postgres as the service sees it: what each claim answers, and what was recorded, canceled or handed back. */
 class FakeDeliveries
-  implements Pick<DeliveryRepository, 'claim' | 'recordScheduledAttempts' | 'cancel' | 'throttle' | 'findExternalNames' | 'findResendable' | 'recordManualAttempt'>
+  implements
+    Pick<DeliveryClaimRepository, 'claim' | 'throttle'>,
+    Pick<DeliveryOutcomeRepository, 'recordScheduledAttempts' | 'cancel' | 'findExternalNames'>,
+    Pick<DeliveryResendRepository, 'findResendable' | 'recordManualAttempt'>
 {
   readonly claimBatches: ClaimRequest[][] = [];
   readonly recorded: ScheduledAttemptRecord[] = [];
@@ -143,7 +148,9 @@ describe(DeliverWebhookService.name, () => {
     const operationalWebhooks = { isOperational: () => false, emit: async () => undefined } as unknown as OperationalWebhooks;
     const unitOfWork = { run: <T>(work: () => Promise<T>) => work() } as unknown as UnitOfWork;
     sut = new DeliverWebhookService(
-      deliveries as unknown as DeliveryRepository,
+      deliveries as unknown as DeliveryClaimRepository,
+      deliveries as unknown as DeliveryOutcomeRepository,
+      deliveries as unknown as DeliveryResendRepository,
       endpoints,
       sender,
       throttle,

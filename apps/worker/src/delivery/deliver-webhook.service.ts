@@ -18,7 +18,9 @@ import {
   ClaimRefusal,
   ClaimRequest,
   ClaimResult,
-  DeliveryRepository,
+  DeliveryClaimRepository,
+  DeliveryOutcomeRepository,
+  DeliveryResendRepository,
   DisabledEndpoint,
   EndpointRepository,
   ScheduledAttemptRecord,
@@ -63,12 +65,14 @@ export class DeliverWebhookService {
   private readonly logger = new Logger(DeliverWebhookService.name);
   private readonly retryPolicy: RetryPolicy;
   private readonly retryAfterStatuses: ReadonlySet<number>;
-  private readonly claims: MicroBatcher<ClaimRequest, ClaimResult>;
+  private readonly claimBatch: MicroBatcher<ClaimRequest, ClaimResult>;
   private readonly records: MicroBatcher<ScheduledAttemptRecord, boolean>;
   private readonly throttled: MicroBatcher<ThrottledDelivery, void>;
 
   constructor(
-    private readonly deliveries: DeliveryRepository,
+    private readonly claiming: DeliveryClaimRepository,
+    private readonly outcomes: DeliveryOutcomeRepository,
+    private readonly resends: DeliveryResendRepository,
     private readonly endpoints: EndpointRepository,
     private readonly sender: WebhookSender,
     private readonly throttle: EndpointThrottle,
@@ -82,11 +86,11 @@ export class DeliverWebhookService {
     this.retryPolicy = new RetryPolicy(policy.retry);
     this.retryAfterStatuses = new Set(policy.retry.retryAfterStatuses);
     const batching = { maxItems: 100, maxDelayMs: 2 };
-    this.claims = new MicroBatcher(batching, (requests) => this.deliveries.claim(requests, policy.leaseMs, policy.earlyToleranceMs));
+    this.claimBatch = new MicroBatcher(batching, (requests) => this.claiming.claim(requests, policy.leaseMs, policy.earlyToleranceMs));
     // An attempt, its endpoint's health and the operational events they cause commit together.
     this.records = new MicroBatcher(batching, (records) =>
       this.unitOfWork.run(async () => {
-        const attemptIds = await this.deliveries.recordScheduledAttempts(records);
+        const attemptIds = await this.outcomes.recordScheduledAttempts(records);
         const recorded = records.filter((record) => attemptIds.has(record.deliveryId));
         const disabled = await this.updateEndpointHealth(recorded, config.disableAfterMs);
         await this.reportOperationalEvents(recorded, attemptIds, disabled);
@@ -94,13 +98,13 @@ export class DeliverWebhookService {
       }),
     );
     this.throttled = new MicroBatcher<ThrottledDelivery, void>(batching, async (deliveries) => {
-      await this.deliveries.throttle(deliveries);
+      await this.claiming.throttle(deliveries);
       return deliveries.map(() => undefined);
     });
   }
 
   async deliver(job: DeliveryJob): Promise<DeliveryJobResult> {
-    const claim = await this.claims.submit({ deliveryId: job.deliveryId, attemptNumber: job.attemptNumber });
+    const claim = await this.claimBatch.submit({ deliveryId: job.deliveryId, attemptNumber: job.attemptNumber });
     // Fails this job alone; the delivery is tried again when its lease runs out, once a key can read the secret.
     if (claim.kind === 'unreadable-secret') throw claim.error;
     if (claim.kind !== 'claimed') return claim;
@@ -108,11 +112,11 @@ export class DeliverWebhookService {
     const payload = delivery.payload;
     // Expunged on request after this attempt was scheduled: the API cancels pending deliveries, not one in flight then.
     if (payload === null) {
-      await this.deliveries.cancel(delivery.deliveryId, delivery.attemptNumber, DeliveryTransition.CancelExpunged);
+      await this.outcomes.cancel(delivery.deliveryId, delivery.attemptNumber, DeliveryTransition.CancelExpunged);
       return { kind: 'canceled' };
     }
     if (delivery.endpointDisabled || delivery.secrets.length === 0) {
-      await this.deliveries.cancel(delivery.deliveryId, delivery.attemptNumber, DeliveryTransition.Cancel);
+      await this.outcomes.cancel(delivery.deliveryId, delivery.attemptNumber, DeliveryTransition.Cancel);
       return { kind: 'canceled' };
     }
     const waitMs = await this.waitForRoom(delivery, `${delivery.deliveryId}:${delivery.attemptNumber}`);
@@ -168,12 +172,12 @@ export class DeliverWebhookService {
    * schedule alone (see ResendSucceed). A request already answered by another worker is not sent again.
    */
   async resend(job: ResendJob): Promise<ResendJobResult> {
-    const delivery = await this.deliveries.findResendable(job.deliveryId);
+    const delivery = await this.resends.findResendable(job.deliveryId);
     if (!delivery) return { kind: 'gone' };
     if (delivery.resendRequestedAt?.getTime() !== job.requestedAt) return { kind: 'answered' };
     // The API refuses a resend of an expunged payload; this is one asked for just as the payload was expunged.
     if (delivery.payload === null) {
-      await this.deliveries.withdrawResend(delivery.deliveryId, new Date(job.requestedAt));
+      await this.resends.withdrawResend(delivery.deliveryId, new Date(job.requestedAt));
       return { kind: 'expired' };
     }
     // A resend needs no hand-back: it holds no lease, and its request stays marked until it is answered.
@@ -183,7 +187,7 @@ export class DeliverWebhookService {
       return { kind: 'throttled', retryAt: Date.now() + waitMs };
     }
     const { attemptedAt, requestHeaders, response } = await this.sign({ ...delivery, payload: delivery.payload, attemptNumber: delivery.scheduledAttempts });
-    const recorded = await this.deliveries.recordManualAttempt({
+    const recorded = await this.resends.recordManualAttempt({
       deliveryId: delivery.deliveryId,
       attemptNumber: delivery.scheduledAttempts,
       messageId: delivery.messageId,
@@ -258,7 +262,7 @@ export class DeliverWebhookService {
       events.push({ type: OperationalEventType.EndpointDisabled, appId: endpoint.appId, endpointId: endpoint.endpointId, failSince: endpoint.failingSince });
     }
     if (events.length === 0) return;
-    const names = await this.deliveries.findExternalNames(
+    const names = await this.outcomes.findExternalNames(
       events.map((event) => event.appId),
       events.map((event) => event.endpointId),
       events.flatMap((event) => ('messageId' in event ? [event.messageId] : [])),

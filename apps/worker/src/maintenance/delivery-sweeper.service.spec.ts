@@ -1,5 +1,5 @@
 import { IdemConfig, loadIdemConfig } from '@app/config';
-import { DeliveryRepository, DueDelivery, PendingCursor, PendingDelivery, PendingPage, ResendRequest } from '@app/persistence';
+import { DeliveryResendRepository, DeliverySweepRepository, DueDelivery, PendingCursor, PendingDelivery, PendingPage, ResendRequest } from '@app/persistence';
 import { DeliveryQueue, QueueEpochCheck, ResendJob, ScheduledDeliveryJob } from '@app/queue';
 import { Logger } from '@nestjs/common';
 import { RequeueReason, WorkerMetrics } from '../metrics/worker-metrics';
@@ -9,7 +9,7 @@ import { DeliverySweeper } from './delivery-sweeper.service';
  * Postgres as the sweeper sees it: due deliveries handed out in batches, each at most once; every pending
  * delivery and resend request walked in pages by their position in the list.
  */
-class FakeDeliveries implements Pick<DeliveryRepository, 'expireLeases' | 'takeUnqueuedDue' | 'findLostResends' | 'takePending'> {
+class FakeDeliveries implements Pick<DeliverySweepRepository, 'expireLeases' | 'takeUnqueuedDue' | 'takePending'>, Pick<DeliveryResendRepository, 'findLostResends'> {
   /** Fails the next `takePending`, as a database blip would. */
   failNextTakePending = false;
 
@@ -94,7 +94,7 @@ describe(DeliverySweeper.name, () => {
   const config: IdemConfig = loadIdemConfig({});
 
   function sweeperOver(deliveries: FakeDeliveries, queue: FakeQueue, metrics = new FakeMetrics()): DeliverySweeper {
-    return new DeliverySweeper(deliveries as unknown as DeliveryRepository, queue as unknown as DeliveryQueue, metrics as unknown as WorkerMetrics, config);
+    return new DeliverySweeper(deliveries as unknown as DeliverySweepRepository, deliveries as unknown as DeliveryResendRepository, queue as unknown as DeliveryQueue, metrics as unknown as WorkerMetrics, config);
   }
 
   it('requeues lease-expired and lost deliveries at the attempt Postgres names, and counts them by reason', async () => {

@@ -1,5 +1,5 @@
 import { IdemConfig } from '@app/config';
-import { DeliveryRepository, PendingCursor, ResendRequest } from '@app/persistence';
+import { DeliveryResendRepository, DeliverySweepRepository, PendingCursor, ResendRequest } from '@app/persistence';
 import { DeliveryQueue } from '@app/queue';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { WorkerMetrics } from '../metrics/worker-metrics';
@@ -31,7 +31,8 @@ export class DeliverySweeper implements OnApplicationBootstrap, OnModuleDestroy 
   private rebuildOwed = false;
 
   constructor(
-    private readonly deliveries: DeliveryRepository,
+    private readonly deliveries: DeliverySweepRepository,
+    private readonly resends: DeliveryResendRepository,
     private readonly queue: DeliveryQueue,
     private readonly metrics: WorkerMetrics,
     private readonly config: IdemConfig,
@@ -65,7 +66,7 @@ export class DeliverySweeper implements OnApplicationBootstrap, OnModuleDestroy 
       if (expired.length < BATCH && unqueued.length < BATCH) break;
     }
     // Resend requests are few; one batch a sweep is enough, and their job ids make repeats harmless.
-    const resends = await this.deliveries.findLostResends(this.config.requeueAfterMs, BATCH);
+    const resends = await this.resends.findLostResends(this.config.requeueAfterMs, BATCH);
     await this.enqueueResends(resends);
     this.metrics.deliveriesRequeued('lost_resend', resends.length);
     return enqueued + resends.length;
@@ -86,7 +87,7 @@ export class DeliverySweeper implements OnApplicationBootstrap, OnModuleDestroy 
     let resends = 0;
     let lastResend: ResendRequest | undefined;
     for (;;) {
-      const page = await this.deliveries.findLostResends(0, BATCH, lastResend);
+      const page = await this.resends.findLostResends(0, BATCH, lastResend);
       await this.enqueueResends(page);
       this.metrics.deliveriesRequeued('redis_lost', page.length);
       resends += page.length;
