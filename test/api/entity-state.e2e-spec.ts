@@ -37,13 +37,15 @@ describe('Entity state at ingest: retrySafety contracts, stale versions, coalesc
     (await suite.db.query('SELECT status, superseded_by FROM deliveries WHERE message_id = $1', [messageId])).rows as { status: string; superseded_by: string | null }[];
 
   it('returns the contract on the event type, and refuses one that cannot be applied, naming the field', async () => {
-    expect((await suite.request('GET', '/api/v1/event-type/order.updated')).body.retrySafety).toEqual({ ...ORDER_STATE, ordering: 'none' });
+    expect((await suite.request('GET', '/api/v1/event-type/order.updated')).body.retrySafety).toEqual({ ...ORDER_STATE, ordering: 'none', onExhausted: 'skip' });
     const cases: [unknown, string[]][] = [
       [{ semantics: 'state', entity: 'order', entityIdPath: '/id' }, ['body', 'retrySafety', 'versionPath']],
       [{ semantics: 'state', entity: 'order', entityIdPath: 'id', versionPath: '/v' }, ['body', 'retrySafety', 'entityIdPath']],
       [{ semantics: 'delta', entityIdPath: '/id' }, ['body', 'retrySafety', 'entity']],
       [{ semantics: 'eventual' }, ['body', 'retrySafety', 'semantics']],
-      [{ ...ORDER_STATE, ordering: 'entity' }, ['body', 'retrySafety', 'ordering']],
+      [{ ...ORDER_STATE, ordering: 'by-entity' }, ['body', 'retrySafety', 'ordering']],
+      [{ ...ORDER_STATE, ordering: 'entity', onExhausted: 'retry-forever' }, ['body', 'retrySafety', 'onExhausted']],
+      [{ ...ORDER_STATE, ordering: 'none', onExhausted: 'block' }, ['body', 'retrySafety', 'onExhausted']],
     ];
     for (const [retrySafety, loc] of cases) {
       const response = await suite.request('POST', '/api/v1/event-type', { body: { name: 'order.refused', description: '', retrySafety } });
@@ -51,6 +53,23 @@ describe('Entity state at ingest: retrySafety contracts, stale versions, coalesc
       expect(response.body.detail.map((problem: { loc: string[] }) => problem.loc)).toContainEqual(loc);
     }
     expect(await suite.count('event_types', 'name = $1', ['order.refused'])).toBe(0);
+  });
+
+  it('accepts ordered lanes, skipping an exhausted head unless told to block, and refuses a bad value with nothing written', async () => {
+    const ordered = await suite.request('POST', '/api/v1/event-type', { body: { name: 'order.laned', description: '', retrySafety: { ...ORDER_STATE, ordering: 'entity' } } });
+    const blocking = await suite.request('POST', '/api/v1/event-type', {
+      body: { name: 'order.blocking', description: '', retrySafety: { ...ORDER_STATE, ordering: 'entity', onExhausted: 'block' } },
+    });
+    const refused = await suite.request('PUT', '/api/v1/event-type/order.laned', {
+      body: { description: 'changed', retrySafety: { ...ORDER_STATE, ordering: 'entity', onExhausted: 'wait' } },
+    });
+
+    expect(ordered.status).toBe(201);
+    expect(ordered.body.retrySafety).toEqual({ ...ORDER_STATE, ordering: 'entity', onExhausted: 'skip' });
+    expect(blocking.body.retrySafety).toMatchObject({ ordering: 'entity', onExhausted: 'block' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.detail).toEqual([expect.objectContaining({ loc: ['body', 'retrySafety', 'onExhausted'] })]);
+    expect((await suite.request('GET', '/api/v1/event-type/order.laned')).body).toMatchObject({ description: '', retrySafety: { onExhausted: 'skip' } });
   });
 
   it('refuses a message whose payload lacks the entity id or version, or has the wrong type there, naming the pointer', async () => {

@@ -108,7 +108,7 @@ describe('Delivery repositories', () => {
 
       const [result] = await repos.claim.claim([{ deliveryId: older.deliveryId, attemptNumber: 1 }], LEASE_MS, EARLY_MS);
 
-      expect(result).toEqual({ kind: 'stale' });
+      expect(result).toEqual({ kind: 'coalesced', lane: false });
       expect(await repos.statusOf(older.deliveryId)).toMatchObject({ status: 'superseded', superseded_by: newer.messageId });
     });
 
@@ -134,6 +134,101 @@ describe('Delivery repositories', () => {
       await repos.outcome.recordScheduledAttempts([repos.attemptRecord(older, endpoint, DeliveryTransition.Retry)]);
 
       expect(await repos.statusOf(older.deliveryId)).toMatchObject({ status: 'superseded', superseded_by: newer.messageId, next_attempt_at: null });
+    });
+  });
+
+  describe('ordered lanes', () => {
+    const ORDERED = { semantics: 'state', entity: 'order', entityIdPath: '/id', versionPath: '/version', ordering: 'entity', onExhausted: 'skip' };
+    let lane = 0;
+    /** `count` states of one new entity to `endpoint`, accepted in order one second apart. */
+    const states = async (endpoint: { appId: string; endpointId: string }, count: number, semantics: 'state' | 'delta' = 'delta') => {
+      lane += 1;
+      const seeded = [];
+      for (let index = 0; index < count; index++) {
+        seeded.push(await repos.delivery(endpoint, { eventType: 'order.ordered', entity: { name: 'order', id: `ord-${lane}`, version: index + 1, semantics }, acceptedSecondsAgo: count - index }));
+      }
+      return seeded;
+    };
+    const claimAll = (deliveries: readonly { deliveryId: string }[]) =>
+      repos.claim.claim(deliveries.map((d) => ({ deliveryId: d.deliveryId, attemptNumber: 1 })), LEASE_MS, EARLY_MS);
+
+    beforeAll(async () => {
+      await repos.eventType('order.ordered', ORDERED);
+    });
+
+    it("claims only a lane's head and holds the rest, while another entity's lane to the same endpoint is claimed beside it", async () => {
+      const endpoint = await repos.endpoint();
+      const [head, second, third] = await states(endpoint, 3);
+      const [other] = await states(endpoint, 1);
+
+      const results = await claimAll([third, second, head, other]);
+
+      expect(results.map((r) => r.kind)).toEqual(['queued', 'queued', 'claimed', 'claimed']);
+      expect(results[2]).toMatchObject({ delivery: { lane: { onExhausted: 'skip' } } });
+      expect((await repos.statusOf(second.deliveryId)).status).toBe('queued');
+    });
+
+    it('refuses, by its unique index, a second delivery of a lane in flight', async () => {
+      const endpoint = await repos.endpoint();
+      const [head, second] = await states(endpoint, 2);
+      await claimAll([head]);
+      await repos.sql(`UPDATE deliveries SET lane = (SELECT lane FROM deliveries WHERE id = $1) WHERE id = $2`, [head.deliveryId, second.deliveryId]);
+
+      await expect(repos.sql(`UPDATE deliveries SET status = 'sending' WHERE id = $1`, [second.deliveryId])).rejects.toThrow(/uq_deliveries_lane_in_flight/);
+    });
+
+    it('promotes the next delivery, due now, when the head is recorded done, and not while the head waits for a retry', async () => {
+      const endpoint = await repos.endpoint();
+      const [head, second, third] = await states(endpoint, 3);
+      await claimAll([head, second, third]);
+
+      await repos.outcome.recordScheduledAttempts([repos.attemptRecord(head, endpoint, DeliveryTransition.Retry)]);
+      expect(await repos.lanes.promoteNext([head.deliveryId])).toEqual([]);
+
+      await claimAll([head]).catch(() => undefined);
+      await repos.sql(`UPDATE deliveries SET status = 'sending', scheduled_attempts = 1, lease_expires_at = now() + interval '1 minute' WHERE id = $1`, [head.deliveryId]);
+      await repos.outcome.recordScheduledAttempts([repos.attemptRecord(head, endpoint, DeliveryTransition.Succeed, 2)]);
+      const promoted = await repos.lanes.promoteNext([head.deliveryId]);
+
+      expect(promoted).toEqual([{ deliveryId: second.deliveryId, attemptNumber: 1 }]);
+      expect((await repos.statusOf(second.deliveryId)).status).toBe('pending');
+      expect((await repos.statusOf(third.deliveryId)).status).toBe('queued');
+      expect((await claimAll([second]))[0].kind).toBe('claimed');
+    });
+
+    it('leaves a blocked head holding its lane', async () => {
+      const endpoint = await repos.endpoint();
+      const [head, second] = await states(endpoint, 2);
+      await claimAll([head, second]);
+
+      await repos.outcome.recordScheduledAttempts([repos.attemptRecord(head, endpoint, DeliveryTransition.Block)]);
+
+      expect((await repos.statusOf(head.deliveryId)).status).toBe('blocked');
+      expect(await repos.lanes.promoteNext([head.deliveryId])).toEqual([]);
+      expect(await repos.lanes.promoteStranded(1000)).not.toContainEqual(expect.objectContaining({ deliveryId: second.deliveryId }));
+    });
+
+    it('promotes, from the sweep, a queued delivery whose head ended outside an attempt', async () => {
+      const endpoint = await repos.endpoint();
+      const [head, second, third] = await states(endpoint, 3);
+      await claimAll([head, second, third]);
+      await repos.outcome.cancel(head.deliveryId, 1, DeliveryTransition.Cancel);
+
+      const promoted = await repos.lanes.promoteStranded(1000);
+
+      expect(promoted).toContainEqual({ deliveryId: second.deliveryId, attemptNumber: 1 });
+      expect(promoted).not.toContainEqual(expect.objectContaining({ deliveryId: third.deliveryId }));
+    });
+
+    it('coalesces a lane of states to its newest: older states are superseded at the claim, and the newest heads the lane', async () => {
+      const endpoint = await repos.endpoint();
+      const [head, older, newer] = await states(endpoint, 3, 'state');
+
+      const results = await claimAll([head, older]);
+      const [newest] = await claimAll([newer]);
+
+      expect(results).toEqual([{ kind: 'coalesced', lane: true }, { kind: 'coalesced', lane: true }]);
+      expect(newest.kind).toBe('claimed');
     });
   });
 });

@@ -2,6 +2,7 @@ import { AttemptOutcome, DeliveryTransition, generateSigningSecret, newId } from
 import {
   dataSourceOptions,
   DeliveryClaimRepository,
+  DeliveryLaneRepository,
   DeliveryOutcomeRepository,
   DeliveryResendRepository,
   DeliverySweepRepository,
@@ -34,6 +35,7 @@ export class DeliveryRepositories {
   readonly outcome: DeliveryOutcomeRepository;
   readonly resend: DeliveryResendRepository;
   readonly sweep: DeliverySweepRepository;
+  readonly lanes: DeliveryLaneRepository;
 
   private constructor(
     readonly environment: TestEnvironment,
@@ -45,6 +47,7 @@ export class DeliveryRepositories {
     this.outcome = new DeliveryOutcomeRepository(txHost);
     this.resend = new DeliveryResendRepository(txHost, cipher);
     this.sweep = new DeliverySweepRepository(txHost);
+    this.lanes = new DeliveryLaneRepository(txHost);
     this.cipher = cipher;
   }
 
@@ -82,7 +85,8 @@ export class DeliveryRepositories {
 
   /** An event type with a retry-safety contract, as the API stores it. */
   async eventType(name: string, retrySafety: Record<string, unknown>): Promise<void> {
-    await this.sql(`INSERT INTO event_types (name, description, retry_safety) VALUES ($1, $1, $2) ON CONFLICT (name) DO UPDATE SET retry_safety = EXCLUDED.retry_safety`, [
+    await this.sql(`INSERT INTO event_types (name, description, retry_safety) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET retry_safety = EXCLUDED.retry_safety`, [
+      name,
       name,
       JSON.stringify(retrySafety),
     ]);

@@ -62,11 +62,11 @@ describe('delivery state machine', () => {
   it('supersedes only a delivery still waiting for its attempt; one in flight finishes it', () => {
     expect(nextDeliveryStatus(DeliveryStatus.Pending, DeliveryTransition.Supersede)).toBe(DeliveryStatus.Superseded);
     expect(() => nextDeliveryStatus(DeliveryStatus.Sending, DeliveryTransition.Supersede)).toThrow();
-    expect(sqlStatusMayTake(DeliveryTransition.Supersede, 'd.status')).toBe("d.status = 'pending'");
+    expect(sqlStatusMayTake(DeliveryTransition.Supersede, 'd.status')).toBe("d.status IN ('pending', 'queued')");
   });
 
   it("maps every status to Svix's numeric status", () => {
-    expect(Object.values(DeliveryStatus).map(svixStatusOfDelivery)).toEqual([1, 3, 0, 2, 4, 4, 0]);
+    expect(Object.values(DeliveryStatus).map(svixStatusOfDelivery)).toEqual([1, 3, 0, 2, 4, 4, 0, 1, 2]);
   });
 });
 
@@ -83,6 +83,21 @@ describe('the SQL written from the transition table', () => {
   });
 
   it('counts as unfinished exactly the statuses that are not final', () => {
-    expect(UNFINISHED_DELIVERY_STATUSES).toEqual([DeliveryStatus.Pending, DeliveryStatus.Sending]);
+    expect(UNFINISHED_DELIVERY_STATUSES).toEqual([DeliveryStatus.Pending, DeliveryStatus.Sending, DeliveryStatus.Queued, DeliveryStatus.Blocked]);
+  });
+});
+
+describe('ordered lanes in the state machine', () => {
+  it('holds a delivery behind its lane and promotes it back to pending, due, when the head is done', () => {
+    expect(nextDeliveryStatus(DeliveryStatus.Pending, DeliveryTransition.Hold)).toBe(DeliveryStatus.Queued);
+    expect(nextDeliveryStatus(DeliveryStatus.Queued, DeliveryTransition.Promote)).toBe(DeliveryStatus.Pending);
+    expect(() => nextDeliveryStatus(DeliveryStatus.Queued, DeliveryTransition.Claim)).toThrow('a queued delivery cannot claim');
+  });
+
+  it('blocks an exhausted head until a resend delivers it, and shows it to Svix clients as failed', () => {
+    expect(nextDeliveryStatus(DeliveryStatus.Sending, DeliveryTransition.Block)).toBe(DeliveryStatus.Blocked);
+    expect(nextDeliveryStatus(DeliveryStatus.Blocked, DeliveryTransition.ResendSucceed)).toBe(DeliveryStatus.Succeeded);
+    expect(svixStatusOfDelivery(DeliveryStatus.Blocked)).toBe(svixStatusOfDelivery(DeliveryStatus.Failed));
+    expect(svixStatusOfDelivery(DeliveryStatus.Queued)).toBe(svixStatusOfDelivery(DeliveryStatus.Pending));
   });
 });

@@ -13,6 +13,19 @@
  *    └──supersede───────▶ superseded (a newer state of its entity was accepted for the same endpoint)
  *   sending ──resolveStale──▶ stale  (the receiver answered `webhook-outcome: stale`)
  *
+ * Ordered lanes (event types with `ordering: "entity"`): one delivery per (endpoint, entity) is in flight,
+ * the lane's head; the others wait their turn.
+ *
+ *   pending ──hold──▶ queued ──promote──▶ pending   (claimed behind its lane's head; due again when the head finishes)
+ *   sending ──block──▶ blocked ──resendSucceed──▶ succeeded   (`onExhausted: "block"`: the lane waits for a resend)
+ *
+ * `hold`: a claim found an earlier unfinished delivery of the same entity to the same endpoint; nothing
+ * was sent and no job waits for it. `promote`: the head before it reached a final status (or was
+ * superseded), so it is due now and enqueued; the sweeper promotes lanes whose promotion was lost.
+ * `block`: the head of a lane whose event type says `onExhausted: "block"` ran out of attempts; unlike
+ * `failed` it still holds its lane, until a manual resend (or a recovery) delivers it. With
+ * `onExhausted: "skip"` the head takes `exhaust` and the lane moves on.
+ *
  * `reclaim` is claim and leaseExpire in one step: a worker may take over a delivery whose lease expired.
  * `throttle` hands a claimed delivery back, due when the endpoint's rate limit has room for it: no
  * attempt was made, so none is recorded and the attempt number stays; it is the same wait as a job
@@ -44,6 +57,10 @@ export enum DeliveryStatus {
   Superseded = 'superseded',
   /** The receiver refused it as older than what it holds (`webhook-outcome: stale`): resolved, not a failure. */
   Stale = 'stale',
+  /** Waiting behind the head of its ordered lane (same endpoint, same entity); due again when the head finishes. */
+  Queued = 'queued',
+  /** The head of an ordered lane that ran out of attempts with `onExhausted: "block"`: its lane waits for a resend. */
+  Blocked = 'blocked',
 }
 
 export enum DeliveryTransition {
@@ -60,6 +77,9 @@ export enum DeliveryTransition {
   Throttle = 'throttle',
   Supersede = 'supersede',
   ResolveStale = 'resolveStale',
+  Hold = 'hold',
+  Promote = 'promote',
+  Block = 'block',
 }
 
 export const DELIVERY_TRANSITIONS: Readonly<
@@ -73,14 +93,17 @@ export const DELIVERY_TRANSITIONS: Readonly<
   [DeliveryTransition.LeaseExpire]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Pending },
   [DeliveryTransition.Cancel]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Canceled },
   [DeliveryTransition.CancelExpunged]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Canceled },
-  [DeliveryTransition.ExpungePending]: { from: [DeliveryStatus.Pending], to: DeliveryStatus.Canceled },
+  [DeliveryTransition.ExpungePending]: { from: [DeliveryStatus.Pending, DeliveryStatus.Queued, DeliveryStatus.Blocked], to: DeliveryStatus.Canceled },
   [DeliveryTransition.Throttle]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Pending },
-  [DeliveryTransition.Supersede]: { from: [DeliveryStatus.Pending], to: DeliveryStatus.Superseded },
+  [DeliveryTransition.Supersede]: { from: [DeliveryStatus.Pending, DeliveryStatus.Queued], to: DeliveryStatus.Superseded },
   [DeliveryTransition.ResolveStale]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Stale },
   [DeliveryTransition.ResendSucceed]: {
-    from: [DeliveryStatus.Pending, DeliveryStatus.Failed, DeliveryStatus.Canceled],
+    from: [DeliveryStatus.Pending, DeliveryStatus.Failed, DeliveryStatus.Canceled, DeliveryStatus.Blocked],
     to: DeliveryStatus.Succeeded,
   },
+  [DeliveryTransition.Hold]: { from: [DeliveryStatus.Pending], to: DeliveryStatus.Queued },
+  [DeliveryTransition.Promote]: { from: [DeliveryStatus.Queued], to: DeliveryStatus.Pending },
+  [DeliveryTransition.Block]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Blocked },
 };
 
 /**
@@ -188,6 +211,8 @@ export enum SvixMessageStatus {
 export function svixStatusOfDelivery(status: DeliveryStatus): SvixMessageStatus {
   switch (status) {
     case DeliveryStatus.Pending:
+    // Svix has no lanes: waiting behind the head of its lane is waiting for an attempt.
+    case DeliveryStatus.Queued:
       return SvixMessageStatus.Pending;
     case DeliveryStatus.Sending:
       return SvixMessageStatus.Sending;
@@ -196,6 +221,8 @@ export function svixStatusOfDelivery(status: DeliveryStatus): SvixMessageStatus 
     case DeliveryStatus.Stale:
       return SvixMessageStatus.Success;
     case DeliveryStatus.Failed:
+    // Its attempts ran out, as a failed one's did; it differs only in holding its lane.
+    case DeliveryStatus.Blocked:
       return SvixMessageStatus.Fail;
     case DeliveryStatus.Canceled:
     // Svix has no such state; like a canceled delivery, it was resolved without being sent.

@@ -1,14 +1,16 @@
 import { IdemConfig, loadIdemConfig } from '@app/config';
-import { DeliveryTransition, generateSigningSecret, ThrottleDecision } from '@app/core';
+import { DeliveryStatus, DeliveryTransition, generateSigningSecret, nextDeliveryStatus, ThrottleDecision } from '@app/core';
 import {
   ClaimedDelivery,
   ClaimRequest,
   ClaimResult,
   DeliveryClaimRepository,
+  DeliveryLaneRepository,
   DeliveryOutcomeRepository,
   DeliveryResendRepository,
   EndpointRepository,
   ResendableDelivery,
+  RecordedAttempt,
   ScheduledAttemptRecord,
   ThrottledDelivery,
   UnitOfWork,
@@ -45,10 +47,10 @@ class FakeDeliveries
     return requests.map((request) => this.answers.get(request.deliveryId) ?? { kind: 'stale' });
   }
 
-  async recordScheduledAttempts(records: readonly ScheduledAttemptRecord[]): Promise<Map<string, string>> {
+  async recordScheduledAttempts(records: readonly ScheduledAttemptRecord[]): Promise<Map<string, RecordedAttempt>> {
     const ours = records.filter((record) => !this.recordedElsewhere.has(record.deliveryId));
     this.recorded.push(...ours);
-    return new Map(ours.map((record) => [record.deliveryId, `atmpt_${record.deliveryId}`]));
+    return new Map(ours.map((record) => [record.deliveryId, { attemptId: `atmpt_${record.deliveryId}`, status: nextDeliveryStatus(DeliveryStatus.Sending, record.transition) }]));
   }
 
   async cancel(deliveryId: string, attemptNumber: number, transition: DeliveryTransition): Promise<void> {
@@ -151,6 +153,7 @@ describe(DeliverWebhookService.name, () => {
       deliveries as unknown as DeliveryClaimRepository,
       deliveries as unknown as DeliveryOutcomeRepository,
       deliveries as unknown as DeliveryResendRepository,
+      { promoteNext: async () => [] } as unknown as DeliveryLaneRepository,
       endpoints,
       sender,
       throttle,
@@ -176,6 +179,7 @@ describe(DeliverWebhookService.name, () => {
       secrets: [secret],
       headers: {},
       entity: null,
+      lane: null,
       ...overrides,
     };
     deliveries.answers.set(delivery.deliveryId, { kind: 'claimed', delivery });
@@ -347,7 +351,7 @@ describe(DeliverWebhookService.name, () => {
   it('makes a manual resend to a throttled endpoint wait too, sending and recording nothing meanwhile', async () => {
     const requestedAt = new Date('2030-01-01T00:00:00Z');
     const { attemptNumber: _, ...sendable } = claimable(1, { throttleRate: 2 });
-    deliveries.resendable.set('dlv_1', { ...sendable, scheduledAttempts: 4, resendRequestedAt: requestedAt });
+    deliveries.resendable.set('dlv_1', { ...sendable, scheduledAttempts: 4, resendRequestedAt: requestedAt, status: DeliveryStatus.Pending });
     throttle.answers.set('ep_1', { kind: 'wait', waitMs: 500 });
 
     expect(await sut.resend({ deliveryId: 'dlv_1', requestedAt: requestedAt.getTime() })).toEqual({ kind: 'throttled', retryAt: expect.any(Number) });
@@ -394,7 +398,7 @@ describe(DeliverWebhookService.name, () => {
       await sut.deliver({ deliveryId: claimable(1, { throttleRate: 1 }).deliveryId, attemptNumber: 1 });
       const requestedAt = new Date('2030-01-01T00:00:00Z');
       const { attemptNumber: _, ...sendable } = claimable(1, { deliveryId: 'dlv_resend', throttleRate: 1 });
-      deliveries.resendable.set('dlv_resend', { ...sendable, scheduledAttempts: 1, resendRequestedAt: requestedAt });
+      deliveries.resendable.set('dlv_resend', { ...sendable, scheduledAttempts: 1, resendRequestedAt: requestedAt, status: DeliveryStatus.Pending });
       await sut.resend({ deliveryId: 'dlv_resend', requestedAt: requestedAt.getTime() });
 
       expect(metrics.throttled).toBe(2);

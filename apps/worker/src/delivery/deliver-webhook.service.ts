@@ -3,8 +3,10 @@ import {
   AttemptOutcome,
   DeliveryTransition,
   ENTITY_HEADER,
+  DeliveryStatus,
   ENTITY_VERSION_HEADER,
   entityHeaderValue,
+  LaneExhaustion,
   MicroBatcher,
   OUTCOME_HEADER,
   REDACTED_HEADER_VALUE,
@@ -19,10 +21,13 @@ import {
   ClaimRequest,
   ClaimResult,
   DeliveryClaimRepository,
+  DeliveryLaneRepository,
   DeliveryOutcomeRepository,
   DeliveryResendRepository,
   DisabledEndpoint,
+  DueDelivery,
   EndpointRepository,
+  RecordedAttempt,
   ScheduledAttemptRecord,
   ThrottledDelivery,
   UnitOfWork,
@@ -73,6 +78,7 @@ export class DeliverWebhookService {
     private readonly claiming: DeliveryClaimRepository,
     private readonly outcomes: DeliveryOutcomeRepository,
     private readonly resends: DeliveryResendRepository,
+    private readonly lanes: DeliveryLaneRepository,
     private readonly endpoints: EndpointRepository,
     private readonly sender: WebhookSender,
     private readonly throttle: EndpointThrottle,
@@ -87,16 +93,20 @@ export class DeliverWebhookService {
     this.retryAfterStatuses = new Set(policy.retry.retryAfterStatuses);
     const batching = { maxItems: 100, maxDelayMs: 2 };
     this.claimBatch = new MicroBatcher(batching, (requests) => this.claiming.claim(requests, policy.leaseMs, policy.earlyToleranceMs));
-    // An attempt, its endpoint's health and the operational events they cause commit together.
-    this.records = new MicroBatcher(batching, (records) =>
-      this.unitOfWork.run(async () => {
-        const attemptIds = await this.outcomes.recordScheduledAttempts(records);
-        const recorded = records.filter((record) => attemptIds.has(record.deliveryId));
+    // An attempt, its endpoint's health, the operational events they cause and the promotion of the next
+    // delivery of an ordered lane whose head is done commit together; the promoted are enqueued after.
+    this.records = new MicroBatcher(batching, async (records) => {
+      const { outcome, promoted } = await this.unitOfWork.run(async () => {
+        const attempts = await this.outcomes.recordScheduledAttempts(records);
+        const recorded = records.filter((record) => attempts.has(record.deliveryId));
         const disabled = await this.updateEndpointHealth(recorded, config.disableAfterMs);
-        await this.reportOperationalEvents(recorded, attemptIds, disabled);
-        return records.map((record) => attemptIds.has(record.deliveryId));
-      }),
-    );
+        await this.reportOperationalEvents(recorded, attempts, disabled);
+        const lanes = await this.lanes.promoteNext(recorded.filter((record) => record.headsLane).map((record) => record.deliveryId));
+        return { outcome: records.map((record) => attempts.has(record.deliveryId)), promoted: lanes };
+      });
+      await this.enqueuePromoted(promoted);
+      return outcome;
+    });
     this.throttled = new MicroBatcher<ThrottledDelivery, void>(batching, async (deliveries) => {
       await this.claiming.throttle(deliveries);
       return deliveries.map(() => undefined);
@@ -107,16 +117,15 @@ export class DeliverWebhookService {
     const claim = await this.claimBatch.submit({ deliveryId: job.deliveryId, attemptNumber: job.attemptNumber });
     // Fails this job alone; the delivery is tried again when its lease runs out, once a key can read the secret.
     if (claim.kind === 'unreadable-secret') throw claim.error;
+    // Superseded at the claim while it headed its lane: the next state in the lane is due now.
+    if (claim.kind === 'coalesced' && claim.lane) await this.moveLaneOn(job.deliveryId);
     if (claim.kind !== 'claimed') return claim;
     const delivery = claim.delivery;
     const payload = delivery.payload;
     // Expunged on request after this attempt was scheduled: the API cancels pending deliveries, not one in flight then.
-    if (payload === null) {
-      await this.outcomes.cancel(delivery.deliveryId, delivery.attemptNumber, DeliveryTransition.CancelExpunged);
-      return { kind: 'canceled' };
-    }
-    if (delivery.endpointDisabled || delivery.secrets.length === 0) {
-      await this.outcomes.cancel(delivery.deliveryId, delivery.attemptNumber, DeliveryTransition.Cancel);
+    if (payload === null || delivery.endpointDisabled || delivery.secrets.length === 0) {
+      await this.outcomes.cancel(delivery.deliveryId, delivery.attemptNumber, payload === null ? DeliveryTransition.CancelExpunged : DeliveryTransition.Cancel);
+      if (delivery.lane) await this.moveLaneOn(delivery.deliveryId);
       return { kind: 'canceled' };
     }
     const waitMs = await this.waitForRoom(delivery, `${delivery.deliveryId}:${delivery.attemptNumber}`);
@@ -137,7 +146,9 @@ export class DeliverWebhookService {
       : succeeded
         ? DeliveryTransition.Succeed
         : delayMs === null
-          ? DeliveryTransition.Exhaust
+          ? delivery.lane?.onExhausted === LaneExhaustion.Block
+            ? DeliveryTransition.Block
+            : DeliveryTransition.Exhaust
           : DeliveryTransition.Retry;
 
     const recorded = await this.records.submit({
@@ -149,6 +160,7 @@ export class DeliverWebhookService {
       url: delivery.url,
       outcome: succeeded ? AttemptOutcome.Succeeded : AttemptOutcome.Failed,
       transition,
+      headsLane: delivery.lane !== null,
       responseStatusCode: response.statusCode,
       responseBody: response.body,
       responseHeaders: response.headers ?? null,
@@ -160,7 +172,7 @@ export class DeliverWebhookService {
     });
     // Another worker recorded this attempt first (our lease had run out): its record stands.
     if (!recorded) return { kind: 'superseded' };
-    if (transition === DeliveryTransition.Exhaust) this.metrics.deliveryExhausted();
+    if (transition === DeliveryTransition.Exhaust || transition === DeliveryTransition.Block) this.metrics.deliveryExhausted();
     if (transition === DeliveryTransition.Retry && delayMs !== null) {
       await this.queue.enqueue([{ deliveryId: delivery.deliveryId, attemptNumber: delivery.attemptNumber + 1, delayMs }]);
     }
@@ -176,7 +188,8 @@ export class DeliverWebhookService {
     if (!delivery) return { kind: 'gone' };
     if (delivery.resendRequestedAt?.getTime() !== job.requestedAt) return { kind: 'answered' };
     // The API refuses a resend of an expunged payload; this is one asked for just as the payload was expunged.
-    if (delivery.payload === null) {
+    // A superseded or stale state is older than what the receiver has or will get: resending it would go back in time.
+    if (delivery.payload === null || delivery.status === DeliveryStatus.Superseded || delivery.status === DeliveryStatus.Stale) {
       await this.resends.withdrawResend(delivery.deliveryId, new Date(job.requestedAt));
       return { kind: 'expired' };
     }
@@ -204,7 +217,19 @@ export class DeliverWebhookService {
       attemptedAt,
       requestedAt: new Date(job.requestedAt),
     });
+    // A blocked head that a resend delivered lets its lane move on.
+    if (recorded && delivery.status === DeliveryStatus.Blocked) await this.moveLaneOn(delivery.deliveryId);
     return { kind: recorded ? 'recorded' : 'answered' };
+  }
+
+  /** Promotes the next delivery of the lane `deliveryId` headed, if it is done, and enqueues it. */
+  private async moveLaneOn(deliveryId: string): Promise<void> {
+    await this.enqueuePromoted(await this.lanes.promoteNext([deliveryId]));
+  }
+
+  /** Enqueued after the promotion committed; if Redis does not take them, the sweeper finds them due and unqueued. */
+  private async enqueuePromoted(promoted: readonly DueDelivery[]): Promise<void> {
+    if (promoted.length > 0) await this.queue.offer((queue) => queue.enqueue(promoted));
   }
 
   /** 0 when the delivery may be sent now; otherwise how long its endpoint's rate limit makes it wait. */
@@ -232,16 +257,19 @@ export class DeliverWebhookService {
   /** Svix's failing (after the fourth failed attempt), exhausted and recovered events, and endpoint.disabled. */
   private async reportOperationalEvents(
     records: readonly ScheduledAttemptRecord[],
-    attemptIds: ReadonlyMap<string, string>,
+    attempts: ReadonlyMap<string, RecordedAttempt>,
     disabled: readonly DisabledEndpoint[],
   ): Promise<void> {
     const events: OperationalEvent[] = [];
     for (const record of records) {
       if (this.operationalWebhooks.isOperational(record.appId)) continue;
+      const recorded = attempts.get(record.deliveryId)!;
+      // A retry superseded by a newer state is not failing: nothing is left to retry.
+      const retried = record.transition === DeliveryTransition.Retry && recorded.status !== DeliveryStatus.Superseded;
       const type =
-        record.transition === DeliveryTransition.Exhaust
+        record.transition === DeliveryTransition.Exhaust || record.transition === DeliveryTransition.Block
           ? OperationalEventType.AttemptExhausted
-          : record.transition === DeliveryTransition.Retry && record.attemptNumber === FAILING_AFTER_ATTEMPT
+          : retried && record.attemptNumber === FAILING_AFTER_ATTEMPT
             ? OperationalEventType.AttemptFailing
             : record.transition === DeliveryTransition.Succeed && record.attemptNumber > FAILING_AFTER_ATTEMPT
               ? OperationalEventType.AttemptRecovered
@@ -252,7 +280,7 @@ export class DeliverWebhookService {
         appId: record.appId,
         messageId: record.messageId,
         endpointId: record.endpointId,
-        attemptId: attemptIds.get(record.deliveryId)!,
+        attemptId: recorded.attemptId,
         responseStatusCode: record.responseStatusCode,
         attemptedAt: record.attemptedAt,
       });
@@ -271,7 +299,7 @@ export class DeliverWebhookService {
   }
 
   /** Signs the stored payload for this attempt, sends it, and counts the attempt by its outcome. */
-  private async sign(delivery: ClaimedDelivery & { payload: string }): Promise<{ attemptedAt: Date; requestHeaders: Record<string, string>; response: WebhookResponse }> {
+  private async sign(delivery: Omit<ClaimedDelivery, 'lane'> & { payload: string }): Promise<{ attemptedAt: Date; requestHeaders: Record<string, string>; response: WebhookResponse }> {
     const attemptedAt = new Date();
     const timestamp = Math.floor(attemptedAt.getTime() / 1000);
     const own: Record<string, string> = {

@@ -2,7 +2,7 @@ import { ApiTokenRepository } from './api-token.repository';
 import { ApplicationRepository } from './application.repository';
 import { AttemptRepository } from './attempt.repository';
 import { BackgroundTaskRepository } from './background-task.repository';
-import { DeliveryClaimRepository, DeliveryOutcomeRepository, DeliveryResendRepository, DeliverySweepRepository } from './delivery';
+import { DeliveryClaimRepository, DeliveryLaneRepository, DeliveryOutcomeRepository, DeliveryResendRepository, DeliverySweepRepository } from './delivery';
 import { EndpointStatsRepository } from './endpoint-stats.repository';
 import { EndpointRepository } from './endpoint.repository';
 import { EventTypeRepository } from './event-type.repository';
@@ -40,6 +40,7 @@ export const REPOSITORIES = [
   MessageRepository,
   MessageDestinationRepository,
   DeliveryClaimRepository,
+  DeliveryLaneRepository,
   DeliveryOutcomeRepository,
   DeliveryResendRepository,
   DeliverySweepRepository,

@@ -1,9 +1,10 @@
-import { DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, SecretDecryptionError, sqlStatusAfter, sqlStatusMayTake } from '@app/core';
+import { DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, LaneExhaustion, SecretDecryptionError, sqlStatusAfter, sqlStatusMayTake } from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { EndpointSecretCipher } from '../../endpoint-secret-cipher';
 import { sqlNewerStateFor } from './entity-supersede.sql';
+import { sqlBehindInLane, sqlLaneKey, sqlOrderedEventType } from './lane.sql';
 import { ClaimedDelivery, DeliverySql, LIVE_SECRETS_SQL, SendableRow, THROTTLE_RATE_SQL, toSendable } from './sendable-delivery';
 
 export interface ClaimRequest {
@@ -16,8 +17,18 @@ export interface ThrottledDelivery extends ClaimRequest {
   waitMs: number;
 }
 
-/** Why a delivery could not be claimed, and when it is worth trying again (epoch ms), if ever. */
-export type ClaimRefusal = { kind: 'leased'; retryAt: number } | { kind: 'early'; retryAt: number } | { kind: 'stale' };
+/**
+ * Why a delivery could not be claimed, and when it is worth trying again (epoch ms), if ever. `queued`:
+ * held behind the head of its ordered lane, to be promoted and enqueued when the head is done.
+ * `coalesced`: superseded at the claim by a newer state; `lane` when it was the head of an ordered lane,
+ * whose next delivery the caller promotes.
+ */
+export type ClaimRefusal =
+  | { kind: 'leased'; retryAt: number }
+  | { kind: 'early'; retryAt: number }
+  | { kind: 'stale' }
+  | { kind: 'queued' }
+  | { kind: 'coalesced'; lane: boolean };
 
 /**
  * Claimed, but a signing secret of its endpoint cannot be decrypted (its key is not configured, or the
@@ -31,7 +42,7 @@ export interface UnreadableSecretClaim {
 
 export type ClaimResult = { kind: 'claimed'; delivery: ClaimedDelivery } | ClaimRefusal | UnreadableSecretClaim;
 
-const { Claim, Reclaim, Throttle, Supersede } = DeliveryTransition;
+const { Claim, Reclaim, Throttle, Supersede, Hold } = DeliveryTransition;
 
 /**
  * The start of an attempt: claiming due deliveries for a worker (with what sending them needs), and
@@ -53,7 +64,7 @@ export class DeliveryClaimRepository extends DeliverySql {
    * Postgres' clock are not the same clock.
    */
   async claim(requests: readonly ClaimRequest[], leaseMs: number, earlyToleranceMs: number): Promise<ClaimResult[]> {
-    const rows = await this.query<SendableRow & { attempt_number: number }>(
+    const all = await this.query<SendableRow & { status: DeliveryStatus; attempt_number: number; lane: string | null; on_exhausted: LaneExhaustion | null }>(
       `WITH request AS (
          SELECT * FROM unnest($1::varchar[], $2::int[]) AS r(delivery_id, attempt_number)
        ), newer_state AS (
@@ -62,41 +73,61 @@ export class DeliveryClaimRepository extends DeliverySql {
          SELECT DISTINCT ON (r.delivery_id) r.delivery_id, ${sqlNewerStateFor('d.message_id', 'd.endpoint_id')} AS superseded_by
            FROM request r
            JOIN deliveries d ON d.id = r.delivery_id AND ${sqlStatusMayTake(Supersede, 'd.status')}
+       ), lane AS (
+         -- A delivery of an ordered lane, and whether it must wait behind the lane's head (the Hold transition).
+         SELECT DISTINCT ON (r.delivery_id) r.delivery_id, ${sqlLaneKey('m')} AS lane,
+                COALESCE(et.retry_safety->>'onExhausted', '${LaneExhaustion.Skip}') AS on_exhausted,
+                ${sqlStatusMayTake(Hold, 'd.status')} AND ${sqlBehindInLane('d', 'm')} AS behind
+           FROM request r
+           JOIN deliveries d ON d.id = r.delivery_id
+           JOIN messages m ON m.id = d.message_id
+           ${sqlOrderedEventType('m')}
        ), claimed AS (
          UPDATE deliveries d
-            SET status = CASE WHEN n.superseded_by IS NULL THEN ${sqlStatusAfter(Claim)} ELSE ${sqlStatusAfter(Supersede)} END,
+            SET status = CASE WHEN n.superseded_by IS NOT NULL THEN ${sqlStatusAfter(Supersede)}
+                              WHEN l.behind THEN ${sqlStatusAfter(Hold)}
+                              ELSE ${sqlStatusAfter(Claim)} END,
                 superseded_by = n.superseded_by,
-                next_attempt_at = CASE WHEN n.superseded_by IS NULL THEN d.next_attempt_at END,
-                lease_expires_at = CASE WHEN n.superseded_by IS NULL THEN now() + $3 * interval '1 millisecond' END,
+                lane = COALESCE(l.lane, d.lane),
+                next_attempt_at = CASE WHEN n.superseded_by IS NULL AND l.behind IS NOT TRUE THEN d.next_attempt_at END,
+                lease_expires_at = CASE WHEN n.superseded_by IS NULL AND l.behind IS NOT TRUE THEN now() + $3 * interval '1 millisecond' END,
+                -- A held delivery has no job: the promotion that makes it due enqueues it.
+                enqueued_at = CASE WHEN l.behind THEN NULL ELSE d.enqueued_at END,
                 updated_at = now()
-           FROM request r LEFT JOIN newer_state n ON n.delivery_id = r.delivery_id
+           FROM request r LEFT JOIN newer_state n ON n.delivery_id = r.delivery_id LEFT JOIN lane l ON l.delivery_id = r.delivery_id
           WHERE d.id = r.delivery_id
             AND d.scheduled_attempts + 1 = r.attempt_number
             AND ((${sqlStatusMayTake(Claim, 'd.status')} AND d.next_attempt_at <= now() + $4 * interval '1 millisecond')
               OR (${sqlStatusMayTake(Reclaim, 'd.status')} AND d.lease_expires_at < now()))
-         RETURNING d.id, d.status, r.attempt_number, d.message_id, d.endpoint_id, d.app_id
+         RETURNING d.id, d.status, r.attempt_number, d.message_id, d.endpoint_id, d.app_id, l.lane, l.on_exhausted
        )
-       SELECT c.id AS delivery_id, c.attempt_number, c.message_id, c.endpoint_id, c.app_id,
+       SELECT c.id AS delivery_id, c.status, c.attempt_number, c.message_id, c.endpoint_id, c.app_id, c.lane, c.on_exhausted,
               m.payload, m.entity_name, m.entity_id, m.entity_version, e.url, e.disabled, e.headers, ${THROTTLE_RATE_SQL}, ${LIVE_SECRETS_SQL}
          FROM claimed c
          JOIN messages m ON m.id = c.message_id
          JOIN endpoints e ON e.id = c.endpoint_id
-         JOIN applications a ON a.id = e.app_id
-        WHERE c.status = ${sqlStatusAfter(Claim)}`,
+         JOIN applications a ON a.id = e.app_id`,
       [requests.map((r) => r.deliveryId), requests.map((r) => r.attemptNumber), leaseMs, earlyToleranceMs],
     );
+    const rows = all.filter((row) => row.status === DELIVERY_TRANSITIONS[Claim].to);
+    const resolved = new Map<string, ClaimRefusal>();
+    for (const row of all) {
+      if (row.status === DELIVERY_TRANSITIONS[Hold].to) resolved.set(row.delivery_id, { kind: 'queued' });
+      if (row.status === DELIVERY_TRANSITIONS[Supersede].to) resolved.set(row.delivery_id, { kind: 'coalesced', lane: row.lane !== null });
+    }
     const claimed = new Map(rows.map((row) => [row.delivery_id, row]));
     // A delivery asked for twice in one batch (a group job and the sweeper's job of the same attempt) is
     // claimed once: the first request holds the lease, the others are refused like any job arriving later.
     const holders = new Map<string, ClaimRequest>();
     for (const request of requests) if (claimed.has(request.deliveryId) && !holders.has(request.deliveryId)) holders.set(request.deliveryId, request);
-    const refused = requests.filter((request) => holders.get(request.deliveryId) !== request);
+    const refused = requests.filter((request) => holders.get(request.deliveryId) !== request && !resolved.has(request.deliveryId));
     const refusals = await this.explainRefusals(refused);
     return requests.map((request) => {
       const row = holders.get(request.deliveryId) === request ? claimed.get(request.deliveryId) : undefined;
-      if (!row) return refusals.get(request.deliveryId) ?? { kind: 'stale' };
+      if (!row) return resolved.get(request.deliveryId) ?? refusals.get(request.deliveryId) ?? { kind: 'stale' };
       try {
-        return { kind: 'claimed', delivery: { ...toSendable(row, this.secretCipher), attemptNumber: row.attempt_number } };
+        const lane = row.lane === null ? null : { key: row.lane, onExhausted: row.on_exhausted ?? LaneExhaustion.Skip };
+        return { kind: 'claimed', delivery: { ...toSendable(row, this.secretCipher), attemptNumber: row.attempt_number, lane } };
       } catch (error) {
         if (error instanceof SecretDecryptionError) return { kind: 'unreadable-secret', error };
         throw error;

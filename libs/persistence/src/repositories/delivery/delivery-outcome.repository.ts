@@ -13,8 +13,10 @@ export interface ScheduledAttemptRecord {
   appId: string;
   url: string;
   outcome: AttemptOutcome;
-  /** Succeed, Retry, Exhaust or ResolveStale: the delivery's transition this attempt causes. */
-  transition: DeliveryTransition.Succeed | DeliveryTransition.Retry | DeliveryTransition.Exhaust | DeliveryTransition.ResolveStale;
+  /** Succeed, Retry, Exhaust, Block (an ordered lane's head) or ResolveStale: the delivery's transition this attempt causes. */
+  transition: DeliveryTransition.Succeed | DeliveryTransition.Retry | DeliveryTransition.Exhaust | DeliveryTransition.Block | DeliveryTransition.ResolveStale;
+  /** The delivery heads an ordered lane, whose next delivery may be promoted once this outcome is recorded. */
+  headsLane?: boolean;
   responseStatusCode: number;
   responseBody: string;
   responseDurationMs: number;
@@ -28,11 +30,18 @@ export interface ScheduledAttemptRecord {
 
 const { Retry, Supersede, ExpungePending } = DeliveryTransition;
 
+/** A scheduled attempt as recorded: its id, and the status its delivery moved to. */
+export interface RecordedAttempt {
+  attemptId: string;
+  status: DeliveryStatus;
+}
+
 /** The transitions a recorded scheduled attempt causes. */
 const RECORDED_TRANSITIONS: readonly ScheduledAttemptRecord['transition'][] = [
   DeliveryTransition.Succeed,
   DeliveryTransition.Retry,
   DeliveryTransition.Exhaust,
+  DeliveryTransition.Block,
   DeliveryTransition.ResolveStale,
 ];
 
@@ -49,12 +58,13 @@ export class DeliveryOutcomeRepository extends DeliverySql {
   /**
    * Records scheduled attempts and moves their deliveries on, all in one statement: the attempt row is
    * written only when the delivery is still `sending` at the previous attempt number, so an outcome
-   * recorded twice (two workers after a lease expired) is written once. Returns the new attempts' ids
-   * by delivery id, for the deliveries recorded.
+   * recorded twice (two workers after a lease expired) is written once. Returns, by delivery id for the
+   * deliveries recorded, the new attempt's id and the status the delivery moved to (`superseded` where
+   * a retry was superseded instead).
    */
-  async recordScheduledAttempts(records: readonly ScheduledAttemptRecord[]): Promise<Map<string, string>> {
+  async recordScheduledAttempts(records: readonly ScheduledAttemptRecord[]): Promise<Map<string, RecordedAttempt>> {
     if (records.length === 0) return new Map();
-    const rows = await this.query<{ delivery_id: string; id: string }>(
+    const rows = await this.query<{ delivery_id: string; id: string; status: DeliveryStatus }>(
       `WITH outcome AS (
          SELECT * FROM unnest($1::varchar[], $2::int[], $3::varchar[], $4::timestamptz[], $5::varchar[], $6::varchar[],
                               $7::varchar[], $8::varchar[], $9::varchar[], $10::text[], $11::varchar[], $12::int[],
@@ -78,8 +88,8 @@ export class DeliveryOutcomeRepository extends DeliverySql {
                 updated_at = now()
            FROM outcome o LEFT JOIN retried_state r ON r.delivery_id = o.delivery_id
           WHERE d.id = o.delivery_id AND ${sqlStatusMayTakeEach(RECORDED_TRANSITIONS, 'd.status')} AND d.scheduled_attempts = o.attempt_number - 1
-         RETURNING d.id
-       )
+         RETURNING d.id, d.status
+       ), inserted AS (
        INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, attempt_number, trigger, outcome, url,
                              response_status_code, response_body, response_duration_ms, error, request_headers,
                              next_attempt_at, created_at, response_headers)
@@ -88,7 +98,9 @@ export class DeliveryOutcomeRepository extends DeliverySql {
               o.next_attempt_at, o.attempted_at, ${RESPONSE_HEADERS_SQL('o.response_headers')}
          FROM outcome o JOIN moved ON moved.id = o.delivery_id JOIN messages m ON m.id = o.message_id
        ON CONFLICT DO NOTHING
-       RETURNING delivery_id, id`,
+       RETURNING delivery_id, id
+       )
+       SELECT inserted.delivery_id, inserted.id, moved.status FROM inserted JOIN moved ON moved.id = inserted.delivery_id`,
       [
         records.map((r) => r.deliveryId),
         records.map((r) => r.attemptNumber),
@@ -112,7 +124,7 @@ export class DeliveryOutcomeRepository extends DeliverySql {
         records.map((r) => (r.responseHeaders === null ? null : JSON.stringify(r.responseHeaders))),
       ],
     );
-    return new Map(rows.map((row) => [row.delivery_id, row.id]));
+    return new Map(rows.map((row) => [row.delivery_id, { attemptId: row.id, status: row.status }]));
   }
 
   /** The uid of each application and endpoint, and the event id of each message, for reports about them. */

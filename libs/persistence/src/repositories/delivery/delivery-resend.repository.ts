@@ -7,9 +7,10 @@ import { ScheduledAttemptRecord } from './delivery-outcome.repository';
 import { ClaimedDelivery, DeliverySql, LIVE_SECRETS_SQL, RESPONSE_BODY_SQL, RESPONSE_HEADERS_SQL, SendableRow, THROTTLE_RATE_SQL, toSendable } from './sendable-delivery';
 
 /** What a manual resend needs: the delivery as it is now, whatever its status. */
-export interface ResendableDelivery extends Omit<ClaimedDelivery, 'attemptNumber'> {
+export interface ResendableDelivery extends Omit<ClaimedDelivery, 'attemptNumber' | 'lane'> {
   scheduledAttempts: number;
   resendRequestedAt: Date | null;
+  status: DeliveryStatus;
 }
 
 export interface ManualAttemptRecord extends Omit<ScheduledAttemptRecord, 'transition' | 'nextAttemptAt'> {
@@ -49,8 +50,8 @@ export class DeliveryResendRepository extends DeliverySql {
   }
 
   async findResendable(deliveryId: string): Promise<ResendableDelivery | null> {
-    const [row] = await this.query<SendableRow & { scheduled_attempts: number; resend_requested_at: Date | null }>(
-      `SELECT d.id AS delivery_id, d.scheduled_attempts, d.resend_requested_at, d.message_id, d.endpoint_id, d.app_id,
+    const [row] = await this.query<SendableRow & { status: DeliveryStatus; scheduled_attempts: number; resend_requested_at: Date | null }>(
+      `SELECT d.id AS delivery_id, d.status, d.scheduled_attempts, d.resend_requested_at, d.message_id, d.endpoint_id, d.app_id,
               m.payload, m.entity_name, m.entity_id, m.entity_version, e.url, e.disabled, e.headers, ${THROTTLE_RATE_SQL}, ${LIVE_SECRETS_SQL}
          FROM deliveries d JOIN messages m ON m.id = d.message_id JOIN endpoints e ON e.id = d.endpoint_id
          JOIN applications a ON a.id = e.app_id
@@ -58,7 +59,7 @@ export class DeliveryResendRepository extends DeliverySql {
       [deliveryId],
     );
     if (!row) return null;
-    return { ...toSendable(row, this.secretCipher), scheduledAttempts: row.scheduled_attempts, resendRequestedAt: row.resend_requested_at };
+    return { ...toSendable(row, this.secretCipher), scheduledAttempts: row.scheduled_attempts, resendRequestedAt: row.resend_requested_at, status: row.status };
   }
 
 

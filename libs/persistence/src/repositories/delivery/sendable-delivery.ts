@@ -1,3 +1,4 @@
+import { LaneExhaustion } from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { EndpointSecretCipher } from '../../endpoint-secret-cipher';
@@ -21,6 +22,8 @@ export interface ClaimedDelivery {
   headers: Record<string, string>;
   /** The entity its message is about, when its event type has a retry-safety contract: sent as `idem-entity` headers. */
   entity: { name: string; id: string; version: number | null } | null;
+  /** The ordered lane it heads, when its event type says `ordering: "entity"`; null otherwise. */
+  lane: { key: string; onExhausted: LaneExhaustion } | null;
 }
 
 /** The rate limit of endpoint `e`: its own, else that of its application `a`. */
@@ -58,7 +61,7 @@ export interface SendableRow {
 }
 
 /** A delivery ready to sign and send, as the claim and a resend load it; throws `SecretDecryptionError` when a secret cannot be decrypted. */
-export function toSendable(row: SendableRow, cipher: EndpointSecretCipher): Omit<ClaimedDelivery, 'attemptNumber'> {
+export function toSendable(row: SendableRow, cipher: EndpointSecretCipher): Omit<ClaimedDelivery, 'attemptNumber' | 'lane'> {
   return {
     deliveryId: row.delivery_id,
     messageId: row.message_id,
