@@ -5,7 +5,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const file = path.resolve(process.argv[2] ?? 'bench-results.json');
-const { measuredAt, cores, node, figures: f } = JSON.parse(fs.readFileSync(file, 'utf8'));
+const { measuredAt, cores, node, figures } = JSON.parse(fs.readFileSync(file, 'utf8'));
+// A figure left out of the run (BENCH_SCENARIOS) reads as an empty one, and prints n/a.
+const f = new Proxy(figures, { get: (target, name) => target[name] ?? {} });
 const n = (value) => (value === null || value === undefined ? 'n/a' : Number(value).toLocaleString('en-US'));
 const rows = [
   ['single create, 1 endpoint, no Idempotency-Key (32 clients)', `${n(f.singleCreateWithoutKey.eventsPerSecond)} events/s, p50 ${n(f.singleCreateWithoutKey.p50Ms)} ms, p99 ${n(f.singleCreateWithoutKey.p99Ms)} ms`],
@@ -18,6 +20,14 @@ const rows = [
   ['Redis flushed mid-run: until every due delivery is delivered', `${n(f.redisFlush.secondsUntilAllDelivered)} s (${n(f.redisFlush.outstandingAtFlush)} outstanding at the flush)`],
   ['baseline: signed POSTs straight to the receiver, no queue, no database', `${n(f.baseline.signedPostsPerSecond)} /s`],
   [`Idem ÷ baseline (deliveries, ${f.deliveriesFanOut.endpointsPerEvent} endpoints per event)`, `${f.baseline.ratioFanOutDeliveries}`],
+  [
+    `coalescing: ${n(f.coalescedBacklog.entities)} entities' states accepted while the endpoint was down, then delivered`,
+    `${n(f.coalescedBacklog.messagesAccepted)} messages, ${n(f.coalescedBacklog.requestsReceived)} requests (${f.coalescedBacklog.deliveriesSaved} saved), drained ${n(f.coalescedBacklog.secondsToDrainAfterBack)} s after it was back`,
+  ],
+  [
+    `ordered lanes: ${n(f.lanes.entities)} entities x ${n(f.lanes.messagesPerEntity)} changes, 1 endpoint, end to end`,
+    `${n(f.lanes.orderedDeliveriesPerSecond)} /s ordered, ${n(f.lanes.unorderedDeliveriesPerSecond)} /s unordered (${f.lanes.ratioOrderedToUnordered} of unordered)`,
+  ],
 ];
 console.log(`Measured ${measuredAt.slice(0, 10)} on ${cores} cores, Node ${node}.\n`);
 console.log('| figure | measured |\n| --- | --- |');

@@ -108,6 +108,17 @@ describe('Entity state at ingest: retrySafety contracts, stale versions, coalesc
     expect(destinations).toEqual([expect.objectContaining({ id: endpointId, status: 4, statusText: 'canceled', idemStatus: 'superseded', supersededBy: newer.body.id })]);
   });
 
+  it('does not resend a superseded state, and says why: it would take the receiver back to an older version', async () => {
+    const older = await send('order.updated', 'o-resend', 1);
+    await send('order.updated', 'o-resend', 2);
+
+    const resend = await suite.request('POST', `/api/v1/app/${appId}/msg/${older.body.id}/endpoint/${endpointId}/resend`);
+
+    expect(resend.status).toBe(202);
+    expect(resend.body).toMatchObject({ idemStatus: 'superseded', detail: expect.stringContaining('Not resent') });
+    expect((await suite.db.query('SELECT resend_requested_at FROM deliveries WHERE message_id = $1', [older.body.id])).rows).toEqual([{ resend_requested_at: null }]);
+  });
+
   it('keeps the first of two equal versions sent in one batch, as it keeps the first of two sent apart', async () => {
     const messages = [1, 2].map((total) => ({ eventType: 'order.updated', payload: { order: { id: 'o-tie' }, version: 1, total } }));
 

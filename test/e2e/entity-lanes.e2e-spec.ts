@@ -122,7 +122,8 @@ describe('Ordered lanes, end to end', () => {
     expect(waiting[0]).toMatchObject({ status: 1, idemStatus: 'queued' });
 
     up = true;
-    await suite.svix.messageAttempt.resend(app.id, head, endpoint.id);
+    const resend = await suite.request('POST', `/api/v1/app/${app.id}/msg/${head}/endpoint/${endpoint.id}/resend`);
+    expect(resend.body).toMatchObject({ idemStatus: 'blocked', detail: expect.stringContaining('blocks its ordered lane') });
 
     await until(async () => (await statusOf(next)) === 'succeeded', 'the lane to move on after the resend', 30_000);
     expect(await statusOf(head)).toBe('succeeded');

@@ -175,6 +175,12 @@ export const FINAL_DELIVERY_STATUSES: readonly DeliveryStatus[] = [
   DeliveryStatus.Stale,
 ];
 
+/**
+ * Statuses a manual resend leaves alone: a superseded or stale delivery carries an older state than the
+ * receiver holds or is being sent, and resending it would take the receiver back in time.
+ */
+export const UNRESENDABLE_DELIVERY_STATUSES: readonly DeliveryStatus[] = [DeliveryStatus.Superseded, DeliveryStatus.Stale];
+
 /** The status a delivery is created with. */
 export const INITIAL_DELIVERY_STATUS = DeliveryStatus.Pending;
 

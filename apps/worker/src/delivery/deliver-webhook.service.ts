@@ -14,6 +14,7 @@ import {
   RetryPolicy,
   signWebhook,
   STALE_OUTCOME,
+  UNRESENDABLE_DELIVERY_STATUSES,
 } from '@app/core';
 import {
   ClaimedDelivery,
@@ -189,7 +190,7 @@ export class DeliverWebhookService {
     if (delivery.resendRequestedAt?.getTime() !== job.requestedAt) return { kind: 'answered' };
     // The API refuses a resend of an expunged payload; this is one asked for just as the payload was expunged.
     // A superseded or stale state is older than what the receiver has or will get: resending it would go back in time.
-    if (delivery.payload === null || delivery.status === DeliveryStatus.Superseded || delivery.status === DeliveryStatus.Stale) {
+    if (delivery.payload === null || UNRESENDABLE_DELIVERY_STATUSES.includes(delivery.status)) {
       await this.resends.withdrawResend(delivery.deliveryId, new Date(job.requestedAt));
       return { kind: 'expired' };
     }

@@ -1,4 +1,4 @@
-import { AttemptOutcome, AttemptTrigger, DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, EXPUNGED_RESPONSE, newId, RECOVERABLE_DELIVERY_STATUSES, sqlStatusIn } from '@app/core';
+import { AttemptOutcome, AttemptTrigger, DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, EXPUNGED_RESPONSE, newId, RECOVERABLE_DELIVERY_STATUSES, sqlStatusIn, UNRESENDABLE_DELIVERY_STATUSES } from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -39,14 +39,19 @@ export class DeliveryResendRepository extends DeliverySql {
   }
 
   /** Marks a delivery for a manual resend, durably: the sweeper re-enqueues it if the job is lost. */
-  async requestResend(messageId: string, endpointId: string): Promise<ResendRequest | null> {
-    const [row] = await this.updateReturning<{ id: string; resend_requested_at: Date }>(
-      // Milliseconds only: the request's time travels through a JavaScript Date and must compare equal.
-      `UPDATE deliveries SET resend_requested_at = date_trunc('milliseconds', now()), updated_at = now()
-        WHERE message_id = $1 AND endpoint_id = $2 RETURNING id, resend_requested_at`,
+  async requestResend(messageId: string, endpointId: string): Promise<{ request: ResendRequest | null; status: DeliveryStatus } | null> {
+    const [row] = await this.query<{ id: string; status: DeliveryStatus; resend_requested_at: Date | null }>(
+      `WITH target AS (SELECT id, status FROM deliveries WHERE message_id = $1 AND endpoint_id = $2),
+            marked AS (
+              -- Milliseconds only: the request's time travels through a JavaScript Date and must compare equal.
+              UPDATE deliveries d SET resend_requested_at = date_trunc('milliseconds', now()), updated_at = now()
+                FROM target WHERE d.id = target.id AND NOT ${sqlStatusIn(UNRESENDABLE_DELIVERY_STATUSES, 'd.status')}
+              RETURNING d.id, d.resend_requested_at)
+       SELECT target.id, target.status, marked.resend_requested_at FROM target LEFT JOIN marked ON marked.id = target.id`,
       [messageId, endpointId],
     );
-    return row ? { deliveryId: row.id, requestedAt: row.resend_requested_at } : null;
+    if (!row) return null;
+    return { status: row.status, request: row.resend_requested_at === null ? null : { deliveryId: row.id, requestedAt: row.resend_requested_at } };
   }
 
   async findResendable(deliveryId: string): Promise<ResendableDelivery | null> {
@@ -104,8 +109,8 @@ export class DeliveryResendRepository extends DeliverySql {
    * skipped: asking twice never sends twice what the first request is already resending or has
    * delivered. Messages whose payload was expunged are skipped too: there is nothing left to send.
    */
-  async requestRecovery(endpointId: string, since: Date, until: Date | null): Promise<{ requestedAt: Date; deliveryIds: string[] }> {
-    const rows = await this.query<{ requested_at: Date; id: string | null }>(
+  async requestRecovery(endpointId: string, since: Date, until: Date | null): Promise<{ requestedAt: Date; deliveryIds: string[]; blocked: number }> {
+    const rows = await this.query<{ requested_at: Date; id: string | null; status: DeliveryStatus | null }>(
       `WITH requested AS (SELECT date_trunc('milliseconds', now()) AS at),
             marked AS (
               UPDATE deliveries d SET resend_requested_at = requested.at, updated_at = now()
@@ -114,11 +119,15 @@ export class DeliveryResendRepository extends DeliverySql {
                  AND ${sqlStatusIn(RECOVERABLE_DELIVERY_STATUSES, 'd.status')} AND (NOT ${sqlStatusIn([Pending], 'd.status')} OR d.scheduled_attempts > 0)
                  AND d.created_at >= $2 AND ($3::timestamptz IS NULL OR d.created_at < $3)
                  AND EXISTS (SELECT 1 FROM messages m WHERE m.id = d.message_id AND m.payload IS NOT NULL)
-              RETURNING d.id)
-       SELECT requested.at AS requested_at, marked.id FROM requested LEFT JOIN marked ON true`,
+              RETURNING d.id, d.status)
+       SELECT requested.at AS requested_at, marked.id, marked.status FROM requested LEFT JOIN marked ON true`,
       [endpointId, since, until],
     );
-    return { requestedAt: rows[0].requested_at, deliveryIds: rows.flatMap((row) => (row.id === null ? [] : [row.id])) };
+    return {
+      requestedAt: rows[0].requested_at,
+      deliveryIds: rows.flatMap((row) => (row.id === null ? [] : [row.id])),
+      blocked: rows.filter((row) => row.status === DeliveryStatus.Blocked).length,
+    };
   }
 
   /**
