@@ -222,9 +222,6 @@ async function main() {
     log('redisFlush', { outstandingAtFlush: outstanding, secondsUntilAllDelivered: round((performance.now() - flushedAt) / 1000) });
   }
 
-  if (runs('coalescing')) log('coalescedBacklog', await coalescedBacklog());
-  if (runs('lanes')) log('lanes', await laneThroughput());
-
   if (runs('baseline') && wideRun) {
     // Baseline: as many signed POSTs as the fan-out run delivered, straight to the receiver, one process, no queue, no database.
     await ask(receiver, 'reset', 'reset');
@@ -289,6 +286,9 @@ async function main() {
     const ordered = await run('ordered', 'entity');
     return { entities: laneEntities, messagesPerEntity: laneVersions, unorderedDeliveriesPerSecond: unordered, orderedDeliveriesPerSecond: ordered, ratioOrderedToUnordered: round(ordered / unordered, 3) };
   }
+
+  if (runs('coalescing')) log('coalescedBacklog', await coalescedBacklog());
+  if (runs('lanes')) log('lanes', await laneThroughput());
 
   const { duplicates } = await ask(receiver, 'report', 'requests');
   fs.writeFileSync(jsonPath, JSON.stringify({ measuredAt: new Date().toISOString(), cores: os.cpus().length, node: process.version, figures }, null, 2) + '\n');
