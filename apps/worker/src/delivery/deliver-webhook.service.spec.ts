@@ -39,6 +39,8 @@ class FakeDeliveries
   readonly answers = new Map<string, ClaimResult>();
   /** Another worker recorded these attempts first. */
   readonly recordedElsewhere = new Set<string>();
+  /** A newer state was accepted meanwhile: these retries are superseded as they are recorded. */
+  readonly supersededOnRecord = new Set<string>();
   failure: Error | undefined;
 
   async claim(requests: readonly ClaimRequest[]): Promise<ClaimResult[]> {
@@ -50,7 +52,7 @@ class FakeDeliveries
   async recordScheduledAttempts(records: readonly ScheduledAttemptRecord[]): Promise<Map<string, RecordedAttempt>> {
     const ours = records.filter((record) => !this.recordedElsewhere.has(record.deliveryId));
     this.recorded.push(...ours);
-    return new Map(ours.map((record) => [record.deliveryId, { attemptId: `atmpt_${record.deliveryId}`, status: nextDeliveryStatus(DeliveryStatus.Sending, record.transition) }]));
+    return new Map(ours.map((record) => [record.deliveryId, { attemptId: `atmpt_${record.deliveryId}`, status: this.supersededOnRecord.has(record.deliveryId) ? DeliveryStatus.Superseded : nextDeliveryStatus(DeliveryStatus.Sending, record.transition) }]));
   }
 
   async cancel(deliveryId: string, attemptNumber: number, transition: DeliveryTransition): Promise<void> {
@@ -132,7 +134,10 @@ describe(DeliverWebhookService.name, () => {
   let throttle: FakeThrottle;
   let metrics: FakeMetrics;
   let healthUpdates: number;
+  let emitted: { type: string }[];
   let sut: DeliverWebhookService;
+  /** Builds the service over this test's fakes with `withConfig`; beforeEach builds it with `config`. */
+  let build: (withConfig: IdemConfig) => DeliverWebhookService;
 
   beforeEach(() => {
     deliveries = new FakeDeliveries();
@@ -147,9 +152,13 @@ describe(DeliverWebhookService.name, () => {
         return [];
       },
     } as unknown as EndpointRepository;
-    const operationalWebhooks = { isOperational: () => false, emit: async () => undefined } as unknown as OperationalWebhooks;
+    emitted = [];
+    const operationalWebhooks = {
+      isOperational: () => false,
+      emit: async (events: { type: string }[]) => void emitted.push(...events),
+    } as unknown as OperationalWebhooks;
     const unitOfWork = { run: <T>(work: () => Promise<T>) => work() } as unknown as UnitOfWork;
-    sut = new DeliverWebhookService(
+    build = (withConfig) => new DeliverWebhookService(
       deliveries as unknown as DeliveryClaimRepository,
       deliveries as unknown as DeliveryOutcomeRepository,
       deliveries as unknown as DeliveryResendRepository,
@@ -161,8 +170,9 @@ describe(DeliverWebhookService.name, () => {
       operationalWebhooks,
       unitOfWork,
       metrics as unknown as WorkerMetrics,
-      config,
+      withConfig,
     );
+    sut = build(config);
   });
 
   function claimable(attemptNumber: number, overrides: Partial<ClaimedDelivery> = {}): ClaimedDelivery {
@@ -185,6 +195,17 @@ describe(DeliverWebhookService.name, () => {
     deliveries.answers.set(delivery.deliveryId, { kind: 'claimed', delivery });
     return delivery;
   }
+
+  it('raises a failing event after the fourth failed attempt, but not for a retry superseded by a newer state as it was recorded', async () => {
+    sut = build(loadIdemConfig({ IDEM_RETRY_SCHEDULE: '1s,1s,1s,1s,1s' }));
+    sender.response = { statusCode: 500, body: 'down', durationMs: 3, error: null };
+    await sut.deliver({ deliveryId: claimable(4).deliveryId, attemptNumber: 4 });
+    const superseded = claimable(4, { deliveryId: 'dlv_superseded' });
+    deliveries.supersededOnRecord.add(superseded.deliveryId);
+    await sut.deliver({ deliveryId: superseded.deliveryId, attemptNumber: 4 });
+
+    expect(emitted.map((event) => event.type)).toEqual(['message.attempt.failing']);
+  });
 
   it('signs the stored payload for standardwebhooks, sends it and records the success with the signature redacted', async () => {
     const delivery = claimable(1);
