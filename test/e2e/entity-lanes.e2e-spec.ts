@@ -130,6 +130,26 @@ describe('Ordered lanes, end to end', () => {
     expect(receiver.received.map(seqOf).slice(-2)).toEqual([1, 2]);
   });
 
+  it('rebuilds lanes from Postgres when Redis loses every job mid-lane, and keeps each entity in order', async () => {
+    const lanes = laneRecord();
+    const { receiver, app } = await suite.endpointReceiving(async (webhook) => {
+      lanes.enter(webhook);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      lanes.leave(webhook, 200);
+      return { status: 200 };
+    });
+    const accounts = ['r1', 'r2', 'r3'];
+    const messages: string[] = [];
+    for (const account of accounts) messages.push(...(await send(app.id, 'account.skip', account, 5)));
+
+    await receiver.waitFor((received) => received.length >= 4);
+    await suite.environment.flushQueueKeys();
+
+    await until(async () => (await suite.count('deliveries', "status = 'succeeded' AND message_id = ANY($1)", [messages])) === messages.length, 'every message delivered', 60_000);
+    for (const account of accounts) expect((lanes.delivered.get(account) ?? []).filter((seq, index, all) => index === 0 || all[index - 1] !== seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(lanes.mostInFlight).toBe(1);
+  });
+
   it('keeps each entity in order, one request at a time, across two workers when one is SIGKILLed mid-lane', async () => {
     const lanes = laneRecord();
     let killed = false;
