@@ -93,7 +93,7 @@ export class DeliverWebhookService {
     this.retryPolicy = new RetryPolicy(policy.retry);
     this.retryAfterStatuses = new Set(policy.retry.retryAfterStatuses);
     const batching = { maxItems: 100, maxDelayMs: 2 };
-    this.claimBatch = new MicroBatcher(batching, (requests) => this.claiming.claim(requests, policy.leaseMs, policy.earlyToleranceMs));
+    this.claimBatch = new MicroBatcher(batching, (requests) => this.claimAndRecheckHeld(requests, policy.leaseMs, policy.earlyToleranceMs));
     // An attempt, its endpoint's health, the operational events they cause and the promotion of the next
     // delivery of an ordered lane whose head is done commit together; the promoted are enqueued after.
     this.records = new MicroBatcher(batching, async (records) => {
@@ -221,6 +221,23 @@ export class DeliverWebhookService {
     // A blocked head that a resend delivered lets its lane move on.
     if (recorded && delivery.status === DeliveryStatus.Blocked) await this.moveLaneOn(delivery.deliveryId);
     return { kind: recorded ? 'recorded' : 'answered' };
+  }
+
+  /**
+   * Claims a batch. A delivery held behind its lane's head while that head's outcome was being committed
+   * would wait for the sweep: the held are checked again once the claim has committed, and one that
+   * heads its lane by then is promoted and its job run again at once (it is still this job's attempt).
+   */
+  private async claimAndRecheckHeld(requests: readonly ClaimRequest[], leaseMs: number, earlyToleranceMs: number): Promise<ClaimResult[]> {
+    const results = await this.claiming.claim(requests, leaseMs, earlyToleranceMs);
+    const held = requests.filter((_, index) => results[index].kind === 'queued').map((request) => request.deliveryId);
+    if (held.length === 0) return results;
+    const promoted = await this.lanes.promoteNext(held);
+    const rerun = new Set(held);
+    // Promoted earlier in a lane than the ones held here (a promotion lost before): they need a job of their own.
+    await this.enqueuePromoted(promoted.filter((delivery) => !rerun.has(delivery.deliveryId)));
+    const now = new Set(promoted.map((delivery) => delivery.deliveryId));
+    return results.map((result, index) => (result.kind === 'queued' && now.has(requests[index].deliveryId) ? { kind: 'early', retryAt: Date.now() } : result));
   }
 
   /** Promotes the next delivery of the lane `deliveryId` headed, if it is done, and enqueues it. */
