@@ -37,13 +37,15 @@ describe('Entity state at ingest: retrySafety contracts, stale versions, coalesc
     (await suite.db.query('SELECT status, superseded_by FROM deliveries WHERE message_id = $1', [messageId])).rows as { status: string; superseded_by: string | null }[];
 
   it('returns the contract on the event type, and refuses one that cannot be applied, naming the field', async () => {
-    expect((await suite.request('GET', '/api/v1/event-type/order.updated')).body.retrySafety).toEqual({ ...ORDER_STATE, ordering: 'none' });
+    expect((await suite.request('GET', '/api/v1/event-type/order.updated')).body.retrySafety).toEqual({ ...ORDER_STATE, ordering: 'none', onExhausted: 'skip' });
     const cases: [unknown, string[]][] = [
       [{ semantics: 'state', entity: 'order', entityIdPath: '/id' }, ['body', 'retrySafety', 'versionPath']],
       [{ semantics: 'state', entity: 'order', entityIdPath: 'id', versionPath: '/v' }, ['body', 'retrySafety', 'entityIdPath']],
       [{ semantics: 'delta', entityIdPath: '/id' }, ['body', 'retrySafety', 'entity']],
       [{ semantics: 'eventual' }, ['body', 'retrySafety', 'semantics']],
-      [{ ...ORDER_STATE, ordering: 'entity' }, ['body', 'retrySafety', 'ordering']],
+      [{ ...ORDER_STATE, ordering: 'by-entity' }, ['body', 'retrySafety', 'ordering']],
+      [{ ...ORDER_STATE, ordering: 'entity', onExhausted: 'retry-forever' }, ['body', 'retrySafety', 'onExhausted']],
+      [{ ...ORDER_STATE, ordering: 'none', onExhausted: 'block' }, ['body', 'retrySafety', 'onExhausted']],
     ];
     for (const [retrySafety, loc] of cases) {
       const response = await suite.request('POST', '/api/v1/event-type', { body: { name: 'order.refused', description: '', retrySafety } });
@@ -51,6 +53,23 @@ describe('Entity state at ingest: retrySafety contracts, stale versions, coalesc
       expect(response.body.detail.map((problem: { loc: string[] }) => problem.loc)).toContainEqual(loc);
     }
     expect(await suite.count('event_types', 'name = $1', ['order.refused'])).toBe(0);
+  });
+
+  it('accepts ordered lanes, skipping an exhausted head unless told to block, and refuses a bad value with nothing written', async () => {
+    const ordered = await suite.request('POST', '/api/v1/event-type', { body: { name: 'order.laned', description: '', retrySafety: { ...ORDER_STATE, ordering: 'entity' } } });
+    const blocking = await suite.request('POST', '/api/v1/event-type', {
+      body: { name: 'order.blocking', description: '', retrySafety: { ...ORDER_STATE, ordering: 'entity', onExhausted: 'block' } },
+    });
+    const refused = await suite.request('PUT', '/api/v1/event-type/order.laned', {
+      body: { description: 'changed', retrySafety: { ...ORDER_STATE, ordering: 'entity', onExhausted: 'wait' } },
+    });
+
+    expect(ordered.status).toBe(201);
+    expect(ordered.body.retrySafety).toEqual({ ...ORDER_STATE, ordering: 'entity', onExhausted: 'skip' });
+    expect(blocking.body.retrySafety).toMatchObject({ ordering: 'entity', onExhausted: 'block' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.detail).toEqual([expect.objectContaining({ loc: ['body', 'retrySafety', 'onExhausted'] })]);
+    expect((await suite.request('GET', '/api/v1/event-type/order.laned')).body).toMatchObject({ description: '', retrySafety: { onExhausted: 'skip' } });
   });
 
   it('refuses a message whose payload lacks the entity id or version, or has the wrong type there, naming the pointer', async () => {
@@ -87,6 +106,17 @@ describe('Entity state at ingest: retrySafety contracts, stale versions, coalesc
     expect(await deliveriesOf(newer.body.id)).toEqual([{ status: 'pending', superseded_by: null }]);
     const destinations = (await suite.request('GET', `/api/v1/app/${appId}/msg/${older.body.id}/endpoint`)).body.data;
     expect(destinations).toEqual([expect.objectContaining({ id: endpointId, status: 4, statusText: 'canceled', idemStatus: 'superseded', supersededBy: newer.body.id })]);
+  });
+
+  it('does not resend a superseded state, and says why: it would take the receiver back to an older version', async () => {
+    const older = await send('order.updated', 'o-resend', 1);
+    await send('order.updated', 'o-resend', 2);
+
+    const resend = await suite.request('POST', `/api/v1/app/${appId}/msg/${older.body.id}/endpoint/${endpointId}/resend`);
+
+    expect(resend.status).toBe(202);
+    expect(resend.body).toMatchObject({ idemStatus: 'superseded', detail: expect.stringContaining('Not resent') });
+    expect((await suite.db.query('SELECT resend_requested_at FROM deliveries WHERE message_id = $1', [older.body.id])).rows).toEqual([{ resend_requested_at: null }]);
   });
 
   it('keeps the first of two equal versions sent in one batch, as it keeps the first of two sent apart', async () => {

@@ -862,6 +862,12 @@ describeInChromium('web console', () => {
         await ui.forms.fill({ name, description: 'An order’s whole state' });
         await ui.forms.field('retrySafety.semantics').selectOption('state');
         expect(await ui.page.locator('[data-testid="semantics-modes"] li.mode-chosen').getAttribute('data-mode')).toBe('state');
+        // What an exhausted message does matters only to ordered lanes.
+        expect(await ui.forms.field('retrySafety.ordering').inputValue()).toBe('none');
+        expect(await ui.forms.field('retrySafety.onExhausted').isVisible()).toBe(false);
+        await ui.forms.field('retrySafety.ordering').selectOption('entity');
+        expect(await ui.forms.field('retrySafety.onExhausted').isVisible()).toBe(true);
+        await ui.forms.field('retrySafety.ordering').selectOption('none');
 
         // Two problems at once, each at the field its loc names (["body", "retrySafety", "versionPath"]).
         await ui.forms.fill({ 'retrySafety.entity': 'order', 'retrySafety.entityIdPath': 'id' });
@@ -878,7 +884,7 @@ describeInChromium('web console', () => {
         await ui.forms.submit('event-type-form');
         await ui.testId('event-type-facts').waitFor();
         await ui.settle();
-        const contract = { semantics: 'state', entity: 'order', entityIdPath: '/id', versionPath: '/version', ordering: 'none' };
+        const contract = { semantics: 'state', entity: 'order', entityIdPath: '/id', versionPath: '/version', ordering: 'none', onExhausted: 'skip' };
         expect((await call<EventType>('GET', `/api/v1/event-type/${name}`, undefined, 200)).retrySafety).toEqual(contract);
         expect(await ui.forms.field('retrySafety.semantics').inputValue()).toBe('state');
         expect(await ui.forms.field('retrySafety.versionPath').inputValue()).toBe('/version');

@@ -1,3 +1,4 @@
+import { loadIdemConfig } from '@app/config';
 import { generateSigningSecret, newId } from '@app/core';
 import { EndpointSecretCipher } from '@app/persistence';
 import { createProducerRedis, DeliveryQueue } from '@app/queue';
@@ -75,7 +76,7 @@ export class Seeder {
   static async open(environment: TestEnvironment): Promise<Seeder> {
     const db = await connectToDatabase(environment.databaseUrl);
     const redis = createProducerRedis(environment.redisUrl, { enableOfflineQueue: true });
-    return new Seeder(db, new DeliveryQueue(redis, environment.queuePrefix), redis, endpointSecretCipherOf(environment.env));
+    return new Seeder(db, new DeliveryQueue(redis, environment.queuePrefix, loadIdemConfig(environment.env).deliveryPolicy.job), redis, endpointSecretCipherOf(environment.env));
   }
 
   async endpoint(seed: EndpointSeed): Promise<SeededEndpoint> {

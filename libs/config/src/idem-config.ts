@@ -1,4 +1,4 @@
-import { parseCidrList, parseDuration, parseDurationList, SECRET_KEY_FORMAT, SecretKey, TargetPolicyOptions, AddressCategory } from '@app/core';
+import { DeliveryPolicy, deliveryPolicyOf, parseCidrList, parseDuration, parseDurationList, SECRET_KEY_FORMAT, SecretKey, TargetPolicyOptions, AddressCategory } from '@app/core';
 
 /** Everything Idem reads from its environment, parsed and validated once at start-up. */
 export class IdemConfig {
@@ -40,9 +40,14 @@ export class IdemConfig {
   /** Keys that still decrypt but no longer encrypt (`IDEM_ENCRYPTION_KEYS_PREVIOUS`), during a key rotation. */
   previousEncryptionKeys: SecretKey[];
 
-  /** How long a worker owns a delivery it is sending: the request timeout plus a margin for recording the outcome. */
+  /** The delivery policy these settings make: schedule, lease, queue settings (see `DeliveryPolicy`). */
+  get deliveryPolicy(): DeliveryPolicy {
+    return deliveryPolicyOf({ retryScheduleMs: this.retryScheduleMs, deliveryTimeoutMs: this.deliveryTimeoutMs });
+  }
+
+  /** How long a worker owns a delivery it is sending (the policy's lease). */
   get deliveryLeaseMs(): number {
-    return this.deliveryTimeoutMs + 5_000;
+    return this.deliveryPolicy.leaseMs;
   }
 
   /**

@@ -1,4 +1,16 @@
-import { DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, FINAL_DELIVERY_STATUSES, nextDeliveryStatus, sqlStatusMayTake, svixStatusOfDelivery } from './delivery-state';
+import {
+  DELIVERY_TRANSITIONS,
+  DeliveryStatus,
+  DeliveryTransition,
+  FINAL_DELIVERY_STATUSES,
+  nextDeliveryStatus,
+  sqlStatusAfter,
+  sqlStatusIn,
+  sqlStatusMayTake,
+  sqlStatusMayTakeEach,
+  svixStatusOfDelivery,
+  UNFINISHED_DELIVERY_STATUSES,
+} from './delivery-state';
 
 describe('delivery state machine', () => {
   it('moves a delivery through claim, retry and success', () => {
@@ -29,7 +41,7 @@ describe('delivery state machine', () => {
   });
 
   it('cancels a delivery waiting for, or claimed for, an attempt once its payload is expunged, and no other', () => {
-    expect(nextDeliveryStatus(DeliveryStatus.Pending, DeliveryTransition.CancelExpunged)).toBe(DeliveryStatus.Canceled);
+    expect(nextDeliveryStatus(DeliveryStatus.Pending, DeliveryTransition.ExpungePending)).toBe(DeliveryStatus.Canceled);
     expect(nextDeliveryStatus(DeliveryStatus.Sending, DeliveryTransition.CancelExpunged)).toBe(DeliveryStatus.Canceled);
     for (const final of FINAL_DELIVERY_STATUSES) expect(() => nextDeliveryStatus(final, DeliveryTransition.CancelExpunged)).toThrow();
   });
@@ -50,10 +62,42 @@ describe('delivery state machine', () => {
   it('supersedes only a delivery still waiting for its attempt; one in flight finishes it', () => {
     expect(nextDeliveryStatus(DeliveryStatus.Pending, DeliveryTransition.Supersede)).toBe(DeliveryStatus.Superseded);
     expect(() => nextDeliveryStatus(DeliveryStatus.Sending, DeliveryTransition.Supersede)).toThrow();
-    expect(sqlStatusMayTake(DeliveryTransition.Supersede, 'd.status')).toBe("d.status IN ('pending')");
+    expect(sqlStatusMayTake(DeliveryTransition.Supersede, 'd.status')).toBe("d.status IN ('pending', 'queued')");
   });
 
   it("maps every status to Svix's numeric status", () => {
-    expect(Object.values(DeliveryStatus).map(svixStatusOfDelivery)).toEqual([1, 3, 0, 2, 4, 4, 0]);
+    expect(Object.values(DeliveryStatus).map(svixStatusOfDelivery)).toEqual([1, 3, 0, 2, 4, 4, 0, 1, 2]);
+  });
+});
+
+describe('the SQL written from the transition table', () => {
+  it('conditions on the statuses a transition leaves, and names the one it leads to', () => {
+    expect(sqlStatusMayTake(DeliveryTransition.Claim)).toBe("status = 'pending'");
+    expect(sqlStatusIn([DeliveryStatus.Failed, DeliveryStatus.Canceled], 'd.status')).toBe("d.status IN ('failed', 'canceled')");
+    expect(sqlStatusAfter(DeliveryTransition.LeaseExpire)).toBe("'pending'");
+  });
+
+  it('conditions a batch of outcomes on the statuses every one of them leaves, and refuses a batch no status could take', () => {
+    expect(sqlStatusMayTakeEach([DeliveryTransition.Succeed, DeliveryTransition.Retry], 'd.status')).toBe("d.status = 'sending'");
+    expect(() => sqlStatusMayTakeEach([DeliveryTransition.Claim, DeliveryTransition.Succeed])).toThrow('no status may take all of claim, succeed');
+  });
+
+  it('counts as unfinished exactly the statuses that are not final', () => {
+    expect(UNFINISHED_DELIVERY_STATUSES).toEqual([DeliveryStatus.Pending, DeliveryStatus.Sending, DeliveryStatus.Queued, DeliveryStatus.Blocked]);
+  });
+});
+
+describe('ordered lanes in the state machine', () => {
+  it('holds a delivery behind its lane and promotes it back to pending, due, when the head is done', () => {
+    expect(nextDeliveryStatus(DeliveryStatus.Pending, DeliveryTransition.Hold)).toBe(DeliveryStatus.Queued);
+    expect(nextDeliveryStatus(DeliveryStatus.Queued, DeliveryTransition.Promote)).toBe(DeliveryStatus.Pending);
+    expect(() => nextDeliveryStatus(DeliveryStatus.Queued, DeliveryTransition.Claim)).toThrow('a queued delivery cannot claim');
+  });
+
+  it('blocks an exhausted head until a resend delivers it, and shows it to Svix clients as failed', () => {
+    expect(nextDeliveryStatus(DeliveryStatus.Sending, DeliveryTransition.Block)).toBe(DeliveryStatus.Blocked);
+    expect(nextDeliveryStatus(DeliveryStatus.Blocked, DeliveryTransition.ResendSucceed)).toBe(DeliveryStatus.Succeeded);
+    expect(svixStatusOfDelivery(DeliveryStatus.Blocked)).toBe(svixStatusOfDelivery(DeliveryStatus.Failed));
+    expect(svixStatusOfDelivery(DeliveryStatus.Queued)).toBe(svixStatusOfDelivery(DeliveryStatus.Pending));
   });
 });

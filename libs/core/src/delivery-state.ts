@@ -9,18 +9,32 @@
  *    │ │                   └──cancel───▶ canceled   (endpoint disabled or gone)
  *    │ │◀──leaseExpire── sending whose lease ran out (its worker died)
  *    │ │◀──throttle───── sending whose endpoint's rate limit says "not yet" (nothing was sent)
- *    ├──cancelExpunged──▶ canceled   (its message's payload was expunged; from sending too)
+ *    ├──expungePending──▶ canceled   (its message's payload was expunged; `cancelExpunged` from sending)
  *    └──supersede───────▶ superseded (a newer state of its entity was accepted for the same endpoint)
  *   sending ──resolveStale──▶ stale  (the receiver answered `webhook-outcome: stale`)
+ *
+ * Ordered lanes (event types with `ordering: "entity"`): one delivery per (endpoint, entity) is in flight,
+ * the lane's head; the others wait their turn.
+ *
+ *   pending ──hold──▶ queued ──promote──▶ pending   (claimed behind its lane's head; due again when the head finishes)
+ *   sending ──block──▶ blocked ──resendSucceed──▶ succeeded   (`onExhausted: "block"`: the lane waits for a resend)
+ *
+ * `hold`: a claim found an earlier unfinished delivery of the same entity to the same endpoint; nothing
+ * was sent and no job waits for it. `promote`: the head before it reached a final status (or was
+ * superseded), so it is due now and enqueued; the sweeper promotes lanes whose promotion was lost.
+ * `block`: the head of a lane whose event type says `onExhausted: "block"` ran out of attempts; unlike
+ * `failed` it still holds its lane, until a manual resend (or a recovery) delivers it. With
+ * `onExhausted: "skip"` the head takes `exhaust` and the lane moves on.
  *
  * `reclaim` is claim and leaseExpire in one step: a worker may take over a delivery whose lease expired.
  * `throttle` hands a claimed delivery back, due when the endpoint's rate limit has room for it: no
  * attempt was made, so none is recorded and the attempt number stays; it is the same wait as a job
  * arriving early, not a failure.
- * `cancelExpunged`: the message's payload was expunged on request (Svix's "delete message payload")
- * while the delivery still had attempts to make, so nothing is left to send. The API applies it to the
- * message's pending deliveries as it expunges; a worker applies it to a delivery it claims afterwards
- * (one whose attempt was in flight then and is now due for a retry).
+ * `expungePending` and `cancelExpunged`: the message's payload was expunged on request (Svix's "delete
+ * message payload") while the delivery still had attempts to make, so nothing is left to send. The API
+ * applies `expungePending` to the message's pending deliveries as it expunges; a worker applies
+ * `cancelExpunged` to a delivery it claims afterwards (one whose attempt was in flight then and is now
+ * due for a retry).
  * `supersede`: the message is the state of an entity (an event type with `semantics: "state"`) and a
  * newer version of that entity was accepted with a delivery to the same endpoint: sending the older one
  * would only be overwritten, so it is never sent.
@@ -43,6 +57,10 @@ export enum DeliveryStatus {
   Superseded = 'superseded',
   /** The receiver refused it as older than what it holds (`webhook-outcome: stale`): resolved, not a failure. */
   Stale = 'stale',
+  /** Waiting behind the head of its ordered lane (same endpoint, same entity); due again when the head finishes. */
+  Queued = 'queued',
+  /** The head of an ordered lane that ran out of attempts with `onExhausted: "block"`: its lane waits for a resend. */
+  Blocked = 'blocked',
 }
 
 export enum DeliveryTransition {
@@ -54,10 +72,14 @@ export enum DeliveryTransition {
   LeaseExpire = 'leaseExpire',
   Cancel = 'cancel',
   CancelExpunged = 'cancelExpunged',
+  ExpungePending = 'expungePending',
   ResendSucceed = 'resendSucceed',
   Throttle = 'throttle',
   Supersede = 'supersede',
   ResolveStale = 'resolveStale',
+  Hold = 'hold',
+  Promote = 'promote',
+  Block = 'block',
 }
 
 export const DELIVERY_TRANSITIONS: Readonly<
@@ -70,14 +92,18 @@ export const DELIVERY_TRANSITIONS: Readonly<
   [DeliveryTransition.Exhaust]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Failed },
   [DeliveryTransition.LeaseExpire]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Pending },
   [DeliveryTransition.Cancel]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Canceled },
-  [DeliveryTransition.CancelExpunged]: { from: [DeliveryStatus.Pending, DeliveryStatus.Sending], to: DeliveryStatus.Canceled },
+  [DeliveryTransition.CancelExpunged]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Canceled },
+  [DeliveryTransition.ExpungePending]: { from: [DeliveryStatus.Pending, DeliveryStatus.Queued, DeliveryStatus.Blocked], to: DeliveryStatus.Canceled },
   [DeliveryTransition.Throttle]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Pending },
-  [DeliveryTransition.Supersede]: { from: [DeliveryStatus.Pending], to: DeliveryStatus.Superseded },
+  [DeliveryTransition.Supersede]: { from: [DeliveryStatus.Pending, DeliveryStatus.Queued], to: DeliveryStatus.Superseded },
   [DeliveryTransition.ResolveStale]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Stale },
   [DeliveryTransition.ResendSucceed]: {
-    from: [DeliveryStatus.Pending, DeliveryStatus.Failed, DeliveryStatus.Canceled],
+    from: [DeliveryStatus.Pending, DeliveryStatus.Failed, DeliveryStatus.Canceled, DeliveryStatus.Blocked],
     to: DeliveryStatus.Succeeded,
   },
+  [DeliveryTransition.Hold]: { from: [DeliveryStatus.Pending], to: DeliveryStatus.Queued },
+  [DeliveryTransition.Promote]: { from: [DeliveryStatus.Queued], to: DeliveryStatus.Pending },
+  [DeliveryTransition.Block]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Blocked },
 };
 
 /**
@@ -96,9 +122,41 @@ export function entityHeaderValue(name: string, id: string): string {
   return `${name}:${encodeURIComponent(id)}`;
 }
 
+/*
+ * The SQL the repositories run is written from the table above, never by hand: a condition "may take
+ * this transition" and the status it leads to. Statuses are this enum's members, never input, so they
+ * are safe as quoted literals (the planner then matches the partial indexes on `status = 'pending'`).
+ */
+
+/** `'pending', 'sending'`: statuses as a SQL list of literals. */
+function sqlLiterals(statuses: readonly DeliveryStatus[]): string {
+  return statuses.map((status) => `'${status}'`).join(', ');
+}
+
+/** SQL for "the status is one of `statuses`". */
+export function sqlStatusIn(statuses: readonly DeliveryStatus[], column = 'status'): string {
+  return statuses.length === 1 ? `${column} = '${statuses[0]}'` : `${column} IN (${sqlLiterals(statuses)})`;
+}
+
 /** SQL for "the delivery may take `transition`": its status is one the transition leaves. */
 export function sqlStatusMayTake(transition: DeliveryTransition, column = 'status'): string {
-  return `${column} IN (${DELIVERY_TRANSITIONS[transition].from.map((status) => `'${status}'`).join(', ')})`;
+  return sqlStatusIn(DELIVERY_TRANSITIONS[transition].from, column);
+}
+
+/**
+ * SQL for "the delivery may take whichever of `transitions` its row names": the statuses every one of
+ * them leaves, for one statement that applies several (recording a batch of outcomes).
+ */
+export function sqlStatusMayTakeEach(transitions: readonly DeliveryTransition[], column = 'status'): string {
+  const [first, ...rest] = transitions.map((transition) => DELIVERY_TRANSITIONS[transition].from);
+  const shared = first.filter((status) => rest.every((from) => from.includes(status)));
+  if (shared.length === 0) throw new Error(`no status may take all of ${transitions.join(', ')}`);
+  return sqlStatusIn(shared, column);
+}
+
+/** The status `transition` leads to, as a SQL literal: `'sending'`. */
+export function sqlStatusAfter(transition: DeliveryTransition): string {
+  return `'${DELIVERY_TRANSITIONS[transition].to}'`;
 }
 
 /** The status a delivery moves to, after checking that `transition` may leave `from`. */
@@ -116,6 +174,26 @@ export const FINAL_DELIVERY_STATUSES: readonly DeliveryStatus[] = [
   DeliveryStatus.Superseded,
   DeliveryStatus.Stale,
 ];
+
+/**
+ * Statuses a manual resend leaves alone: a superseded or stale delivery carries an older state than the
+ * receiver holds or is being sent, and resending it would take the receiver back in time.
+ */
+export const UNRESENDABLE_DELIVERY_STATUSES: readonly DeliveryStatus[] = [DeliveryStatus.Superseded, DeliveryStatus.Stale];
+
+/** The status a delivery is created with. */
+export const INITIAL_DELIVERY_STATUS = DeliveryStatus.Pending;
+
+/** Statuses of a delivery that still has to arrive: waiting for an attempt, being sent, or holding its lane. */
+export const UNFINISHED_DELIVERY_STATUSES: readonly DeliveryStatus[] = Object.values(DeliveryStatus).filter(
+  (status) => !FINAL_DELIVERY_STATUSES.includes(status),
+);
+
+/**
+ * Statuses a recovery (Svix's "recover failed messages") resends: those that failed to arrive. A pending
+ * delivery counts only once an attempt has failed (the repository adds that condition).
+ */
+export const RECOVERABLE_DELIVERY_STATUSES: readonly DeliveryStatus[] = DELIVERY_TRANSITIONS[DeliveryTransition.ResendSucceed].from;
 
 export enum AttemptOutcome {
   Succeeded = 'succeeded',
@@ -139,6 +217,8 @@ export enum SvixMessageStatus {
 export function svixStatusOfDelivery(status: DeliveryStatus): SvixMessageStatus {
   switch (status) {
     case DeliveryStatus.Pending:
+    // Svix has no lanes: waiting behind the head of its lane is waiting for an attempt.
+    case DeliveryStatus.Queued:
       return SvixMessageStatus.Pending;
     case DeliveryStatus.Sending:
       return SvixMessageStatus.Sending;
@@ -147,6 +227,8 @@ export function svixStatusOfDelivery(status: DeliveryStatus): SvixMessageStatus 
     case DeliveryStatus.Stale:
       return SvixMessageStatus.Success;
     case DeliveryStatus.Failed:
+    // Its attempts ran out, as a failed one's did; it differs only in holding its lane.
+    case DeliveryStatus.Blocked:
       return SvixMessageStatus.Fail;
     case DeliveryStatus.Canceled:
     // Svix has no such state; like a canceled delivery, it was resolved without being sent.

@@ -1,6 +1,7 @@
 export * from './ids';
 export * from './duration';
 export * from './retry-policy';
+export * from './delivery-policy';
 export * from './retry-after';
 export * from './signing';
 export * from './subscription';

@@ -12,7 +12,16 @@ export enum EventSemantics {
 
 export enum EntityOrdering {
   None = 'none',
+  /** Per-entity ordered lanes: one delivery in flight per (endpoint, entity), in the order accepted. */
   Entity = 'entity',
+}
+
+/** What an ordered lane does when its head runs out of attempts. */
+export enum LaneExhaustion {
+  /** The head fails and the lane moves on to the next message. */
+  Skip = 'skip',
+  /** The head is `blocked` and the lane waits until it is resent (or recovered) successfully. */
+  Block = 'block',
 }
 
 /** An event type's retry-safety contract: how Idem finds the entity and version a message is about. */
@@ -25,6 +34,8 @@ export interface RetrySafety {
   /** JSON Pointer to the entity's version (a non-negative integer) in the payload. */
   versionPath: string | null;
   ordering: EntityOrdering;
+  /** With `ordering: "entity"`: what the lane does when its head's attempts run out. */
+  onExhausted: LaneExhaustion;
 }
 
 /** The entity a message is about, read from its payload by its event type's contract. */
@@ -46,7 +57,10 @@ export function retrySafetyProblems(contract: RetrySafety): FieldProblem[] {
   else if (!POINTER.test(contract.entityIdPath)) at('entityIdPath', 'entityIdPath must be a JSON Pointer such as /id');
   if (contract.semantics === EventSemantics.State && !contract.versionPath) at('versionPath', 'semantics "state" needs versionPath');
   if (contract.versionPath && !POINTER.test(contract.versionPath)) at('versionPath', 'versionPath must be a JSON Pointer such as /version');
-  if (contract.ordering === EntityOrdering.Entity) at('ordering', 'ordering "entity" is not available yet; use "none"');
+  if (contract.ordering === EntityOrdering.Entity && !contract.entity) at('ordering', 'ordering "entity" needs the entity its messages are about');
+  if (contract.ordering === EntityOrdering.None && contract.onExhausted !== LaneExhaustion.Skip) {
+    at('onExhausted', 'onExhausted applies to ordered lanes: set ordering "entity" as well');
+  }
   return problems;
 }
 

@@ -9,6 +9,8 @@ export const CONSTRAINT = {
   messageEventId: 'pk_message_event_ids',
   idempotencyKey: 'pk_idempotency_records',
   deliveryPerEndpoint: 'uq_deliveries_message_endpoint',
+  /** One delivery in flight per ordered lane (endpoint, entity): a second claim in the lane fails rather than sends. */
+  laneInFlight: 'uq_deliveries_lane_in_flight',
   scheduledAttemptNumber: 'uq_attempts_delivery_scheduled_number',
   eventTypeName: 'pk_event_types',
   apiTokenHash: 'uq_api_tokens_token_hash',

@@ -1,4 +1,4 @@
-import { MicroBatcher, withTimeout } from '@app/core';
+import { DeliveryPolicy, MicroBatcher, withTimeout } from '@app/core';
 import { JobType, Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import {
@@ -45,7 +45,8 @@ export class DeliveryQueue {
     return requests.map(() => undefined);
   });
 
-  constructor(connection: IORedis, prefix: string) {
+  /** `jobRetries`: BullMQ's own retries of a job that threw, from the delivery policy (`DeliveryPolicy.job`). */
+  constructor(connection: IORedis, prefix: string, jobRetries: DeliveryPolicy['job']) {
     this.queue = new Queue<DeliveryJob | ResendJob | DeliveryGroupJob>(DELIVERY_QUEUE, {
       connection,
       prefix,
@@ -54,8 +55,8 @@ export class DeliveryQueue {
         // make BullMQ ignore the sweeper's re-add of the same attempt.
         removeOnComplete: true,
         removeOnFail: true,
-        attempts: 3,
-        backoff: { type: 'exponential', delay: 1000 },
+        attempts: jobRetries.attempts,
+        backoff: { type: 'exponential', delay: jobRetries.backoffDelayMs },
       },
     });
     this.epoch = new QueueEpoch(connection, queueEpochKey(prefix));

@@ -17,7 +17,7 @@ export const PRODUCER_REDIS = Symbol('PRODUCER_REDIS');
     {
       provide: DeliveryQueue,
       inject: [PRODUCER_REDIS, IdemConfig],
-      useFactory: (redis: IORedis, config: IdemConfig) => new DeliveryQueue(redis, config.queuePrefix),
+      useFactory: (redis: IORedis, config: IdemConfig) => new DeliveryQueue(redis, config.queuePrefix, config.deliveryPolicy.job),
     },
   ],
   exports: [DeliveryQueue, PRODUCER_REDIS],

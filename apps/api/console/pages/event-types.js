@@ -203,6 +203,16 @@ const SEMANTICS = [
   { value: 'delta', label: 'Delta', explanation: 'A change to one entity, applying to the version it names: every message is sent, with its entity recorded.' },
 ];
 
+const ORDERING = [
+  { value: 'none', label: 'None', explanation: 'Messages go out as soon as they are due, several of one entity at once if need be.' },
+  { value: 'entity', label: 'Per entity', explanation: 'The messages of one entity reach each endpoint in the order accepted, one at a time; a failing one holds back only its entity.' },
+];
+
+const ON_EXHAUSTED = [
+  { value: 'skip', label: 'Skip', explanation: 'A message whose attempts ran out fails, and its entity’s next message goes out.' },
+  { value: 'block', label: 'Block', explanation: 'A message whose attempts ran out is blocked, and its entity waits until it is resent (or recovered).' },
+];
+
 function semanticsBadge(retrySafety) {
   const semantics = retrySafety?.semantics ?? 'command';
   const badge = { state: 'badge badge-sending', delta: 'badge badge-pending' }[semantics] ?? 'muted';
@@ -290,23 +300,30 @@ function eventTypeForm({ eventType, save }) {
 
 /**
  * The retry-safety contract's fields, named as the API's `loc` names them (`retrySafety.versionPath`)
- * so its 422 lands at the one it names. The entity's fields show only for state and delta; ordering
- * is always `none`, the only one the API takes until per-entity lanes exist.
+ * so its 422 lands at the one it names. The entity's fields, ordering among them, show only for state
+ * and delta; what an exhausted message does only for ordered lanes.
  */
 function retrySafetyFields(retrySafety) {
   const { select: semantics, list: explanations } = explainedSelect(SEMANTICS, retrySafety?.semantics ?? 'command', 'semantics-modes');
   const entity = textInput({ value: retrySafety?.entity ?? '', placeholder: 'order' });
   const entityIdPath = textInput({ value: retrySafety?.entityIdPath ?? '', placeholder: '/id' });
   const versionPath = textInput({ value: retrySafety?.versionPath ?? '', placeholder: '/version' });
+  const { select: ordering, list: orderings } = explainedSelect(ORDERING, retrySafety?.ordering ?? 'none', 'ordering-modes');
+  const { select: onExhausted, list: exhaustions } = explainedSelect(ON_EXHAUSTED, retrySafety?.onExhausted ?? 'skip', 'on-exhausted-modes');
+  const exhaustedField = formField({ name: 'retrySafety.onExhausted', label: 'When a message runs out of attempts', control: onExhausted, hint: exhaustions });
   const entityFields = [
     formField({ name: 'retrySafety.entity', label: 'Entity name', control: entity, hint: 'The kind of entity, shared by the event types that describe it.' }),
     formField({ name: 'retrySafety.entityIdPath', label: 'Entity ID pointer', control: entityIdPath, hint: 'JSON Pointer to its id in the payload (a string or an integer).' }),
     formField({ name: 'retrySafety.versionPath', label: 'Version pointer', control: versionPath, hint: 'JSON Pointer to its version (a non-negative integer); required for state, optional for delta.' }),
+    formField({ name: 'retrySafety.ordering', label: 'Ordering', control: ordering, hint: orderings }),
+    exhaustedField,
   ];
   const showEntity = () => {
     for (const field of entityFields) field.hidden = semantics.value === 'command';
+    exhaustedField.hidden = semantics.value === 'command' || ordering.value !== 'entity';
   };
   semantics.addEventListener('change', showEntity);
+  ordering.addEventListener('change', showEntity);
   showEntity();
   const orNull = (input) => input.value.trim() || null;
   return {
@@ -314,7 +331,14 @@ function retrySafetyFields(retrySafety) {
     value: () =>
       semantics.value === 'command'
         ? null
-        : { semantics: semantics.value, entity: orNull(entity), entityIdPath: orNull(entityIdPath), versionPath: orNull(versionPath), ordering: 'none' },
+        : {
+            semantics: semantics.value,
+            entity: orNull(entity),
+            entityIdPath: orNull(entityIdPath),
+            versionPath: orNull(versionPath),
+            ordering: ordering.value,
+            onExhausted: ordering.value === 'entity' ? onExhausted.value : 'skip',
+          },
   };
 }
 

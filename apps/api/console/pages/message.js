@@ -239,6 +239,7 @@ function deliveryTable(appId, endpoints, notes, payloadExpired, onResend) {
             { class: 'delivery-status', testid: 'message-endpoint-status', 'data-idem-status': endpoint.idemStatus ?? null },
             statusBadge(endpoint.status, endpoint.statusText),
             endpoint.idemStatus === 'superseded' ? supersededBy(appId, endpoint.supersededBy) : null,
+            LANE_NOTES[endpoint.idemStatus] ? h('span', { class: 'muted lane-note', testid: 'lane-note' }, LANE_NOTES[endpoint.idemStatus]) : null,
           ),
       },
       { label: 'Next attempt', cell: (endpoint) => (endpoint.nextAttempt ? time(endpoint.nextAttempt) : null) },
@@ -260,6 +261,12 @@ function deliveryTable(appId, endpoints, notes, payloadExpired, onResend) {
     ],
   });
 }
+
+/** Svix has no ordered lanes: it shows a queued delivery as pending and a blocked one as failed; Idem says why. */
+const LANE_NOTES = {
+  queued: ' waiting behind an earlier message of its entity',
+  blocked: ' blocking its entity’s later messages: resend it to let them go',
+};
 
 /** Svix shows a superseded delivery as canceled; Idem says why, and which message carried the newer state. */
 function supersededBy(appId, msgId) {

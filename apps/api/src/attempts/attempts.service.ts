@@ -3,7 +3,7 @@ import {
   AttemptEntity,
   AttemptListFilter,
   AttemptRepository,
-  DeliveryRepository,
+  DeliveryResendRepository,
   EndpointRepository,
   MessageDestinationRepository,
   Page,
@@ -17,6 +17,7 @@ import { idCursor, ListQuery, ListResponse, toListResponse, toPageQuery } from '
 import { ApplicationsService } from '../applications/applications.service';
 import { MessagesService } from '../messages/messages.service';
 import { MessageEndpointOut, toMessageEndpointOut } from './dto/message-endpoint-out.dto';
+import { ResendOut, resendOut } from './dto/resend-out.dto';
 import { MessageAttemptOut, toMessageAttemptOut } from './dto/message-attempt-out.dto';
 import { MessageAttemptListQuery } from './dto/message-attempt-queries.dto';
 import { EndpointMessageOut, toEndpointMessageOut } from './dto/endpoint-message-out.dto';
@@ -36,7 +37,7 @@ export class AttemptsService {
     private readonly applications: ApplicationsService,
     private readonly endpoints: EndpointRepository,
     private readonly attempts: AttemptRepository,
-    private readonly deliveries: DeliveryRepository,
+    private readonly deliveries: DeliveryResendRepository,
     private readonly destinations: MessageDestinationRepository,
     private readonly deliveryQueue: DeliveryQueue,
     private readonly unitOfWork: UnitOfWork,
@@ -47,14 +48,16 @@ export class AttemptsService {
    * delivery in Postgres before it is queued, so it survives a lost job; scheduled retries are untouched.
    * A message whose payload has expired cannot be resent: 400 `missing_payload`, as in Svix.
    */
-  async resend(principal: Principal, appIdOrUid: string, messageIdOrEventId: string, endpointIdOrUid: string): Promise<void> {
+  async resend(principal: Principal, appIdOrUid: string, messageIdOrEventId: string, endpointIdOrUid: string): Promise<ResendOut> {
     const message = await this.messages.resolve(principal, appIdOrUid, messageIdOrEventId);
     if (message.payload === null) throw new IdemError(IdemErrorCode.MissingPayload, 'Unable to resend message: its payload has expired or was deleted');
     const endpoint = await this.endpoints.findByIdOrUid(message.appId, endpointIdOrUid);
     if (!endpoint) throw IdemError.notFound('Endpoint');
-    await this.unitOfWork.run(async () => {
-      const request = await this.deliveries.requestResend(message.id, endpoint.id);
-      if (!request) throw IdemError.notFound('Delivery of this message to this endpoint');
+    return this.unitOfWork.run(async () => {
+      const asked = await this.deliveries.requestResend(message.id, endpoint.id);
+      if (!asked) throw IdemError.notFound('Delivery of this message to this endpoint');
+      const request = asked.request;
+      if (request === null) return resendOut(asked.status);
       // After the commit of the request (and of an Idempotency-Key's transaction around it): a worker taking the job must see the mark.
       this.unitOfWork.afterCommit(async () => {
         const job = { deliveryId: request.deliveryId, requestedAt: request.requestedAt.getTime() };
@@ -62,6 +65,7 @@ export class AttemptsService {
           this.logger.warn(`Resend of delivery ${request.deliveryId} not enqueued; the sweeper will enqueue it`);
         }
       });
+      return resendOut(asked.status);
     });
   }
 

@@ -2,6 +2,7 @@ import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } fro
 import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
+import { ResendOut } from './dto/resend-out.dto';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { ApiListResponse, ListQuery, ListResponse } from '../http/list';
 import { AttemptsService } from './attempts.service';
@@ -53,19 +54,28 @@ export class MessageDeliveriesController {
     return this.attempts.expungeResponse(principal, appId, messageId, attemptId);
   }
 
-  /** Svix's resend: 202 with an empty JSON object, and a manual attempt appears once the worker has made it. */
+  /**
+   * Svix's resend: 202 with an empty JSON object, and a manual attempt appears once the worker has made
+   * it. Idem adds `idemStatus` and `detail` for a delivery blocking its ordered lane, and for a superseded
+   * or stale state, which is not resent.
+   */
   @Post('endpoint/:endpoint_id/resend')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ operationId: 'v1.message-attempt.resend', summary: 'Resend Webhook' })
-  @ApiAcceptedResponse({ schema: { type: 'object', maxProperties: 0, description: 'Always `{}`' } })
+  @ApiAcceptedResponse({
+    schema: {
+      type: 'object',
+      description: '`{}` as in Svix; Idem extension: `idemStatus` and `detail` when the delivery blocks its ordered lane, or is a superseded or stale state (not resent)',
+      properties: { idemStatus: { type: 'string' }, detail: { type: 'string' } },
+    },
+  })
   @ApiErrors(404, { status: 400, description: '`missing_payload`: the payload has expired or was deleted, so nothing is left to send' })
   async resend(
     @CurrentPrincipal() principal: Principal,
     @Param('app_id') appId: string,
     @Param('msg_id') messageId: string,
     @Param('endpoint_id') endpointId: string,
-  ): Promise<Record<string, never>> {
-    await this.attempts.resend(principal, appId, messageId, endpointId);
-    return {};
+  ): Promise<ResendOut> {
+    return this.attempts.resend(principal, appId, messageId, endpointId);
   }
 }

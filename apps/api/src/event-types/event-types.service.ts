@@ -1,4 +1,4 @@
-import { compilePayloadSchema, EntityOrdering, EventSemantics, IdemError, newestSchema, RetrySafety, retrySafetyProblems, SchemaEnforcement } from '@app/core';
+import { compilePayloadSchema, EntityOrdering, EventSemantics, IdemError, LaneExhaustion, newestSchema, RetrySafety, retrySafetyProblems, SchemaEnforcement } from '@app/core';
 import { EventTypeFields, EventTypeRepository, UnitOfWork } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
 import { EVENT_TYPE_NAME_PATTERN } from '../http/field-rules';
@@ -102,6 +102,7 @@ function retrySafetyOf(input: RetrySafetyIn | null | undefined): RetrySafety | n
     entityIdPath: input.entityIdPath ?? null,
     versionPath: input.versionPath ?? null,
     ordering: input.ordering ?? EntityOrdering.None,
+    onExhausted: input.onExhausted ?? LaneExhaustion.Skip,
   };
   const problems = retrySafetyProblems(contract);
   if (problems.length > 0) throw new RequestValidationError(problems.map((problem) => ({ ...problem, loc: ['body', ...problem.loc] })));

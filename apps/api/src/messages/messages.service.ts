@@ -1,6 +1,6 @@
 import { DEFAULT_PAYLOAD_RETENTION_HOURS, examplePayloadOf, IdemError, isId, payloadRetentionHoursOf } from '@app/core';
 import { IntakeMessage, IntakeOutcome, IntakeRequest, IntakeResult, MessageIntake } from '@app/intake';
-import { DeliveryRepository, EventTypeRepository, MessageEntity, MessageRepository, RetentionRepository, UnitOfWork } from '@app/persistence';
+import { DeliveryOutcomeRepository, EventTypeRepository, MessageEntity, MessageRepository, RetentionRepository, UnitOfWork } from '@app/persistence';
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApplicationsService } from '../applications/applications.service';
@@ -34,7 +34,7 @@ export class MessagesService {
     private readonly eventTypes: EventTypeRepository,
     private readonly intake: MessageIntake,
     private readonly messages: MessageRepository,
-    private readonly deliveries: DeliveryRepository,
+    private readonly deliveries: DeliveryOutcomeRepository,
     private readonly retention: RetentionRepository,
     private readonly unitOfWork: UnitOfWork,
   ) {}

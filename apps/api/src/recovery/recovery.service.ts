@@ -1,5 +1,5 @@
 import { BackgroundTaskType, IdemError, newId } from '@app/core';
-import { BackgroundTaskRepository, DeliveryRepository, EndpointRepository, UnitOfWork } from '@app/persistence';
+import { BackgroundTaskRepository, DeliveryResendRepository, EndpointRepository, UnitOfWork } from '@app/persistence';
 import { DeliveryQueue } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
 import { ApplicationsService } from '../applications/applications.service';
@@ -20,7 +20,7 @@ export class RecoveryService {
   constructor(
     private readonly applications: ApplicationsService,
     private readonly endpoints: EndpointRepository,
-    private readonly deliveries: DeliveryRepository,
+    private readonly deliveries: DeliveryResendRepository,
     private readonly tasks: BackgroundTaskRepository,
     private readonly queue: DeliveryQueue,
     private readonly unitOfWork: UnitOfWork,
@@ -33,7 +33,7 @@ export class RecoveryService {
     const endpoint = await this.endpoints.findByIdOrUid(application.id, endpointIdOrUid);
     if (!endpoint) throw IdemError.notFound('Endpoint');
     return this.unitOfWork.run(async () => {
-      const { requestedAt, deliveryIds } = await this.deliveries.requestRecovery(endpoint.id, input.since, until);
+      const { requestedAt, deliveryIds, blocked } = await this.deliveries.requestRecovery(endpoint.id, input.since, until);
       const task = await this.tasks.create({
         id: newId('backgroundTask'),
         appId: application.id,
@@ -45,6 +45,8 @@ export class RecoveryService {
           requestedAt: requestedAt.toISOString(),
           total: deliveryIds.length,
           done: 0,
+          // Idem extension: how many of them block an ordered lane, whose later messages go out once they are delivered.
+          blockedLanes: blocked,
         },
       });
       this.unitOfWork.afterCommit(async () => {

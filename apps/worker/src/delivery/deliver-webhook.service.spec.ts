@@ -1,12 +1,16 @@
 import { IdemConfig, loadIdemConfig } from '@app/config';
-import { DeliveryTransition, generateSigningSecret, ThrottleDecision } from '@app/core';
+import { DeliveryStatus, DeliveryTransition, generateSigningSecret, nextDeliveryStatus, ThrottleDecision } from '@app/core';
 import {
   ClaimedDelivery,
   ClaimRequest,
   ClaimResult,
-  DeliveryRepository,
+  DeliveryClaimRepository,
+  DeliveryLaneRepository,
+  DeliveryOutcomeRepository,
+  DeliveryResendRepository,
   EndpointRepository,
   ResendableDelivery,
+  RecordedAttempt,
   ScheduledAttemptRecord,
   ThrottledDelivery,
   UnitOfWork,
@@ -21,7 +25,10 @@ import { WebhookRequest, WebhookResponse, WebhookSender } from './webhook-sender
 
 /** Postgres as the service sees it: what each claim answers, and what was recorded, canceled or handed back. */
 class FakeDeliveries
-  implements Pick<DeliveryRepository, 'claim' | 'recordScheduledAttempts' | 'cancel' | 'throttle' | 'findExternalNames' | 'findResendable' | 'recordManualAttempt'>
+  implements
+    Pick<DeliveryClaimRepository, 'claim' | 'throttle'>,
+    Pick<DeliveryOutcomeRepository, 'recordScheduledAttempts' | 'cancel' | 'findExternalNames'>,
+    Pick<DeliveryResendRepository, 'findResendable' | 'recordManualAttempt'>
 {
   readonly claimBatches: ClaimRequest[][] = [];
   readonly recorded: ScheduledAttemptRecord[] = [];
@@ -32,6 +39,8 @@ class FakeDeliveries
   readonly answers = new Map<string, ClaimResult>();
   /** Another worker recorded these attempts first. */
   readonly recordedElsewhere = new Set<string>();
+  /** A newer state was accepted meanwhile: these retries are superseded as they are recorded. */
+  readonly supersededOnRecord = new Set<string>();
   failure: Error | undefined;
 
   async claim(requests: readonly ClaimRequest[]): Promise<ClaimResult[]> {
@@ -40,10 +49,10 @@ class FakeDeliveries
     return requests.map((request) => this.answers.get(request.deliveryId) ?? { kind: 'stale' });
   }
 
-  async recordScheduledAttempts(records: readonly ScheduledAttemptRecord[]): Promise<Map<string, string>> {
+  async recordScheduledAttempts(records: readonly ScheduledAttemptRecord[]): Promise<Map<string, RecordedAttempt>> {
     const ours = records.filter((record) => !this.recordedElsewhere.has(record.deliveryId));
     this.recorded.push(...ours);
-    return new Map(ours.map((record) => [record.deliveryId, `atmpt_${record.deliveryId}`]));
+    return new Map(ours.map((record) => [record.deliveryId, { attemptId: `atmpt_${record.deliveryId}`, status: this.supersededOnRecord.has(record.deliveryId) ? DeliveryStatus.Superseded : nextDeliveryStatus(DeliveryStatus.Sending, record.transition) }]));
   }
 
   async cancel(deliveryId: string, attemptNumber: number, transition: DeliveryTransition): Promise<void> {
@@ -125,7 +134,10 @@ describe(DeliverWebhookService.name, () => {
   let throttle: FakeThrottle;
   let metrics: FakeMetrics;
   let healthUpdates: number;
+  let emitted: { type: string }[];
   let sut: DeliverWebhookService;
+  /** Builds the service over this test's fakes with `withConfig`; beforeEach builds it with `config`. */
+  let build: (withConfig: IdemConfig) => DeliverWebhookService;
 
   beforeEach(() => {
     deliveries = new FakeDeliveries();
@@ -140,10 +152,17 @@ describe(DeliverWebhookService.name, () => {
         return [];
       },
     } as unknown as EndpointRepository;
-    const operationalWebhooks = { isOperational: () => false, emit: async () => undefined } as unknown as OperationalWebhooks;
+    emitted = [];
+    const operationalWebhooks = {
+      isOperational: () => false,
+      emit: async (events: { type: string }[]) => void emitted.push(...events),
+    } as unknown as OperationalWebhooks;
     const unitOfWork = { run: <T>(work: () => Promise<T>) => work() } as unknown as UnitOfWork;
-    sut = new DeliverWebhookService(
-      deliveries as unknown as DeliveryRepository,
+    build = (withConfig) => new DeliverWebhookService(
+      deliveries as unknown as DeliveryClaimRepository,
+      deliveries as unknown as DeliveryOutcomeRepository,
+      deliveries as unknown as DeliveryResendRepository,
+      { promoteNext: async () => [] } as unknown as DeliveryLaneRepository,
       endpoints,
       sender,
       throttle,
@@ -151,8 +170,9 @@ describe(DeliverWebhookService.name, () => {
       operationalWebhooks,
       unitOfWork,
       metrics as unknown as WorkerMetrics,
-      config,
+      withConfig,
     );
+    sut = build(config);
   });
 
   function claimable(attemptNumber: number, overrides: Partial<ClaimedDelivery> = {}): ClaimedDelivery {
@@ -169,11 +189,23 @@ describe(DeliverWebhookService.name, () => {
       secrets: [secret],
       headers: {},
       entity: null,
+      lane: null,
       ...overrides,
     };
     deliveries.answers.set(delivery.deliveryId, { kind: 'claimed', delivery });
     return delivery;
   }
+
+  it('raises a failing event after the fourth failed attempt, but not for a retry superseded by a newer state as it was recorded', async () => {
+    sut = build(loadIdemConfig({ IDEM_RETRY_SCHEDULE: '1s,1s,1s,1s,1s' }));
+    sender.response = { statusCode: 500, body: 'down', durationMs: 3, error: null };
+    await sut.deliver({ deliveryId: claimable(4).deliveryId, attemptNumber: 4 });
+    const superseded = claimable(4, { deliveryId: 'dlv_superseded' });
+    deliveries.supersededOnRecord.add(superseded.deliveryId);
+    await sut.deliver({ deliveryId: superseded.deliveryId, attemptNumber: 4 });
+
+    expect(emitted.map((event) => event.type)).toEqual(['message.attempt.failing']);
+  });
 
   it('signs the stored payload for standardwebhooks, sends it and records the success with the signature redacted', async () => {
     const delivery = claimable(1);
@@ -340,7 +372,7 @@ describe(DeliverWebhookService.name, () => {
   it('makes a manual resend to a throttled endpoint wait too, sending and recording nothing meanwhile', async () => {
     const requestedAt = new Date('2030-01-01T00:00:00Z');
     const { attemptNumber: _, ...sendable } = claimable(1, { throttleRate: 2 });
-    deliveries.resendable.set('dlv_1', { ...sendable, scheduledAttempts: 4, resendRequestedAt: requestedAt });
+    deliveries.resendable.set('dlv_1', { ...sendable, scheduledAttempts: 4, resendRequestedAt: requestedAt, status: DeliveryStatus.Pending });
     throttle.answers.set('ep_1', { kind: 'wait', waitMs: 500 });
 
     expect(await sut.resend({ deliveryId: 'dlv_1', requestedAt: requestedAt.getTime() })).toEqual({ kind: 'throttled', retryAt: expect.any(Number) });
@@ -387,7 +419,7 @@ describe(DeliverWebhookService.name, () => {
       await sut.deliver({ deliveryId: claimable(1, { throttleRate: 1 }).deliveryId, attemptNumber: 1 });
       const requestedAt = new Date('2030-01-01T00:00:00Z');
       const { attemptNumber: _, ...sendable } = claimable(1, { deliveryId: 'dlv_resend', throttleRate: 1 });
-      deliveries.resendable.set('dlv_resend', { ...sendable, scheduledAttempts: 1, resendRequestedAt: requestedAt });
+      deliveries.resendable.set('dlv_resend', { ...sendable, scheduledAttempts: 1, resendRequestedAt: requestedAt, status: DeliveryStatus.Pending });
       await sut.resend({ deliveryId: 'dlv_resend', requestedAt: requestedAt.getTime() });
 
       expect(metrics.throttled).toBe(2);

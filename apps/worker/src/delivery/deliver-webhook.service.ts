@@ -3,8 +3,10 @@ import {
   AttemptOutcome,
   DeliveryTransition,
   ENTITY_HEADER,
+  DeliveryStatus,
   ENTITY_VERSION_HEADER,
   entityHeaderValue,
+  LaneExhaustion,
   MicroBatcher,
   OUTCOME_HEADER,
   REDACTED_HEADER_VALUE,
@@ -12,15 +14,21 @@ import {
   RetryPolicy,
   signWebhook,
   STALE_OUTCOME,
+  UNRESENDABLE_DELIVERY_STATUSES,
 } from '@app/core';
 import {
   ClaimedDelivery,
   ClaimRefusal,
   ClaimRequest,
   ClaimResult,
-  DeliveryRepository,
+  DeliveryClaimRepository,
+  DeliveryLaneRepository,
+  DeliveryOutcomeRepository,
+  DeliveryResendRepository,
   DisabledEndpoint,
+  DueDelivery,
   EndpointRepository,
+  RecordedAttempt,
   ScheduledAttemptRecord,
   ThrottledDelivery,
   UnitOfWork,
@@ -47,9 +55,6 @@ export type DeliveryJobResult =
 /** What became of one resend job. */
 export type ResendJobResult = Throttled | { kind: 'recorded' | 'answered' | 'gone' | 'expired' };
 
-/** Statuses whose Retry-After a receiver may use to slow its retries down. */
-const RETRY_AFTER_STATUSES = new Set([429, 503]);
-
 const USER_AGENT = 'Idem-Webhooks/0.1';
 
 /**
@@ -65,12 +70,16 @@ const USER_AGENT = 'Idem-Webhooks/0.1';
 export class DeliverWebhookService {
   private readonly logger = new Logger(DeliverWebhookService.name);
   private readonly retryPolicy: RetryPolicy;
-  private readonly claims: MicroBatcher<ClaimRequest, ClaimResult>;
+  private readonly retryAfterStatuses: ReadonlySet<number>;
+  private readonly claimBatch: MicroBatcher<ClaimRequest, ClaimResult>;
   private readonly records: MicroBatcher<ScheduledAttemptRecord, boolean>;
   private readonly throttled: MicroBatcher<ThrottledDelivery, void>;
 
   constructor(
-    private readonly deliveries: DeliveryRepository,
+    private readonly claiming: DeliveryClaimRepository,
+    private readonly outcomes: DeliveryOutcomeRepository,
+    private readonly resends: DeliveryResendRepository,
+    private readonly lanes: DeliveryLaneRepository,
     private readonly endpoints: EndpointRepository,
     private readonly sender: WebhookSender,
     private readonly throttle: EndpointThrottle,
@@ -80,40 +89,45 @@ export class DeliverWebhookService {
     private readonly metrics: WorkerMetrics,
     config: IdemConfig,
   ) {
-    this.retryPolicy = new RetryPolicy({ scheduleMs: config.retryScheduleMs, jitter: 0.2 });
+    const policy = config.deliveryPolicy;
+    this.retryPolicy = new RetryPolicy(policy.retry);
+    this.retryAfterStatuses = new Set(policy.retry.retryAfterStatuses);
     // Two batches at once at most: deliveries finishing while both are in flight go together in the next, so the busier the worker, the fewer statements and commits per delivery.
     const batching = { maxItems: 100, maxDelayMs: 2, maxInFlight: 2 };
-    this.claims = new MicroBatcher(batching, (requests) => this.deliveries.claim(requests, config.deliveryLeaseMs));
-    // An attempt, its endpoint's health and the operational events they cause commit together.
-    this.records = new MicroBatcher(batching, (records) =>
-      this.unitOfWork.run(async () => {
-        const attemptIds = await this.deliveries.recordScheduledAttempts(records);
-        const recorded = records.filter((record) => attemptIds.has(record.deliveryId));
+    this.claimBatch = new MicroBatcher(batching, (requests) => this.claimAndRecheckHeld(requests, policy.leaseMs, policy.earlyToleranceMs));
+    // An attempt, its endpoint's health, the operational events they cause and the promotion of the next
+    // delivery of an ordered lane whose head is done commit together; the promoted are enqueued after.
+    this.records = new MicroBatcher(batching, async (records) => {
+      const { outcome, promoted } = await this.unitOfWork.run(async () => {
+        const attempts = await this.outcomes.recordScheduledAttempts(records);
+        const recorded = records.filter((record) => attempts.has(record.deliveryId));
         const disabled = await this.updateEndpointHealth(recorded, config.disableAfterMs);
-        await this.reportOperationalEvents(recorded, attemptIds, disabled);
-        return records.map((record) => attemptIds.has(record.deliveryId));
-      }),
-    );
+        await this.reportOperationalEvents(recorded, attempts, disabled);
+        const lanes = await this.lanes.promoteNext(recorded.filter((record) => record.headsLane).map((record) => record.deliveryId));
+        return { outcome: records.map((record) => attempts.has(record.deliveryId)), promoted: lanes };
+      });
+      await this.enqueuePromoted(promoted);
+      return outcome;
+    });
     this.throttled = new MicroBatcher<ThrottledDelivery, void>(batching, async (deliveries) => {
-      await this.deliveries.throttle(deliveries);
+      await this.claiming.throttle(deliveries);
       return deliveries.map(() => undefined);
     });
   }
 
   async deliver(job: DeliveryJob): Promise<DeliveryJobResult> {
-    const claim = await this.claims.submit({ deliveryId: job.deliveryId, attemptNumber: job.attemptNumber });
+    const claim = await this.claimBatch.submit({ deliveryId: job.deliveryId, attemptNumber: job.attemptNumber });
     // Fails this job alone; the delivery is tried again when its lease runs out, once a key can read the secret.
     if (claim.kind === 'unreadable-secret') throw claim.error;
+    // Superseded at the claim while it headed its lane: the next state in the lane is due now.
+    if (claim.kind === 'coalesced' && claim.lane) await this.moveLaneOn(job.deliveryId);
     if (claim.kind !== 'claimed') return claim;
     const delivery = claim.delivery;
     const payload = delivery.payload;
     // Expunged on request after this attempt was scheduled: the API cancels pending deliveries, not one in flight then.
-    if (payload === null) {
-      await this.deliveries.cancel(delivery.deliveryId, delivery.attemptNumber, DeliveryTransition.CancelExpunged);
-      return { kind: 'canceled' };
-    }
-    if (delivery.endpointDisabled || delivery.secrets.length === 0) {
-      await this.deliveries.cancel(delivery.deliveryId, delivery.attemptNumber, DeliveryTransition.Cancel);
+    if (payload === null || delivery.endpointDisabled || delivery.secrets.length === 0) {
+      await this.outcomes.cancel(delivery.deliveryId, delivery.attemptNumber, payload === null ? DeliveryTransition.CancelExpunged : DeliveryTransition.Cancel);
+      if (delivery.lane) await this.moveLaneOn(delivery.deliveryId);
       return { kind: 'canceled' };
     }
     const waitMs = await this.waitForRoom(delivery, `${delivery.deliveryId}:${delivery.attemptNumber}`);
@@ -127,14 +141,16 @@ export class DeliverWebhookService {
 
     const stale = isStale(response);
     const succeeded = stale || isSuccess(response);
-    const retryAfterMs = RETRY_AFTER_STATUSES.has(response.statusCode) ? response.retryAfterMs : undefined;
+    const retryAfterMs = this.retryAfterStatuses.has(response.statusCode) ? response.retryAfterMs : undefined;
     const delayMs = succeeded ? null : this.retryPolicy.delayAfterFailedAttempt(delivery.attemptNumber, retryAfterMs);
     const transition = stale
       ? DeliveryTransition.ResolveStale
       : succeeded
         ? DeliveryTransition.Succeed
         : delayMs === null
-          ? DeliveryTransition.Exhaust
+          ? delivery.lane?.onExhausted === LaneExhaustion.Block
+            ? DeliveryTransition.Block
+            : DeliveryTransition.Exhaust
           : DeliveryTransition.Retry;
 
     const recorded = await this.records.submit({
@@ -146,6 +162,7 @@ export class DeliverWebhookService {
       url: delivery.url,
       outcome: succeeded ? AttemptOutcome.Succeeded : AttemptOutcome.Failed,
       transition,
+      headsLane: delivery.lane !== null,
       responseStatusCode: response.statusCode,
       responseBody: response.body,
       responseHeaders: response.headers ?? null,
@@ -157,7 +174,7 @@ export class DeliverWebhookService {
     });
     // Another worker recorded this attempt first (our lease had run out): its record stands.
     if (!recorded) return { kind: 'superseded' };
-    if (transition === DeliveryTransition.Exhaust) this.metrics.deliveryExhausted();
+    if (transition === DeliveryTransition.Exhaust || transition === DeliveryTransition.Block) this.metrics.deliveryExhausted();
     if (transition === DeliveryTransition.Retry && delayMs !== null) {
       await this.queue.enqueue([{ deliveryId: delivery.deliveryId, attemptNumber: delivery.attemptNumber + 1, delayMs }]);
     }
@@ -169,12 +186,13 @@ export class DeliverWebhookService {
    * schedule alone (see ResendSucceed). A request already answered by another worker is not sent again.
    */
   async resend(job: ResendJob): Promise<ResendJobResult> {
-    const delivery = await this.deliveries.findResendable(job.deliveryId);
+    const delivery = await this.resends.findResendable(job.deliveryId);
     if (!delivery) return { kind: 'gone' };
     if (delivery.resendRequestedAt?.getTime() !== job.requestedAt) return { kind: 'answered' };
     // The API refuses a resend of an expunged payload; this is one asked for just as the payload was expunged.
-    if (delivery.payload === null) {
-      await this.deliveries.withdrawResend(delivery.deliveryId, new Date(job.requestedAt));
+    // A superseded or stale state is older than what the receiver has or will get: resending it would go back in time.
+    if (delivery.payload === null || UNRESENDABLE_DELIVERY_STATUSES.includes(delivery.status)) {
+      await this.resends.withdrawResend(delivery.deliveryId, new Date(job.requestedAt));
       return { kind: 'expired' };
     }
     // A resend needs no hand-back: it holds no lease, and its request stays marked until it is answered.
@@ -184,7 +202,7 @@ export class DeliverWebhookService {
       return { kind: 'throttled', retryAt: Date.now() + waitMs };
     }
     const { attemptedAt, requestHeaders, response } = await this.sign({ ...delivery, payload: delivery.payload, attemptNumber: delivery.scheduledAttempts });
-    const recorded = await this.deliveries.recordManualAttempt({
+    const recorded = await this.resends.recordManualAttempt({
       deliveryId: delivery.deliveryId,
       attemptNumber: delivery.scheduledAttempts,
       messageId: delivery.messageId,
@@ -201,7 +219,36 @@ export class DeliverWebhookService {
       attemptedAt,
       requestedAt: new Date(job.requestedAt),
     });
+    // A blocked head that a resend delivered lets its lane move on.
+    if (recorded && delivery.status === DeliveryStatus.Blocked) await this.moveLaneOn(delivery.deliveryId);
     return { kind: recorded ? 'recorded' : 'answered' };
+  }
+
+  /**
+   * Claims a batch. A delivery held behind its lane's head while that head's outcome was being committed
+   * would wait for the sweep: the held are checked again once the claim has committed, and one that
+   * heads its lane by then is promoted and its job run again at once (it is still this job's attempt).
+   */
+  private async claimAndRecheckHeld(requests: readonly ClaimRequest[], leaseMs: number, earlyToleranceMs: number): Promise<ClaimResult[]> {
+    const results = await this.claiming.claim(requests, leaseMs, earlyToleranceMs);
+    const held = requests.filter((_, index) => results[index].kind === 'queued').map((request) => request.deliveryId);
+    if (held.length === 0) return results;
+    const promoted = await this.lanes.promoteNext(held);
+    const rerun = new Set(held);
+    // Promoted earlier in a lane than the ones held here (a promotion lost before): they need a job of their own.
+    await this.enqueuePromoted(promoted.filter((delivery) => !rerun.has(delivery.deliveryId)));
+    const now = new Set(promoted.map((delivery) => delivery.deliveryId));
+    return results.map((result, index) => (result.kind === 'queued' && now.has(requests[index].deliveryId) ? { kind: 'early', retryAt: Date.now() } : result));
+  }
+
+  /** Promotes the next delivery of the lane `deliveryId` headed, if it is done, and enqueues it. */
+  private async moveLaneOn(deliveryId: string): Promise<void> {
+    await this.enqueuePromoted(await this.lanes.promoteNext([deliveryId]));
+  }
+
+  /** Enqueued after the promotion committed; if Redis does not take them, the sweeper finds them due and unqueued. */
+  private async enqueuePromoted(promoted: readonly DueDelivery[]): Promise<void> {
+    if (promoted.length > 0) await this.queue.offer((queue) => queue.enqueue(promoted));
   }
 
   /** 0 when the delivery may be sent now; otherwise how long its endpoint's rate limit makes it wait. */
@@ -229,16 +276,19 @@ export class DeliverWebhookService {
   /** Svix's failing (after the fourth failed attempt), exhausted and recovered events, and endpoint.disabled. */
   private async reportOperationalEvents(
     records: readonly ScheduledAttemptRecord[],
-    attemptIds: ReadonlyMap<string, string>,
+    attempts: ReadonlyMap<string, RecordedAttempt>,
     disabled: readonly DisabledEndpoint[],
   ): Promise<void> {
     const events: OperationalEvent[] = [];
     for (const record of records) {
       if (this.operationalWebhooks.isOperational(record.appId)) continue;
+      const recorded = attempts.get(record.deliveryId)!;
+      // A retry superseded by a newer state is not failing: nothing is left to retry.
+      const retried = record.transition === DeliveryTransition.Retry && recorded.status !== DeliveryStatus.Superseded;
       const type =
-        record.transition === DeliveryTransition.Exhaust
+        record.transition === DeliveryTransition.Exhaust || record.transition === DeliveryTransition.Block
           ? OperationalEventType.AttemptExhausted
-          : record.transition === DeliveryTransition.Retry && record.attemptNumber === FAILING_AFTER_ATTEMPT
+          : retried && record.attemptNumber === FAILING_AFTER_ATTEMPT
             ? OperationalEventType.AttemptFailing
             : record.transition === DeliveryTransition.Succeed && record.attemptNumber > FAILING_AFTER_ATTEMPT
               ? OperationalEventType.AttemptRecovered
@@ -249,7 +299,7 @@ export class DeliverWebhookService {
         appId: record.appId,
         messageId: record.messageId,
         endpointId: record.endpointId,
-        attemptId: attemptIds.get(record.deliveryId)!,
+        attemptId: recorded.attemptId,
         responseStatusCode: record.responseStatusCode,
         attemptedAt: record.attemptedAt,
       });
@@ -259,7 +309,7 @@ export class DeliverWebhookService {
       events.push({ type: OperationalEventType.EndpointDisabled, appId: endpoint.appId, endpointId: endpoint.endpointId, failSince: endpoint.failingSince });
     }
     if (events.length === 0) return;
-    const names = await this.deliveries.findExternalNames(
+    const names = await this.outcomes.findExternalNames(
       events.map((event) => event.appId),
       events.map((event) => event.endpointId),
       events.flatMap((event) => ('messageId' in event ? [event.messageId] : [])),
@@ -268,7 +318,7 @@ export class DeliverWebhookService {
   }
 
   /** Signs the stored payload for this attempt, sends it, and counts the attempt by its outcome. */
-  private async sign(delivery: ClaimedDelivery & { payload: string }): Promise<{ attemptedAt: Date; requestHeaders: Record<string, string>; response: WebhookResponse }> {
+  private async sign(delivery: Omit<ClaimedDelivery, 'lane'> & { payload: string }): Promise<{ attemptedAt: Date; requestHeaders: Record<string, string>; response: WebhookResponse }> {
     const attemptedAt = new Date();
     const timestamp = Math.floor(attemptedAt.getTime() / 1000);
     const own: Record<string, string> = {

@@ -22,9 +22,7 @@ import { DeliverySlots } from './delivery-slots';
  * the time Postgres names, and one whose endpoint is throttled until the slot the throttle named. A job
  * put back keeps its id, so the sweeper's re-add of the same attempt changes nothing.
  *
- * The lock settings make a dead worker's jobs stalled within lockDuration + stalledInterval (15 s) instead
- * of BullMQ's 60 s, and maxStalledCount is high so a stalled job always comes back rather than failing;
- * the lease in Postgres (the delivery timeout + 5 s) decides when another worker may take the delivery.
+ * Its lock and stall settings are the delivery policy's (`DeliveryPolicy.worker`, which says why).
  */
 @Injectable()
 export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -44,13 +42,14 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
 
   async onApplicationBootstrap(): Promise<void> {
     this.connection = createWorkerRedis(this.config.redisUrl);
+    const { lockDurationMs, stalledIntervalMs, maxStalledCount } = this.config.deliveryPolicy.worker;
     this.worker = new Worker<DeliveryJob | ResendJob | DeliveryGroupJob>(DELIVERY_QUEUE, (job, token) => this.process(job, token), {
       connection: this.connection,
       prefix: this.config.queuePrefix,
       concurrency: this.config.workerConcurrency,
-      lockDuration: 10_000,
-      stalledInterval: 5_000,
-      maxStalledCount: 1_000,
+      lockDuration: lockDurationMs,
+      stalledInterval: stalledIntervalMs,
+      maxStalledCount,
     });
     this.worker.on('error', (error) => this.logger.error({ err: error }, 'delivery worker error'));
     this.worker.on('failed', (job, error) => this.logger.warn({ err: error, jobId: job?.id }, 'delivery job failed; BullMQ or the sweeper will retry it'));

@@ -1,5 +1,5 @@
 import { IdemConfig, loadIdemConfig } from '@app/config';
-import { DeliveryRepository, DueDelivery, PendingCursor, PendingDelivery, PendingPage, ResendRequest } from '@app/persistence';
+import { DeliveryLaneRepository, DeliveryResendRepository, DeliverySweepRepository, DueDelivery, PendingCursor, PendingDelivery, PendingPage, ResendRequest } from '@app/persistence';
 import { DeliveryQueue, QueueEpochCheck, ResendJob, ScheduledDeliveryJob } from '@app/queue';
 import { Logger } from '@nestjs/common';
 import { RequeueReason, WorkerMetrics } from '../metrics/worker-metrics';
@@ -9,7 +9,7 @@ import { DeliverySweeper } from './delivery-sweeper.service';
  * Postgres as the sweeper sees it: due deliveries handed out in batches, each at most once; every pending
  * delivery and resend request walked in pages by their position in the list.
  */
-class FakeDeliveries implements Pick<DeliveryRepository, 'expireLeases' | 'takeUnqueuedDue' | 'findLostResends' | 'takePending'> {
+class FakeDeliveries implements Pick<DeliverySweepRepository, 'expireLeases' | 'takeUnqueuedDue' | 'takePending'>, Pick<DeliveryResendRepository, 'findLostResends'> {
   /** Fails the next `takePending`, as a database blip would. */
   failNextTakePending = false;
 
@@ -94,7 +94,7 @@ describe(DeliverySweeper.name, () => {
   const config: IdemConfig = loadIdemConfig({});
 
   function sweeperOver(deliveries: FakeDeliveries, queue: FakeQueue, metrics = new FakeMetrics()): DeliverySweeper {
-    return new DeliverySweeper(deliveries as unknown as DeliveryRepository, queue as unknown as DeliveryQueue, metrics as unknown as WorkerMetrics, config);
+    return new DeliverySweeper(deliveries as unknown as DeliverySweepRepository, deliveries as unknown as DeliveryResendRepository, { promoteStranded: async () => [] } as unknown as DeliveryLaneRepository, queue as unknown as DeliveryQueue, metrics as unknown as WorkerMetrics, config);
   }
 
   it('requeues lease-expired and lost deliveries at the attempt Postgres names, and counts them by reason', async () => {
@@ -104,7 +104,7 @@ describe(DeliverySweeper.name, () => {
 
     expect(await sut.sweep()).toBe(5);
     expect(queue.requeued).toEqual([[...due(2, 'expired'), ...due(3, 'lost')]]);
-    expect(metrics.requeued).toEqual({ lease_expired: 2, unqueued: 3, lost_resend: 0 });
+    expect(metrics.requeued).toEqual({ lease_expired: 2, unqueued: 3, lost_resend: 0, lane_stranded: 0 });
   });
 
   it('keeps taking bounded batches while they come back full', async () => {
@@ -140,7 +140,7 @@ describe(DeliverySweeper.name, () => {
       expect(await sut.sweep()).toBe(8);
       expect(queue.requeued).toEqual([pending(4), [...due(1, 'expired'), ...due(1, 'lost')]]);
       expect(queue.resent).toEqual([resendRequests(2).map((resend) => ({ deliveryId: resend.deliveryId, requestedAt: 1_800_000_000_000 })), []]);
-      expect(metrics.requeued).toEqual({ redis_lost: 6, lease_expired: 1, unqueued: 1, lost_resend: 0 });
+      expect(metrics.requeued).toEqual({ redis_lost: 6, lease_expired: 1, unqueued: 1, lost_resend: 0, lane_stranded: 0 });
       expect(warnings).toHaveBeenCalledTimes(1);
       expect(warnings.mock.calls[0][1]).toMatch(/re-enqueued 4 pending deliveries and 2 resends/);
     });
@@ -162,7 +162,7 @@ describe(DeliverySweeper.name, () => {
 
       expect(await sut.sweep()).toBe(0);
       expect(queue.requeued).toEqual([[]]);
-      expect(metrics.requeued).toEqual({ lease_expired: 0, unqueued: 0, lost_resend: 0 });
+      expect(metrics.requeued).toEqual({ lease_expired: 0, unqueued: 0, lost_resend: 0, lane_stranded: 0 });
       expect(warnings).not.toHaveBeenCalled();
     });
 

@@ -1,5 +1,5 @@
 import { IdemConfig } from '@app/config';
-import { DeliveryRepository, PendingCursor, ResendRequest } from '@app/persistence';
+import { DeliveryLaneRepository, DeliveryResendRepository, DeliverySweepRepository, PendingCursor, ResendRequest } from '@app/persistence';
 import { DeliveryQueue } from '@app/queue';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { WorkerMetrics } from '../metrics/worker-metrics';
@@ -9,7 +9,8 @@ const BATCH = 1000;
 
 /**
  * Rebuilds the queue from Postgres, the source of truth: deliveries whose worker died mid-attempt (lease
- * expired) and due deliveries whose job may have vanished with Redis are enqueued again. Job ids are
+ * expired), due deliveries whose job may have vanished with Redis, and the next delivery of ordered lanes
+ * whose head is done but whose promotion was lost, are enqueued again. Job ids are
  * deterministic, so enqueueing one that still exists changes nothing. Any number of workers may sweep at
  * once: each takes rows the others have not locked.
  *
@@ -31,7 +32,9 @@ export class DeliverySweeper implements OnApplicationBootstrap, OnModuleDestroy 
   private rebuildOwed = false;
 
   constructor(
-    private readonly deliveries: DeliveryRepository,
+    private readonly deliveries: DeliverySweepRepository,
+    private readonly resends: DeliveryResendRepository,
+    private readonly lanes: DeliveryLaneRepository,
     private readonly queue: DeliveryQueue,
     private readonly metrics: WorkerMetrics,
     private readonly config: IdemConfig,
@@ -58,14 +61,16 @@ export class DeliverySweeper implements OnApplicationBootstrap, OnModuleDestroy 
     for (;;) {
       const expired = await this.deliveries.expireLeases(BATCH);
       const unqueued = await this.deliveries.takeUnqueuedDue(this.config.requeueAfterMs, BATCH);
-      await this.queue.requeue([...expired, ...unqueued]);
+      const stranded = await this.lanes.promoteStranded(BATCH);
+      await this.queue.requeue([...expired, ...unqueued, ...stranded]);
       this.metrics.deliveriesRequeued('lease_expired', expired.length);
       this.metrics.deliveriesRequeued('unqueued', unqueued.length);
-      enqueued += expired.length + unqueued.length;
-      if (expired.length < BATCH && unqueued.length < BATCH) break;
+      this.metrics.deliveriesRequeued('lane_stranded', stranded.length);
+      enqueued += expired.length + unqueued.length + stranded.length;
+      if (expired.length < BATCH && unqueued.length < BATCH && stranded.length < BATCH) break;
     }
     // Resend requests are few; one batch a sweep is enough, and their job ids make repeats harmless.
-    const resends = await this.deliveries.findLostResends(this.config.requeueAfterMs, BATCH);
+    const resends = await this.resends.findLostResends(this.config.requeueAfterMs, BATCH);
     await this.enqueueResends(resends);
     this.metrics.deliveriesRequeued('lost_resend', resends.length);
     return enqueued + resends.length;
@@ -86,7 +91,7 @@ export class DeliverySweeper implements OnApplicationBootstrap, OnModuleDestroy 
     let resends = 0;
     let lastResend: ResendRequest | undefined;
     for (;;) {
-      const page = await this.deliveries.findLostResends(0, BATCH, lastResend);
+      const page = await this.resends.findLostResends(0, BATCH, lastResend);
       await this.enqueueResends(page);
       this.metrics.deliveriesRequeued('redis_lost', page.length);
       resends += page.length;

@@ -1,6 +1,6 @@
 import { IdemConfig } from '@app/config';
 import { BackgroundTaskStatus, BackgroundTaskType } from '@app/core';
-import { BackgroundTaskRepository, DeliveryRepository } from '@app/persistence';
+import { BackgroundTaskRepository, DeliveryResendRepository } from '@app/persistence';
 import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { PeriodicTask } from './periodic-task';
 
@@ -14,7 +14,7 @@ export class RecoveryProgress implements OnApplicationBootstrap, OnModuleDestroy
 
   constructor(
     private readonly tasks: BackgroundTaskRepository,
-    private readonly deliveries: DeliveryRepository,
+    private readonly deliveries: DeliveryResendRepository,
     config: IdemConfig,
   ) {
     this.task = new PeriodicTask(RecoveryProgress.name, config.sweepIntervalMs, () => this.update());

@@ -1,6 +1,6 @@
 import { withTimeout } from '@app/core';
 import { MetricsRegistry } from '@app/metrics';
-import { DeliveryRepository } from '@app/persistence';
+import { DeliverySweepRepository } from '@app/persistence';
 import { DeliveryQueue } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
 import { Gauge } from 'prom-client';
@@ -23,7 +23,7 @@ const QUEUE_STATES = ['waiting', 'delayed', 'active'] as const;
 export class BacklogGauges {
   private readonly logger = new Logger(BacklogGauges.name);
 
-  constructor(registry: MetricsRegistry, queue: DeliveryQueue, deliveries: DeliveryRepository) {
+  constructor(registry: MetricsRegistry, queue: DeliveryQueue, deliveries: DeliverySweepRepository) {
     const queueCounts = new CachedRead(QUEUE_COUNTS_MAX_AGE_MS, () => queue.countJobs(QUEUE_STATES));
     const dueCount = new CachedRead(DUE_COUNT_MAX_AGE_MS, () => deliveries.countDue());
     const logger = this.logger;

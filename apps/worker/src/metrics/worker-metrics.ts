@@ -7,10 +7,10 @@ import { Counter, Histogram } from 'prom-client';
 export type AttemptOutcomeLabel = 'succeeded' | 'failed' | 'refused';
 
 /** Why the sweeper put a delivery back on the queue. */
-export type RequeueReason = 'lease_expired' | 'unqueued' | 'lost_resend' | 'redis_lost';
+export type RequeueReason = 'lease_expired' | 'unqueued' | 'lost_resend' | 'redis_lost' | 'lane_stranded';
 
 const ATTEMPT_OUTCOMES: readonly AttemptOutcomeLabel[] = ['succeeded', 'failed', 'refused'];
-const REQUEUE_REASONS: readonly RequeueReason[] = ['lease_expired', 'unqueued', 'lost_resend', 'redis_lost'];
+const REQUEUE_REASONS: readonly RequeueReason[] = ['lease_expired', 'unqueued', 'lost_resend', 'redis_lost', 'lane_stranded'];
 
 /**
  * What this worker process did, counted in memory where it happens and read by Prometheus from
@@ -53,7 +53,7 @@ export class WorkerMetrics {
     });
     this.requeued = new Counter({
       name: 'idem_sweeper_requeued_total',
-      help: 'Deliveries the sweeper put back on the queue from Postgres, by reason: lease_expired (its worker died mid-attempt), unqueued (due, its job enqueued too long ago: lost with Redis), lost_resend (a manual resend still unanswered), redis_lost (pending deliveries and resends re-enqueued at once when Redis lost its data)',
+      help: 'Deliveries the sweeper put back on the queue from Postgres, by reason: lease_expired (its worker died mid-attempt), unqueued (due, its job enqueued too long ago: lost with Redis), lost_resend (a manual resend still unanswered), redis_lost (pending deliveries and resends re-enqueued at once when Redis lost its data), lane_stranded (the next delivery of an ordered lane whose head was done, promoted by the sweeper)',
       labelNames: ['reason'],
       registers,
     });

@@ -12,6 +12,9 @@ import { MessageEntity } from './message.entity';
 @Index('ix_deliveries_endpoint', ['endpointId', 'createdAt'])
 @Index('ix_deliveries_endpoint_message', ['endpointId', 'messageId'])
 @Index('ix_deliveries_resend', ['resendRequestedAt'], { where: 'resend_requested_at IS NOT NULL' })
+@Index(CONSTRAINT.laneInFlight, ['endpointId', 'lane'], { unique: true, where: `status = 'sending' AND lane IS NOT NULL` })
+// The sweeper's look for lanes whose promotion was lost.
+@Index('ix_deliveries_queued', ['endpointId'], { where: `status = 'queued'` })
 export class DeliveryEntity {
   @PrimaryColumn({ type: 'varchar', length: 40 })
   id: string;
@@ -60,6 +63,13 @@ export class DeliveryEntity {
   /** For a superseded delivery: the message whose newer state of the same entity made it pointless. */
   @Column({ name: 'superseded_by', type: 'varchar', length: 40, nullable: true })
   supersededBy: string | null;
+
+  /**
+   * The ordered lane (its entity, `<name> U+001F <id>`) of a delivery claimed under `ordering: "entity"`,
+   * set by the claim; with the endpoint it is the key of `uq_deliveries_lane_in_flight`.
+   */
+  @Column({ type: 'varchar', length: 520, nullable: true })
+  lane: string | null;
 
   @Column({ name: 'last_attempt_at', type: 'timestamptz', nullable: true })
   lastAttemptAt: Date | null;

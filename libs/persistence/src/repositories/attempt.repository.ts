@@ -19,7 +19,7 @@ export interface AttemptListFilter {
   after?: Date;
 }
 
-/** The read side of attempts, and expunging a response; the worker writes them (see DeliveryRepository). */
+/** The read side of attempts, and expunging a response; the worker writes them (see DeliveryOutcomeRepository and DeliveryResendRepository). */
 @Injectable()
 export class AttemptRepository {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}

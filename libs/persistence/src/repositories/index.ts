@@ -2,7 +2,7 @@ import { ApiTokenRepository } from './api-token.repository';
 import { ApplicationRepository } from './application.repository';
 import { AttemptRepository } from './attempt.repository';
 import { BackgroundTaskRepository } from './background-task.repository';
-import { DeliveryRepository } from './delivery.repository';
+import { DeliveryClaimRepository, DeliveryLaneRepository, DeliveryOutcomeRepository, DeliveryResendRepository, DeliverySweepRepository } from './delivery';
 import { EndpointStatsRepository } from './endpoint-stats.repository';
 import { EndpointRepository } from './endpoint.repository';
 import { EventTypeRepository } from './event-type.repository';
@@ -13,7 +13,7 @@ import { MessageRepository } from './message.repository';
 import { RetentionRepository } from './retention.repository';
 
 export * from './api-token.repository';
-export * from './delivery.repository';
+export * from './delivery';
 export * from './application.repository';
 export * from './attempt.repository';
 export * from './background-task.repository';
@@ -39,6 +39,10 @@ export const REPOSITORIES = [
   IntakeRepository,
   MessageRepository,
   MessageDestinationRepository,
-  DeliveryRepository,
+  DeliveryClaimRepository,
+  DeliveryLaneRepository,
+  DeliveryOutcomeRepository,
+  DeliveryResendRepository,
+  DeliverySweepRepository,
   RetentionRepository,
 ];

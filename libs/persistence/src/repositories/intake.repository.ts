@@ -1,4 +1,4 @@
-import { DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, EventSemantics, RetrySafety, SchemaEnforcement, sqlStatusMayTake, Subscription } from '@app/core';
+import { DeliveryTransition, EventSemantics, INITIAL_DELIVERY_STATUS, RetrySafety, SchemaEnforcement, sqlStatusAfter, sqlStatusMayTake, Subscription } from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -162,7 +162,7 @@ export class IntakeRepository {
     const { rowCount } = await queryPrepared(
       this.txHost.tx,
       `UPDATE deliveries d
-          SET status = '${DELIVERY_TRANSITIONS[DeliveryTransition.Supersede].to}', superseded_by = newer.message_id,
+          SET status = ${sqlStatusAfter(DeliveryTransition.Supersede)}, superseded_by = newer.message_id,
               next_attempt_at = NULL, lease_expires_at = NULL, updated_at = now()
          FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::bigint[], $5::varchar[]) AS newer(app_id, entity_name, entity_id, version, message_id)
          JOIN messages older ON older.app_id = newer.app_id AND older.entity_name = newer.entity_name
@@ -203,7 +203,7 @@ export class IntakeRepository {
          RETURNING id, app_id, created_at
        ), delivery AS (
          INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, scheduled_attempts, next_attempt_at, enqueued_at)
-         SELECT d.id, message.id, d.endpoint_id, message.app_id, '${DeliveryStatus.Pending}', 0, message.created_at, message.created_at
+         SELECT d.id, message.id, d.endpoint_id, message.app_id, '${INITIAL_DELIVERY_STATUS}', 0, message.created_at, message.created_at
            FROM unnest($8::varchar[], $9::varchar[], $10::varchar[]) AS d(id, message_id, endpoint_id)
            JOIN message ON message.id = d.message_id
        ), record AS (

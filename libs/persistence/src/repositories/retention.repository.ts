@@ -1,4 +1,4 @@
-import { DeliveryStatus, EXPIRED_PAYLOAD, EXPUNGED_RESPONSE } from '@app/core';
+import { EXPIRED_PAYLOAD, EXPUNGED_RESPONSE, sqlStatusIn, UNFINISHED_DELIVERY_STATUSES } from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -48,7 +48,7 @@ export class RetentionRepository {
         WHERE m.payload IS NOT NULL AND m.payload_expires_at < now()
           AND NOT EXISTS (SELECT 1 FROM deliveries d
                            WHERE d.message_id = m.id
-                             AND (d.status IN ('${DeliveryStatus.Pending}', '${DeliveryStatus.Sending}') OR d.resend_requested_at IS NOT NULL))
+                             AND (${sqlStatusIn(UNFINISHED_DELIVERY_STATUSES, 'd.status')} OR d.resend_requested_at IS NOT NULL))
         ORDER BY m.payload_expires_at LIMIT $3 FOR UPDATE SKIP LOCKED`,
       [limit],
     );

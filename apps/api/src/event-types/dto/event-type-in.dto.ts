@@ -1,4 +1,4 @@
-import { EntityOrdering, EventSemantics, SchemaEnforcement } from '@app/core';
+import { EntityOrdering, EventSemantics, LaneExhaustion, SchemaEnforcement } from '@app/core';
 import { PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsEnum, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
@@ -28,10 +28,18 @@ export class RetrySafetyIn {
   @Length(1, 512)
   versionPath?: string | null;
 
-  /** `none` (default). Per-entity ordered lanes (`entity`) are not available yet. */
+  /**
+   * `none` (default), or `entity`: per-entity ordered lanes, where the messages of one entity reach each
+   * endpoint in the order accepted, one at a time.
+   */
   @IsOptional()
   @IsEnum(EntityOrdering, { message: 'ordering must be one of none, entity' })
   ordering?: EntityOrdering;
+
+  /** With `ordering: "entity"`: `skip` (default: an exhausted head fails and its lane moves on) or `block` (the lane waits until the head is resent). */
+  @IsOptional()
+  @IsEnum(LaneExhaustion, { message: 'onExhausted must be one of skip, block' })
+  onExhausted?: LaneExhaustion;
 }
 
 /** Svix's `EventTypeUpdate`: the body of update (PUT), and with `name` of create. */
