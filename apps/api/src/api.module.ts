@@ -11,6 +11,7 @@ import { AuthModule } from './auth/auth.module';
 import { BackgroundTasksModule } from './background-tasks/background-tasks.module';
 import { ConsoleModule } from './console/console.module';
 import { EndpointStatsModule } from './endpoint-stats/endpoint-stats.module';
+import { IdempotencyReportModule } from './idempotency-report/idempotency-report.module';
 import { EndpointsModule } from './endpoints/endpoints.module';
 import { EventTypesModule } from './event-types/event-types.module';
 import { HealthModule } from './health/health.module';
@@ -49,6 +50,7 @@ import { RecoveryModule } from './recovery/recovery.module';
     RecoveryModule,
     AttemptsModule,
     EndpointStatsModule,
+    IdempotencyReportModule,
     BackgroundTasksModule,
     ApiTokensModule,
   ],

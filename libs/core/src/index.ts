@@ -17,6 +17,7 @@ export * from './payload-retention';
 export * from './with-timeout';
 export * from './sha256';
 export * from './idempotency-key';
+export * from './idempotency-mode';
 export * from './payload-schema';
 export * from './retry-safety';
 export * from './endpoint-headers';

@@ -1,5 +1,6 @@
 import { PrometheusModule } from '@app/metrics';
 import { Module } from '@nestjs/common';
+import { IdempotencyFindings } from './idempotency-findings';
 import { IntakeMetrics } from './intake-metrics';
 import { MessageIntake } from './message-intake';
 import { PayloadContracts } from './payload-contracts';
@@ -7,7 +8,7 @@ import { PayloadContracts } from './payload-contracts';
 /** The one way messages enter Idem. Needs the persistence and queue modules (both global). */
 @Module({
   imports: [PrometheusModule],
-  providers: [MessageIntake, IntakeMetrics, PayloadContracts],
+  providers: [MessageIntake, IntakeMetrics, PayloadContracts, IdempotencyFindings],
   exports: [MessageIntake],
 })
 export class IntakeModule {}

@@ -12,6 +12,7 @@ export const CONSTRAINT = {
   scheduledAttemptNumber: 'uq_attempts_delivery_scheduled_number',
   eventTypeName: 'pk_event_types',
   apiTokenHash: 'uq_api_tokens_token_hash',
+  payloadFingerprint: 'pk_payload_fingerprints',
 } as const;
 
 const UNIQUE_VIOLATION = '23505';

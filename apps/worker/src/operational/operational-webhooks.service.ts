@@ -1,5 +1,5 @@
 import { IdemConfig } from '@app/config';
-import { DEFAULT_PAYLOAD_RETENTION_HOURS, newId, SecretDecryptionError } from '@app/core';
+import { DEFAULT_PAYLOAD_RETENTION_HOURS, IdempotencyMode, newId, SecretDecryptionError } from '@app/core';
 import { MessageIntake } from '@app/intake';
 import { ApplicationRepository, EndpointRepository, UnitOfWork } from '@app/persistence';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
@@ -33,7 +33,7 @@ export class OperationalWebhooks implements OnApplicationBootstrap {
     const { operationalWebhookUrl: url, operationalWebhookSecret: secret } = this.config;
     if (!url || !secret) return;
     this.target = await this.unitOfWork.run(async () => {
-      await this.applications.insertUnlessUidTaken(newId('application'), { name: 'Idem operational webhooks', uid: OPERATIONAL_APP_UID, rateLimit: null, metadata: {} });
+      await this.applications.insertUnlessUidTaken(newId('application'), { name: 'Idem operational webhooks', uid: OPERATIONAL_APP_UID, rateLimit: null, metadata: {}, idempotencyMode: IdempotencyMode.Enforce });
       const application = (await this.applications.findByIdOrUid(OPERATIONAL_APP_UID))!;
       const fields = { uid: OPERATIONAL_ENDPOINT_UID, url, description: 'IDEM_OPERATIONAL_WEBHOOK_URL', version: 1, rateLimit: null, disabled: false, filterTypes: null, channels: null, metadata: {} };
       let endpoint = await this.endpoints.insertUnlessUidTaken(newId('endpoint'), application.id, fields);

@@ -7,9 +7,11 @@ import { EndpointSecretEntity } from './endpoint-secret.entity';
 import { EndpointEntity } from './endpoint.entity';
 import { EntityVersionEntity } from './entity-version.entity';
 import { EventTypeEntity } from './event-type.entity';
+import { IdempotencyFindingEntity } from './idempotency-finding.entity';
 import { IdempotencyRecordEntity } from './idempotency-record.entity';
 import { MessageEventIdEntity } from './message-event-id.entity';
 import { MessageEntity } from './message.entity';
+import { PayloadFingerprintEntity } from './payload-fingerprint.entity';
 
 export {
   ApiTokenEntity,
@@ -21,9 +23,11 @@ export {
   EndpointSecretEntity,
   EntityVersionEntity,
   EventTypeEntity,
+  IdempotencyFindingEntity,
   IdempotencyRecordEntity,
   MessageEntity,
   MessageEventIdEntity,
+  PayloadFingerprintEntity,
 };
 
 export const ENTITIES = [
@@ -36,7 +40,9 @@ export const ENTITIES = [
   EndpointSecretEntity,
   EntityVersionEntity,
   EventTypeEntity,
+  IdempotencyFindingEntity,
   IdempotencyRecordEntity,
   MessageEntity,
   MessageEventIdEntity,
+  PayloadFingerprintEntity,
 ];

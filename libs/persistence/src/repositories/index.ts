@@ -6,6 +6,7 @@ import { DeliveryRepository } from './delivery.repository';
 import { EndpointStatsRepository } from './endpoint-stats.repository';
 import { EndpointRepository } from './endpoint.repository';
 import { EventTypeRepository } from './event-type.repository';
+import { IdempotencyFindingRepository } from './idempotency-finding.repository';
 import { IdempotencyRecordRepository } from './idempotency-record.repository';
 import { IntakeRepository } from './intake.repository';
 import { MessageDestinationRepository } from './message-destination.repository';
@@ -20,6 +21,7 @@ export * from './background-task.repository';
 export * from './endpoint.repository';
 export * from './endpoint-stats.repository';
 export * from './event-type.repository';
+export * from './idempotency-finding.repository';
 export * from './idempotency-record.repository';
 export * from './intake.repository';
 export * from './keyset-page';
@@ -35,6 +37,7 @@ export const REPOSITORIES = [
   EndpointRepository,
   EndpointStatsRepository,
   EventTypeRepository,
+  IdempotencyFindingRepository,
   IdempotencyRecordRepository,
   IntakeRepository,
   MessageRepository,

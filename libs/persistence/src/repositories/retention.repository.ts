@@ -7,6 +7,8 @@ import { Injectable } from '@nestjs/common';
 const RETAINED_TABLES = {
   idempotencyRecords: { table: 'idempotency_records', createdAt: 'created_at' },
   messageEventIds: { table: 'message_event_ids', createdAt: 'created_at' },
+  idempotencyFindings: { table: 'idempotency_findings', createdAt: 'created_at' },
+  payloadFingerprints: { table: 'payload_fingerprints', createdAt: 'seen_at' },
   // Deliveries and attempts go with their message (ON DELETE CASCADE).
   messages: { table: 'messages', createdAt: 'created_at' },
   backgroundTasks: { table: 'background_tasks', createdAt: 'created_at' },
