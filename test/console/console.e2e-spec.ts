@@ -473,6 +473,24 @@ describeInChromium('web console', () => {
       expect((await fetch(`${api.url}/api/v1/app/${app.id}`, { headers: { authorization: `Bearer ${environment.adminToken}` } })).status).toBe(404);
     });
 
+    it('badges an application with probable send-time keys, shows its idempotency report and switches it to observe', async () => {
+      const app = await post<{ id: string }>('/api/v1/app', { name: `Minting ${suffix}` }, 201);
+      await post(`/api/v1/app/${app.id}/endpoint`, { url: 'http://127.0.0.1:9/hook' }, 201);
+      for (const eventId of ['fresh-1', 'fresh-2']) await post(`/api/v1/app/${app.id}/msg`, { eventType: 'user.created', eventId, payload: { user: 1 } }, 202);
+
+      await goTo(`/app/${app.id}/settings`, 'application-form-page');
+      await ui.testId('send-time-key-badge').waitFor();
+      await ui.testId('idempotency-samples').waitFor();
+      expect(await ui.testId('idempotency-counts').textContent()).toContain('Probable send-time keys1');
+      expect(await ui.page.locator('[data-testid="idempotency-sample"][data-kind="send_time_key"]').count()).toBe(1);
+      expect(await ui.forms.field('idempotencyMode').inputValue()).toBe('enforce');
+
+      await ui.forms.field('idempotencyMode').selectOption('observe');
+      await ui.forms.submit('application-form');
+      await ui.testId('application-saved').waitFor();
+      expect((await call<{ idempotencyMode: string }>('GET', `/api/v1/app/${app.id}`, undefined, 200)).idempotencyMode).toBe('observe');
+    });
+
     it('creates an endpoint with its filters, channels and rate limit, edits it, disables and enables it, and deletes it', async () => {
       const app = await createApplication('Warehouse');
       const catalogued = `stock.moved.${suffix}`;
