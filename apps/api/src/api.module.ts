@@ -12,6 +12,7 @@ import { BackgroundTasksModule } from './background-tasks/background-tasks.modul
 import { ConsoleModule } from './console/console.module';
 import { EndpointStatsModule } from './endpoint-stats/endpoint-stats.module';
 import { IdempotencyReportModule } from './idempotency-report/idempotency-report.module';
+import { SagasModule } from './sagas/sagas.module';
 import { EndpointsModule } from './endpoints/endpoints.module';
 import { EventTypesModule } from './event-types/event-types.module';
 import { HealthModule } from './health/health.module';
@@ -51,6 +52,7 @@ import { RecoveryModule } from './recovery/recovery.module';
     AttemptsModule,
     EndpointStatsModule,
     IdempotencyReportModule,
+    SagasModule,
     BackgroundTasksModule,
     ApiTokensModule,
   ],

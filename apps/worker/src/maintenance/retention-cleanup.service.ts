@@ -55,8 +55,9 @@ export class RetentionCleanup implements OnApplicationBootstrap, OnModuleDestroy
       payloadFingerprints: this.config.sendTimeKeyWindowMs,
       messages: this.config.messageRetentionMs,
       backgroundTasks: BACKGROUND_TASK_RETENTION_MS,
+      sagas: this.config.messageRetentionMs,
     };
-    const deleted = { idempotencyRecords: 0, messageEventIds: 0, idempotencyFindings: 0, payloadFingerprints: 0, messages: 0, backgroundTasks: 0 };
+    const deleted = { idempotencyRecords: 0, messageEventIds: 0, idempotencyFindings: 0, payloadFingerprints: 0, messages: 0, backgroundTasks: 0, sagas: 0 };
     for (const table of Object.keys(windows) as RetainedTable[]) {
       deleted[table] = await inBatches(
         () => this.retention.deleteOlderThan(table, windows[table], BATCH),

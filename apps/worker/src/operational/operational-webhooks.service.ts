@@ -3,7 +3,7 @@ import { DEFAULT_PAYLOAD_RETENTION_HOURS, IdempotencyMode, newId, SecretDecrypti
 import { MessageIntake } from '@app/intake';
 import { ApplicationRepository, EndpointRepository, UnitOfWork } from '@app/persistence';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { OperationalEvent, OperationalEventType } from './operational-event';
+import { isSagaEvent, OperationalEvent, OperationalEventType } from './operational-event';
 
 /** The application that holds Idem's own operational webhooks, found by this uid. */
 export const OPERATIONAL_APP_UID = 'idem-operational';
@@ -88,6 +88,9 @@ export class OperationalWebhooks implements OnApplicationBootstrap {
 /** Svix's payload: `{type, timestamp, data}`; `uids` maps application, endpoint and message ids to uids and event ids. */
 function payloadOf(event: OperationalEvent, uids: ReadonlyMap<string, string | null>): Record<string, unknown> {
   const timestamp = new Date().toISOString();
+  if (isSagaEvent(event)) {
+    return { type: event.type, timestamp, data: { appId: event.appId, appUid: uids.get(event.appId) ?? null, id: event.id, sagaId: event.sagaId } };
+  }
   if (event.type === OperationalEventType.EndpointDisabled) {
     return {
       type: event.type,

@@ -12,7 +12,10 @@ import { IdempotencyRecordEntity } from './idempotency-record.entity';
 import { MessageEventIdEntity } from './message-event-id.entity';
 import { MessageEntity } from './message.entity';
 import { PayloadFingerprintEntity } from './payload-fingerprint.entity';
+import { SagaMessageEntity } from './saga-message.entity';
+import { SagaEntity } from './saga.entity';
 
+export type { SagaStepDefinition } from './saga.entity';
 export {
   ApiTokenEntity,
   ApplicationEntity,
@@ -28,6 +31,8 @@ export {
   MessageEntity,
   MessageEventIdEntity,
   PayloadFingerprintEntity,
+  SagaEntity,
+  SagaMessageEntity,
 };
 
 export const ENTITIES = [
@@ -45,4 +50,6 @@ export const ENTITIES = [
   MessageEntity,
   MessageEventIdEntity,
   PayloadFingerprintEntity,
+  SagaEntity,
+  SagaMessageEntity,
 ];

@@ -12,6 +12,7 @@ import { IntakeRepository } from './intake.repository';
 import { MessageDestinationRepository } from './message-destination.repository';
 import { MessageRepository } from './message.repository';
 import { RetentionRepository } from './retention.repository';
+import { SagaRepository } from './saga.repository';
 
 export * from './api-token.repository';
 export * from './delivery.repository';
@@ -28,6 +29,7 @@ export * from './keyset-page';
 export * from './message-destination.repository';
 export * from './message.repository';
 export * from './retention.repository';
+export * from './saga.repository';
 
 export const REPOSITORIES = [
   ApiTokenRepository,
@@ -44,4 +46,5 @@ export const REPOSITORIES = [
   MessageDestinationRepository,
   DeliveryRepository,
   RetentionRepository,
+  SagaRepository,
 ];

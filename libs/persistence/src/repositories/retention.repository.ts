@@ -12,6 +12,8 @@ const RETAINED_TABLES = {
   // Deliveries and attempts go with their message (ON DELETE CASCADE).
   messages: { table: 'messages', createdAt: 'created_at' },
   backgroundTasks: { table: 'background_tasks', createdAt: 'created_at' },
+  // Finished sagas only (finished_at is null until then); their saga_messages go with them.
+  sagas: { table: 'sagas', createdAt: 'finished_at' },
 } as const;
 
 export type RetainedTable = keyof typeof RETAINED_TABLES;
