@@ -1,4 +1,5 @@
 import { generateSigningSecret } from '@app/core';
+import { IdemClient, OutboxRelay, PostgresOutbox } from '@idem/sdk/emitter';
 import { PermanentRejection, PostgresInbox, readRawBody, WebhookReceiver } from '@idem/sdk/receiver';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -182,5 +183,45 @@ describe('Sagas across endpoints, with compensations', () => {
       `SELECT count(*) AS n FROM messages WHERE event_id LIKE 'saga:killed:%' GROUP BY event_id HAVING count(*) > 1`,
     );
     expect(perMessage.rows).toEqual([]);
+  });
+
+  it('resumes from Postgres a saga whose step ended outside the record batch', async () => {
+    held.entered = false;
+    behaviours.set('swept/stock.reserve', 'hold');
+    await start('swept');
+    await until(async () => held.entered, 'the reservation in its handler', 30_000);
+    // The delivery ends by hand while its attempt is in flight, as a resend would end it: the worker's
+    // record of that attempt then finds it no longer sending and records nothing, so only the sweeper can move the saga.
+    const first = (await sagaNamed('swept')).steps[0].message.messageId as string;
+    await suite.db.query(`UPDATE deliveries SET status = 'succeeded', next_attempt_at = NULL, lease_expires_at = NULL WHERE message_id = $1`, [first]);
+    held.release!();
+
+    await endsIn('swept', 'completed');
+    expect(await applied('swept')).toEqual(['stock.reserve', 'payment.charge', 'shipment.create']);
+    expect(await suite.count('attempts', 'message_id = $1', [first])).toBe(0);
+  });
+
+  it("starts a saga from the SDK emitter, and from the producer's outbox, once however often it is retried", async () => {
+    const client = new IdemClient({ baseUrl: suite.url, token: suite.environment.adminToken });
+    const started = await client.startSaga(appId, sagaBody('from-sdk'));
+    const again = await client.startSaga(appId, sagaBody('from-sdk'));
+    expect([started.replayed, again.replayed, again.saga.id]).toEqual([false, true, started.saga.id]);
+
+    const producer = await TestDatabase.create();
+    try {
+      const outbox = new PostgresOutbox();
+      await outbox.install(producer.pool);
+      expect(await outbox.enqueueSaga(producer.pool, appId, sagaBody('from-outbox'))).toEqual({ enqueued: true });
+      expect(await outbox.enqueueSaga(producer.pool, appId, sagaBody('from-outbox'))).toEqual({ enqueued: false });
+      const relay = new OutboxRelay(producer.pool, { client });
+      expect(await relay.runOnce()).toMatchObject({ claimed: 1, shipped: 1 });
+      const shipped = await producer.pool.query<{ message_id: string }>('SELECT message_id FROM idem_outbox');
+      expect(shipped.rows[0].message_id).toMatch(/^saga_/);
+    } finally {
+      await producer.drop();
+    }
+    await endsIn('from-sdk', 'completed');
+    await endsIn('from-outbox', 'completed');
+    expect(await applied('from-outbox')).toEqual(['stock.reserve', 'payment.charge', 'shipment.create']);
   });
 });
