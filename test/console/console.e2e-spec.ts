@@ -491,6 +491,24 @@ describeInChromium('web console', () => {
       expect((await call<{ idempotencyMode: string }>('GET', `/api/v1/app/${app.id}`, undefined, 200)).idempotencyMode).toBe('observe');
     });
 
+    it('lists an application’s sagas and shows one as a timeline of its messages', async () => {
+      const app = await post<{ id: string }>('/api/v1/app', { name: `Saga shop ${suffix}` }, 201);
+      await post(`/api/v1/app/${app.id}/endpoint`, { url: 'http://127.0.0.1:9/hook' }, 201);
+      const saga = await post<{ id: string }>(
+        `/api/v1/app/${app.id}/saga`,
+        { sagaId: 'order-7', steps: [{ name: 'reserve', eventType: 'stock.reserve', payload: {}, compensation: { eventType: 'stock.release', payload: {} } }] },
+        201,
+      );
+
+      await goTo(`/app/${app.id}/sagas`, 'sagas-page');
+      await ui.testId('sagas-table').waitFor();
+      expect(await ui.page.locator(`[data-testid="saga-row"][data-saga-id="${saga.id}"]`).getByTestId('saga-status').getAttribute('data-status')).toBe('running');
+      await ui.page.locator(`[data-testid="saga-row"][data-saga-id="${saga.id}"]`).getByTestId('saga-link').click();
+      await ui.testId('saga-timeline').waitFor();
+      expect(await ui.page.locator('[data-testid="saga-timeline-entry"][data-kind="step"][data-step="reserve"]').count()).toBe(1);
+      await ui.screenshots('saga-timeline');
+    });
+
     it('creates an endpoint with its filters, channels and rate limit, edits it, disables and enables it, and deletes it', async () => {
       const app = await createApplication('Warehouse');
       const catalogued = `stock.moved.${suffix}`;
