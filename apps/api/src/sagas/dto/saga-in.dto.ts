@@ -1,33 +1,18 @@
 import { SAGA_LIMITS } from '@app/core';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsObject, IsString, Length, Matches, ValidateNested } from 'class-validator';
-import { EVENT_TYPE_NAME_PATTERN } from '../../http/field-rules';
+import { PickType } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { MessageIn } from '../../messages/dto/message-in.dto';
 
-/** The message that undoes a step that succeeded. */
-export class SagaCompensationIn {
-  @IsString()
-  @Matches(EVENT_TYPE_NAME_PATTERN, { message: 'eventType may only contain letters, digits, _ . - (1 to 256)' })
-  eventType: string;
+/** The message that undoes a step that succeeded: an event type and payload, checked as a message's are. */
+export class SagaCompensationIn extends PickType(MessageIn, ['eventType', 'payload'] as const) {}
 
-  @IsDefined()
-  @IsObject({ message: 'payload must be a JSON object' })
-  payload: Record<string, unknown>;
-}
-
-export class SagaStepIn {
+/** A step: delivered to the endpoints subscribed to its event type, filters and channels as usual; at least one must be. */
+export class SagaStepIn extends SagaCompensationIn {
   /** Unique within the saga: with the saga's id it names the step's message (its eventId). */
   @IsString()
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'name may only contain letters, digits, _ . - (1 to 64)' })
   name: string;
-
-  /** Delivered to the endpoints subscribed to it, filters and channels as usual; at least one must be. */
-  @IsString()
-  @Matches(EVENT_TYPE_NAME_PATTERN, { message: 'eventType may only contain letters, digits, _ . - (1 to 256)' })
-  eventType: string;
-
-  @IsDefined()
-  @IsObject({ message: 'payload must be a JSON object' })
-  payload: Record<string, unknown>;
 
   @IsDefined()
   @ValidateNested()
