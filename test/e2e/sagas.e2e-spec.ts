@@ -79,7 +79,8 @@ describe('Sagas across endpoints, with compensations', () => {
       });
       receiver = new WebhookReceiver<PoolClient>({ secret: (await suite.svix.endpoint.getSecret(appId, endpoint.id)).key, store: inbox });
     }
-    workers.push(await WorkerProcess.start(suite.environment.env));
+    // Two workers, so outcomes of one saga's deliveries may be recorded by either, concurrently.
+    workers.push(...(await Promise.all([WorkerProcess.start(suite.environment.env), WorkerProcess.start(suite.environment.env)])));
   });
 
   afterAll(async () => {
@@ -170,8 +171,9 @@ describe('Sagas across endpoints, with compensations', () => {
     await start('killed');
 
     await until(async () => held.entered, 'the refund in its handler', 30_000);
-    workers[0].kill('SIGKILL');
-    await workers[0].exited;
+    // Every worker dies, the one sending the refund among them.
+    for (const worker of workers) worker.kill('SIGKILL');
+    await Promise.all(workers.map((worker) => worker.exited));
     // The refund commits at the receiver, but its answer reaches no one: the next worker sends it again.
     behaviours.set('killed/payment.refund', 'apply');
     held.release!();
