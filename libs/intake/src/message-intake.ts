@@ -55,7 +55,8 @@ interface Candidate {
   request: number;
   position: number;
   message: NewMessage;
-  contentHash: string;
+  /** What makes a repeated eventId the same event, and the send-time-key detector's fingerprint; only a message under a producer key has one. */
+  contentHash: string | null;
   endpointIds: string[];
   /** Its event type's semantics is "state": only the newest version of its entity is sent. */
   isState: boolean;
@@ -187,7 +188,7 @@ export class MessageIntake {
         }
         if (broken.length > 0) violations.observed++;
         const isState = retrySafety?.semantics === EventSemantics.State;
-        candidates.push(candidateOf(application, request.onlyEndpointId, index, position, message, broken.length > 0 ? broken : null, read.entity, isState));
+        candidates.push(candidateOf(application, request.onlyEndpointId, request.idempotency !== undefined, index, position, message, broken.length > 0 ? broken : null, read.entity, isState));
       });
     });
 
@@ -295,7 +296,7 @@ export class MessageIntake {
       const { appId, eventId } = candidate.message;
       if (eventId !== null && !claimants.has(claimKey(appId, eventId))) claimants.set(claimKey(appId, eventId), candidate);
     }
-    const claims: EventIdClaim[] = [...claimants.values()].map(({ message, contentHash }) => ({ appId: message.appId, eventId: message.eventId!, messageId: message.id, contentHash }));
+    const claims: EventIdClaim[] = [...claimants.values()].map(({ message, contentHash }) => ({ appId: message.appId, eventId: message.eventId!, messageId: message.id, contentHash: contentHash! }));
     const holders = new Map((await this.intake.claimEventIds(claims, keptSince)).map((holder) => [claimKey(holder.appId, holder.eventId), holder]));
 
     const toWrite: Candidate[] = [];
@@ -436,6 +437,7 @@ function storedMessageOf(message: NewMessage, now: Date): MessageEntity {
 function candidateOf(
   application: IntakeApplication,
   onlyEndpointId: string | undefined,
+  underIdempotencyKey: boolean,
   request: number,
   position: number,
   input: IntakeMessage,
@@ -465,8 +467,9 @@ function candidateOf(
     },
     isState,
     observe: application.idempotencyMode === IdempotencyMode.Observe,
-    // What makes a repeated eventId the same event: key order in the payload and channel order do not count.
-    contentHash: sha256Hex(canonicalJson({ eventType: input.eventType, payload: input.payload, channels: channels ? [...channels].sort() : null })),
+    // Key order in the payload and channel order do not count. Only a message under a producer key needs
+    // it: an eventId claim compares it, and the send-time-key detector remembers it.
+    contentHash: input.eventId === null && !underIdempotencyKey ? null : sha256Hex(canonicalJson({ eventType: input.eventType, payload: input.payload, channels: channels ? [...channels].sort() : null })),
     endpointIds:
       onlyEndpointId !== undefined ? [onlyEndpointId] : application.enabledEndpoints.filter((endpoint) => subscriptionMatches(endpoint, routing)).map((endpoint) => endpoint.id),
   };
@@ -483,7 +486,8 @@ function sightingsOf(toWrite: readonly Candidate[], requests: readonly IntakeReq
     const { idempotency, onlyEndpointId } = requests[request];
     if (onlyEndpointId !== undefined) continue;
     const named = message.eventId !== null ? { keyKind: ProducerKeyKind.EventId, key: message.eventId } : idempotency ? { keyKind: ProducerKeyKind.IdempotencyKey, key: idempotency.key } : null;
-    if (named) sightings.push({ appId: message.appId, fingerprint: contentHash, ...named, messageId: message.id, eventType: message.eventType });
+    // A message under either key has its content hash (see candidateOf).
+    if (named) sightings.push({ appId: message.appId, fingerprint: contentHash!, ...named, messageId: message.id, eventType: message.eventType });
   }
   return sightings;
 }

@@ -87,7 +87,8 @@ export class DeliverWebhookService {
     config: IdemConfig,
   ) {
     this.retryPolicy = new RetryPolicy({ scheduleMs: config.retryScheduleMs, jitter: 0.2 });
-    const batching = { maxItems: 100, maxDelayMs: 2 };
+    // Two batches at once at most: deliveries finishing while both are in flight go together in the next, so the busier the worker, the fewer statements and commits per delivery.
+    const batching = { maxItems: 100, maxDelayMs: 2, maxInFlight: 2 };
     this.claims = new MicroBatcher(batching, (requests) => this.deliveries.claim(requests, config.deliveryLeaseMs));
     // An attempt, its endpoint's health and the operational events they cause commit together.
     this.records = new MicroBatcher(batching, (records) =>

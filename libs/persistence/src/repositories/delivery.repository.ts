@@ -3,6 +3,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { EndpointSecretCipher } from '../endpoint-secret-cipher';
+import { queryPrepared } from '../prepared-query';
 
 /** What a worker needs to send one claimed delivery: loaded in the same statement that claims it. */
 export interface ClaimedDelivery {
@@ -169,14 +170,8 @@ export class DeliveryRepository {
     };
   }
 
-  private query<T = Record<string, unknown>>(sql: string, parameters: unknown[]): Promise<T[]> {
-    return this.txHost.tx.query(sql, parameters);
-  }
-
-  /** TypeORM answers an UPDATE ... RETURNING with `[rows, affectedCount]` rather than the rows alone. */
-  private async updateReturning<T>(sql: string, parameters: unknown[]): Promise<T[]> {
-    const [rows] = await this.txHost.tx.query(sql, parameters);
-    return rows;
+  private async query<T = Record<string, unknown>>(sql: string, parameters: unknown[]): Promise<T[]> {
+    return (await queryPrepared<T>(this.txHost.tx, sql, parameters)).rows;
   }
 
 
@@ -370,7 +365,7 @@ export class DeliveryRepository {
 
   /** Marks a delivery for a manual resend, durably: the sweeper re-enqueues it if the job is lost. */
   async requestResend(messageId: string, endpointId: string): Promise<ResendRequest | null> {
-    const [row] = await this.updateReturning<{ id: string; resend_requested_at: Date }>(
+    const [row] = await this.query<{ id: string; resend_requested_at: Date }>(
       // Milliseconds only: the request's time travels through a JavaScript Date and must compare equal.
       `UPDATE deliveries SET resend_requested_at = date_trunc('milliseconds', now()), updated_at = now()
         WHERE message_id = $1 AND endpoint_id = $2 RETURNING id, resend_requested_at`,
@@ -513,7 +508,7 @@ export class DeliveryRepository {
    * when it claims the next one.
    */
   async cancelPendingOfExpungedMessage(messageId: string): Promise<number> {
-    const rows = await this.updateReturning<{ id: string }>(
+    const rows = await this.query<{ id: string }>(
       `UPDATE deliveries SET status = '${DELIVERY_TRANSITIONS[DeliveryTransition.CancelExpunged].to}', next_attempt_at = NULL, updated_at = now()
         WHERE message_id = $1 AND status = '${Pending}'
         RETURNING id`,
@@ -527,7 +522,7 @@ export class DeliveryRepository {
    * now. Safe with many sweepers: rows another sweeper holds are skipped.
    */
   async expireLeases(limit: number): Promise<DueDelivery[]> {
-    const rows = await this.updateReturning<{ id: string; scheduled_attempts: number }>(
+    const rows = await this.query<{ id: string; scheduled_attempts: number }>(
       `UPDATE deliveries
           SET status = '${DELIVERY_TRANSITIONS[DeliveryTransition.LeaseExpire].to}', lease_expires_at = NULL,
               next_attempt_at = now(), enqueued_at = now(), updated_at = now()
@@ -545,7 +540,7 @@ export class DeliveryRepository {
    * with Redis; marks them enqueued now. Re-adding a job that still exists is harmless: its id is fixed.
    */
   async takeUnqueuedDue(requeueAfterMs: number, limit: number): Promise<DueDelivery[]> {
-    const rows = await this.updateReturning<{ id: string; scheduled_attempts: number }>(
+    const rows = await this.query<{ id: string; scheduled_attempts: number }>(
       `UPDATE deliveries SET enqueued_at = now()
         WHERE id IN (SELECT id FROM deliveries
                       WHERE status = '${Pending}' AND next_attempt_at <= now()

@@ -3,6 +3,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { CONSTRAINT } from '../constraint-names';
+import { queryPrepared } from '../prepared-query';
 
 /** A message written under a producer key, as the send-time-key detector sees it. */
 export interface KeySighting {
@@ -47,7 +48,9 @@ export class IdempotencyFindingRepository {
    */
   async record(sightings: readonly KeySighting[], findings: readonly NewIdempotencyFinding[], windowMs: number): Promise<NewIdempotencyFinding[]> {
     if (sightings.length === 0 && findings.length === 0) return [];
-    const rows = await this.txHost.tx.query<Record<string, string | null>[]>(
+    // Prepared, as the intake's other statements are: it runs once per batch.
+    const { rows } = await queryPrepared<Record<string, string | null>>(
+      this.txHost.tx,
       `WITH incoming AS (
          SELECT * FROM unnest($1::varchar[], $2::text[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::boolean[]) WITH ORDINALITY
                     AS i(app_id, fingerprint, key_kind, key, message_id, event_type, compare, position)
