@@ -80,7 +80,8 @@ describe('Sagas across endpoints, with compensations', () => {
       receiver = new WebhookReceiver<PoolClient>({ secret: (await suite.svix.endpoint.getSecret(appId, endpoint.id)).key, store: inbox });
     }
     // Two workers, so outcomes of one saga's deliveries may be recorded by either, concurrently.
-    workers.push(...(await Promise.all([WorkerProcess.start(suite.environment.env), WorkerProcess.start(suite.environment.env)])));
+    // A worker from source takes long to start on a busy machine: give it the time.
+    workers.push(...(await Promise.all([WorkerProcess.start(suite.environment.env, 90_000), WorkerProcess.start(suite.environment.env, 90_000)])));
   });
 
   afterAll(async () => {
@@ -177,7 +178,7 @@ describe('Sagas across endpoints, with compensations', () => {
     // The refund commits at the receiver, but its answer reaches no one: the next worker sends it again.
     behaviours.set('killed/payment.refund', 'apply');
     held.release!();
-    workers.push(await WorkerProcess.start(suite.environment.env));
+    workers.push(await WorkerProcess.start(suite.environment.env, 90_000));
 
     await endsIn('killed', 'compensated');
     expect(await applied('killed')).toEqual(['stock.reserve', 'payment.charge', 'payment.refund', 'stock.release']);
