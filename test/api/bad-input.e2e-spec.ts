@@ -1,6 +1,6 @@
 import { ApiSuite, startApiSuite } from './support/api-suite';
 
-const TABLES = ['applications', 'endpoints', 'endpoint_secrets', 'event_types', 'messages', 'message_event_ids', 'deliveries', 'idempotency_records'];
+const TABLES = ['applications', 'endpoints', 'endpoint_secrets', 'event_types', 'messages', 'message_event_ids', 'deliveries', 'idempotency_records', 'idempotency_findings', 'payload_fingerprints'];
 
 interface BadRequestCase {
   name: string;
@@ -30,6 +30,8 @@ const CASES: BadRequestCase[] = [
   { name: 'application without a name', method: 'POST', path: () => '/api/v1/app', body: { uid: 'nameless' }, status: 422, loc: ['body', 'name'] },
   { name: 'application with a bad uid', method: 'POST', path: () => '/api/v1/app', body: { name: 'x', uid: 'has space' }, status: 422, loc: ['body', 'uid'] },
   { name: 'application metadata with a non-string value', method: 'POST', path: () => '/api/v1/app', body: { name: 'x', metadata: { n: 1 } }, status: 422, loc: ['body', 'metadata'] },
+  { name: 'application with an unknown idempotencyMode', method: 'POST', path: () => '/api/v1/app', body: { name: 'x', idempotencyMode: 'lenient' }, status: 422, loc: ['body', 'idempotencyMode'] },
+  { name: 'application patched to an unknown idempotencyMode', method: 'PATCH', path: (app) => `/api/v1/app/${app}`, body: { idempotencyMode: 'off' }, status: 422, loc: ['body', 'idempotencyMode'] },
   { name: 'application with malformed JSON', method: 'POST', path: () => '/api/v1/app', rawBody: '{name', status: 400, code: 'bad_request' },
   { name: 'endpoint without a url', method: 'POST', path: (app) => `/api/v1/app/${app}/endpoint`, body: { description: 'x' }, status: 422, loc: ['body', 'url'] },
   { name: 'endpoint with a non-http url', method: 'POST', path: (app) => `/api/v1/app/${app}/endpoint`, body: { url: 'ftp://example.com' }, status: 422, loc: ['body', 'url'] },

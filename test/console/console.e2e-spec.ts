@@ -473,6 +473,42 @@ describeInChromium('web console', () => {
       expect((await fetch(`${api.url}/api/v1/app/${app.id}`, { headers: { authorization: `Bearer ${environment.adminToken}` } })).status).toBe(404);
     });
 
+    it('badges an application with probable send-time keys, shows its idempotency report and switches it to observe', async () => {
+      const app = await post<{ id: string }>('/api/v1/app', { name: `Minting ${suffix}` }, 201);
+      await post(`/api/v1/app/${app.id}/endpoint`, { url: 'http://127.0.0.1:9/hook' }, 201);
+      for (const eventId of ['fresh-1', 'fresh-2']) await post(`/api/v1/app/${app.id}/msg`, { eventType: 'user.created', eventId, payload: { user: 1 } }, 202);
+
+      await goTo(`/app/${app.id}/settings`, 'application-form-page');
+      await ui.testId('send-time-key-badge').waitFor();
+      await ui.testId('idempotency-samples').waitFor();
+      expect(await ui.testId('idempotency-counts').textContent()).toContain('Probable send-time keys1');
+      expect(await ui.page.locator('[data-testid="idempotency-sample"][data-kind="send_time_key"]').count()).toBe(1);
+      expect(await ui.forms.field('idempotencyMode').inputValue()).toBe('enforce');
+
+      await ui.forms.field('idempotencyMode').selectOption('observe');
+      await ui.forms.submit('application-form');
+      await ui.testId('application-saved').waitFor();
+      expect((await call<{ idempotencyMode: string }>('GET', `/api/v1/app/${app.id}`, undefined, 200)).idempotencyMode).toBe('observe');
+    });
+
+    it('lists an application’s sagas and shows one as a timeline of its messages', async () => {
+      const app = await post<{ id: string }>('/api/v1/app', { name: `Saga shop ${suffix}` }, 201);
+      await post(`/api/v1/app/${app.id}/endpoint`, { url: 'http://127.0.0.1:9/hook' }, 201);
+      const saga = await post<{ id: string }>(
+        `/api/v1/app/${app.id}/saga`,
+        { sagaId: 'order-7', steps: [{ name: 'reserve', eventType: 'stock.reserve', payload: {}, compensation: { eventType: 'stock.release', payload: {} } }] },
+        201,
+      );
+
+      await goTo(`/app/${app.id}/sagas`, 'sagas-page');
+      await ui.testId('sagas-table').waitFor();
+      expect(await ui.page.locator(`[data-testid="saga-row"][data-saga-id="${saga.id}"]`).getByTestId('saga-status').getAttribute('data-status')).toMatch(/^(running|compensated)$/);
+      await ui.page.locator(`[data-testid="saga-row"][data-saga-id="${saga.id}"]`).getByTestId('saga-link').click();
+      await ui.testId('saga-timeline').waitFor();
+      expect(await ui.page.locator('[data-testid="saga-timeline-entry"][data-kind="step"][data-step="reserve"]').count()).toBe(1);
+      await ui.screenshots('saga-timeline');
+    });
+
     it('creates an endpoint with its filters, channels and rate limit, edits it, disables and enables it, and deletes it', async () => {
       const app = await createApplication('Warehouse');
       const catalogued = `stock.moved.${suffix}`;

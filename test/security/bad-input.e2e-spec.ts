@@ -279,10 +279,14 @@ const VERBATIM: VerbatimCase[] = [
   },
   {
     name: 'message eventId',
-    request: (f, text) => post(messagesOf(f.appA), { eventType: 'verbatim', eventId: `${text}-${Math.random()}`, payload: {} }),
+    // Each with a payload of its own: the same payload under a new eventId every time is what the send-time-key detector flags.
+    request: (f, text) => {
+      const eventId = `${text}-${Math.random()}`;
+      return post(messagesOf(f.appA), { eventType: 'verbatim', eventId, payload: { eventId } });
+    },
     readBack: (f, message) => get(`${messagesOf(f.appA)}/${message.id}`),
     pick: (message) => (message.eventId as string).replace(/-[0-9.]+$/, ''),
-    writes: { messages: 1, message_event_ids: 1, deliveries: 1 },
+    writes: { messages: 1, message_event_ids: 1, deliveries: 1, payload_fingerprints: 1 },
   },
   {
     name: 'token name',

@@ -39,6 +39,8 @@ const ACCEPTABLE_BODY = {
   since: '2020-01-01T00:00:00Z',
   messages: [{ eventType: 'walk.event', payload: { walk: true } }],
   headers: { 'x-walk': '1' },
+  sagaId: 'walk-saga',
+  steps: [{ name: 'walk', eventType: 'walk.event', payload: { walk: true }, compensation: { eventType: 'walk.event', payload: { walk: true } } }],
 };
 
 /** Every route Express will dispatch to, read from the running application's router. */
@@ -74,6 +76,13 @@ describe('Tenant isolation: a token scoped to application A, on every route', ()
       await suite.send({ method: 'POST', path: `/api/v1/app/${appB}/msg`, body: { eventType: 'walk.event', eventId: 'b-event', payload: { b: 1 } } })
     ).body.id;
     await suite.send({ method: 'POST', path: '/api/v1/event-type', body: { name: 'walk.event', description: 'walk' } });
+    const sagaB = (
+      await suite.send({
+        method: 'POST',
+        path: `/api/v1/app/${appB}/saga`,
+        body: { sagaId: 'b-saga', steps: [{ name: 'b', eventType: 'walk.event', payload: { b: 2 }, compensation: { eventType: 'walk.event', payload: { b: 3 } } }] },
+      })
+    ).body.id;
     const [{ id: deliveryB }] = (await suite.db.query<{ id: string }>('SELECT id FROM deliveries WHERE message_id = $1', [messageB])).rows;
     // The worker is not running: B's attempt is written the way the worker writes one.
     const attemptB = 'atmpt_01JB00000000000000000000B1';
@@ -88,8 +97,8 @@ describe('Tenant isolation: a token scoped to application A, on every route', ()
     tokenA = (await suite.createToken('A only', appA)).token;
     const shared = { event_type_name: 'walk.event', token_id: tokenOfB.id, attempt_id: attemptB, task_id: taskB };
     ofB = {
-      'by id': { ...shared, app_id: appB, endpoint_id: endpointB, msg_id: messageB },
-      'by uid': { ...shared, app_id: 'tenant-b', endpoint_id: 'b-endpoint', msg_id: 'b-event' },
+      'by id': { ...shared, app_id: appB, endpoint_id: endpointB, msg_id: messageB, saga_id: sagaB },
+      'by uid': { ...shared, app_id: 'tenant-b', endpoint_id: 'b-endpoint', msg_id: 'b-event', saga_id: 'b-saga' },
     };
     identifiersOfB = [...new Set([...Object.values(ofB['by id']), ...Object.values(ofB['by uid'])])].filter((value) => value !== 'walk.event');
     routes = registeredRoutes(suite);

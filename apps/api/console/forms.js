@@ -171,3 +171,23 @@ export function confirmButton({ label, question, confirmLabel, testid, action, d
   });
   return h('span', { class: 'confirm-wrap' }, trigger, slot);
 }
+
+/** A select whose every choice is explained in a line beneath it, the chosen one marked. */
+export function explainedSelect(modes, value, testid) {
+  const select = h(
+    'select',
+    {},
+    modes.map((mode) => h('option', { value: mode.value, selected: mode.value === value }, mode.label)),
+  );
+  const list = h(
+    'ul',
+    { class: 'mode-list', testid },
+    modes.map((mode) => h('li', { 'data-mode': mode.value }, h('strong', {}, mode.label), ': ', mode.explanation)),
+  );
+  const markChosen = () => {
+    for (const item of list.children) item.classList.toggle('mode-chosen', item.dataset.mode === select.value);
+  };
+  select.addEventListener('change', markChosen);
+  markChosen();
+  return { select, list };
+}

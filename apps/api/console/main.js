@@ -17,6 +17,7 @@ import { endpointsPage } from './pages/endpoints.js';
 import { eventTypeFormPage, eventTypesPage } from './pages/event-types.js';
 import { messagePage } from './pages/message.js';
 import { messagesPage } from './pages/messages.js';
+import { sagaPage, sagasPage } from './pages/sagas.js';
 import { signInPage } from './pages/sign-in.js';
 import { tokensPage } from './pages/tokens.js';
 
@@ -36,6 +37,8 @@ const ROUTES = [
   [['app', ':appId', 'endpoints', 'new'], endpointFormPage],
   [['app', ':appId', 'messages'], messagesPage],
   [['app', ':appId', 'msg', ':msgId'], messagePage],
+  [['app', ':appId', 'sagas'], sagasPage],
+  [['app', ':appId', 'saga', ':sagaId'], sagaPage],
   [['app', ':appId', 'msg', ':msgId', 'attempt', ':attemptId'], attemptPage],
   [['app', ':appId', 'endpoint', ':endpointId'], endpointPage],
   [['app', ':appId', 'endpoint', ':endpointId', 'edit'], endpointFormPage],

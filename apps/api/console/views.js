@@ -87,6 +87,7 @@ export function applicationTabs(appId, active) {
     { class: 'tabs' },
     tab('endpoints', 'Endpoints', links.endpoints(appId)),
     tab('messages', 'Messages', links.messages(appId)),
+    tab('sagas', 'Sagas', links.sagas(appId)),
     tab('settings', 'Settings', links.applicationSettings(appId)),
   );
 }

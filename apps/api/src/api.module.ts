@@ -11,6 +11,8 @@ import { AuthModule } from './auth/auth.module';
 import { BackgroundTasksModule } from './background-tasks/background-tasks.module';
 import { ConsoleModule } from './console/console.module';
 import { EndpointStatsModule } from './endpoint-stats/endpoint-stats.module';
+import { IdempotencyReportModule } from './idempotency-report/idempotency-report.module';
+import { SagasModule } from './sagas/sagas.module';
 import { EndpointsModule } from './endpoints/endpoints.module';
 import { EventTypesModule } from './event-types/event-types.module';
 import { HealthModule } from './health/health.module';
@@ -49,6 +51,8 @@ import { RecoveryModule } from './recovery/recovery.module';
     RecoveryModule,
     AttemptsModule,
     EndpointStatsModule,
+    IdempotencyReportModule,
+    SagasModule,
     BackgroundTasksModule,
     ApiTokensModule,
   ],

@@ -21,6 +21,8 @@ export class IdemConfig {
   targetAllowlist: string[];
   httpsOnly: boolean;
   idempotencyRetentionMs: number;
+  /** How far apart the same event type and payload under two keys count as a probable send-time key (`IDEM_SEND_TIME_KEY_WINDOW`). */
+  sendTimeKeyWindowMs: number;
   messageRetentionMs: number;
   cleanupIntervalMs: number;
   secretRotationGraceMs: number;
@@ -111,6 +113,7 @@ export function loadIdemConfig(env: Env): IdemConfig {
   config.targetAllowlist = cidrList(env, 'IDEM_TARGET_ALLOWLIST');
   config.httpsOnly = boolean(env, 'IDEM_HTTPS_ONLY', false);
   config.idempotencyRetentionMs = duration(env, 'IDEM_IDEMPOTENCY_RETENTION', '7d', 1000);
+  config.sendTimeKeyWindowMs = duration(env, 'IDEM_SEND_TIME_KEY_WINDOW', '10m', 1000);
   config.messageRetentionMs = duration(env, 'IDEM_MESSAGE_RETENTION', '90d', 1000);
   config.cleanupIntervalMs = duration(env, 'IDEM_CLEANUP_INTERVAL', '1m', 100);
   config.secretRotationGraceMs = duration(env, 'IDEM_SECRET_ROTATION_GRACE', '24h', 0);

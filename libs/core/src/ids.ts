@@ -10,6 +10,7 @@ export const ID_PREFIX = {
   delivery: 'dlv',
   apiToken: 'tok',
   backgroundTask: 'task',
+  saga: 'saga',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -18,6 +18,8 @@ export * from './payload-retention';
 export * from './with-timeout';
 export * from './sha256';
 export * from './idempotency-key';
+export * from './idempotency-mode';
+export * from './saga';
 export * from './payload-schema';
 export * from './retry-safety';
 export * from './endpoint-headers';

@@ -1,5 +1,6 @@
 import { MetricsRegistry } from '@app/metrics';
 import { Injectable } from '@nestjs/common';
+import { IdempotencyFindingKind } from '@app/core';
 import { Counter } from 'prom-client';
 
 /** Messages accepted, counted where they are accepted and only once they are durable. */
@@ -7,6 +8,7 @@ import { Counter } from 'prom-client';
 export class IntakeMetrics {
   private readonly acceptedMessages: Counter<'replayed'>;
   private readonly violations: Counter<'enforcement'>;
+  private readonly findings: Counter<'kind'>;
 
   constructor(registry: MetricsRegistry) {
     this.acceptedMessages = new Counter({
@@ -26,6 +28,17 @@ export class IntakeMetrics {
     });
     this.violations.inc({ enforcement: 'observe' }, 0);
     this.violations.inc({ enforcement: 'enforce' }, 0);
+    this.findings = new Counter({
+      name: 'idem_idempotency_findings_total',
+      help: 'What the idempotency report records: repeated keys let through in observe mode (replay, conflict) and probable send-time keys (send_time_key)',
+      labelNames: ['kind'],
+      registers: [registry],
+    });
+    for (const kind of Object.values(IdempotencyFindingKind)) this.findings.inc({ kind }, 0);
+  }
+
+  idempotencyFinding(kind: IdempotencyFindingKind): void {
+    this.findings.inc({ kind });
   }
 
   schemaViolations(observed: number, refused: number): void {

@@ -1,6 +1,8 @@
 import { IdemConfig } from '@app/config';
+import { IdempotencyMode } from '@app/core';
 import { IdempotencyRecordRepository, IntakeApplication, IntakeRepository, MessageEntity, NewDelivery, NewMessage, UnitOfWork } from '@app/persistence';
 import { DeliveryQueue } from '@app/queue';
+import { IdempotencyFindings } from './idempotency-findings';
 import { IntakeMetrics } from './intake-metrics';
 import { IntakeRequest } from './intake-request';
 import { MessageIntake } from './message-intake';
@@ -14,7 +16,7 @@ class FakeIntakeRepository
   readonly stored: MessageEntity[] = [];
 
   async findRouting(_names: readonly string[], _eventTypes: readonly string[], keys: readonly unknown[]) {
-    const applications: IntakeApplication[] = [{ id: 'app_1', uid: 'shop', enabledEndpoints: [{ id: 'ep_1', filterTypes: null, channels: null }] }];
+    const applications: IntakeApplication[] = [{ id: 'app_1', uid: 'shop', idempotencyMode: IdempotencyMode.Enforce, enabledEndpoints: [{ id: 'ep_1', filterTypes: null, channels: null }] }];
     return { applications, contracts: [], locked: keys.map(() => true), now: new Date() };
   }
 
@@ -42,6 +44,7 @@ class FakeIntakeRepository
 }
 
 const records = { tryLock: async () => [], findLive: async () => [], save: async () => undefined } as unknown as IdempotencyRecordRepository;
+const findings = { record: async () => ({ observed: [], sendTimeKeys: [] }), afterCommit: () => undefined } as unknown as IdempotencyFindings;
 const apart = { runApart: <T>(work: () => Promise<T>) => work() } as unknown as UnitOfWork;
 
 describe(MessageIntake.name, () => {
@@ -60,7 +63,7 @@ describe(MessageIntake.name, () => {
     } as unknown as DeliveryQueue;
     const metrics = { messagesAccepted: () => undefined, schemaViolations: () => undefined } as unknown as IntakeMetrics;
     const contracts = new PayloadContracts(repository as unknown as IntakeRepository);
-    sut = new MessageIntake(repository as unknown as IntakeRepository, contracts, records, apart, queue, metrics, { idempotencyRetentionMs: 60_000 } as IdemConfig);
+    sut = new MessageIntake(repository as unknown as IntakeRepository, contracts, records, apart, queue, metrics, findings, { idempotencyRetentionMs: 60_000 } as IdemConfig);
   });
 
   const requestFor = (eventType: string): IntakeRequest => ({

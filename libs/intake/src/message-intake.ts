@@ -5,11 +5,14 @@ import {
   EventSemantics,
   FieldProblem,
   IdemError,
+  IdempotencyFindingKind,
+  IdempotencyMode,
   idempotencyKeyInFlight,
   idempotencyVerdict,
   MessageEntityRef,
   MicroBatcher,
   newId,
+  ProducerKeyKind,
   SchemaEnforcement,
   SchemaViolation,
   segmentsOf,
@@ -23,13 +26,16 @@ import {
   IdempotencyRecordRepository,
   IntakeApplication,
   IntakeRepository,
+  KeySighting,
   MessageEntity,
   NewDelivery,
+  NewIdempotencyFinding,
   NewMessage,
   UnitOfWork,
 } from '@app/persistence';
 import { DeliveryQueue } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
+import { BatchFindings, IdempotencyFindings } from './idempotency-findings';
 import { IntakeMetrics } from './intake-metrics';
 import { IntakeMessage, IntakeOutcome, IntakeRequest, IntakeResult } from './intake-request';
 import { PayloadContracts } from './payload-contracts';
@@ -41,6 +47,7 @@ interface Written {
   accepted: { written: number; replayed: number };
   /** Payloads that broke their event type's schema, by how it is applied. */
   violations: { observed: number; refused: number };
+  findings: BatchFindings;
 }
 
 /** A message of the batch on its way to being written, or to being answered with the one its eventId names. */
@@ -48,11 +55,21 @@ interface Candidate {
   request: number;
   position: number;
   message: NewMessage;
-  /** What makes a repeated eventId the same event; only a message with an eventId has one. */
+  /** What makes a repeated eventId the same event, and the send-time-key detector's fingerprint; only a message under a producer key has one. */
   contentHash: string | null;
   endpointIds: string[];
   /** Its event type's semantics is "state": only the newest version of its entity is sent. */
   isState: boolean;
+  /** Its application observes idempotency: a repeated eventId is written as new, and reported. */
+  observe: boolean;
+}
+
+/** A repeated Idempotency-Key that a request of an application in observe mode went on with. */
+interface KeyRepeat {
+  request: number;
+  kind: IdempotencyFindingKind;
+  /** The message the first response named, or the request of this batch that used the key first. */
+  earlier: { messageId: string | null } | { request: number };
 }
 
 type BatchResult = { ok: true; outcome: IntakeOutcome } | { ok: false; error: unknown };
@@ -81,6 +98,7 @@ export class MessageIntake {
     private readonly unitOfWork: UnitOfWork,
     private readonly deliveryQueue: DeliveryQueue,
     private readonly metrics: IntakeMetrics,
+    private readonly findings: IdempotencyFindings,
     private readonly config: IdemConfig,
   ) {}
 
@@ -129,14 +147,22 @@ export class MessageIntake {
   private async write(requests: readonly IntakeRequest[]): Promise<Written> {
     const outcomes: (IntakeOutcome | undefined)[] = new Array(requests.length);
     const keptSince = new Date(Date.now() - this.config.idempotencyRetentionMs);
-    const keyed = distinctKeys(requests, outcomes);
+    const { keyed, repeatedInBatch } = distinctKeys(requests);
     const routing = await this.intake.findRouting(
       [...new Set(requests.map((request) => request.application))],
       [...new Set(requests.flatMap((request) => request.messages.map((message) => message.eventType)))],
       keyed.map((index) => requests[index].idempotency!),
     );
-    await this.replayIdempotentRequests(requests, outcomes, keyed, routing.locked, keptSince);
-    const applications = applicationsOf(requests, outcomes, routing.applications);
+    const named = applicationNamed(routing.applications);
+    const observing = (index: number) => named(requests[index].application)?.idempotencyMode === IdempotencyMode.Observe;
+    const keyRepeats: KeyRepeat[] = [];
+    for (const [index, first] of repeatedInBatch) {
+      // A key twice in one batch: the second arrived while the first was running.
+      if (!observing(index)) outcomes[index] = { kind: 'refused', error: idempotencyKeyInFlight() };
+      else keyRepeats.push({ request: index, kind: sameRequest(requests[index], requests[first]), earlier: { request: first } });
+    }
+    await this.replayIdempotentRequests(requests, outcomes, keyed, routing.locked, keptSince, observing, keyRepeats);
+    const applications = applicationsOf(requests, outcomes, named);
     const contracts = await this.payloadContracts.of(routing.contracts);
 
     const results: IntakeResult[][] = requests.map((request) => new Array(request.messages.length));
@@ -162,11 +188,11 @@ export class MessageIntake {
         }
         if (broken.length > 0) violations.observed++;
         const isState = retrySafety?.semantics === EventSemantics.State;
-        candidates.push(candidateOf(application, request.onlyEndpointId, index, position, message, broken.length > 0 ? broken : null, read.entity, isState));
+        candidates.push(candidateOf(application, request.onlyEndpointId, request.idempotency !== undefined, index, position, message, broken.length > 0 ? broken : null, read.entity, isState));
       });
     });
 
-    const { toWrite, repeats } = await this.settleEventIds(candidates, results, keptSince);
+    const { toWrite, repeats, eventIdRepeats } = await this.settleEventIds(candidates, results, keptSince);
     const newestStates = await this.settleStates(toWrite);
     // Stamped as the insert stamps them (the transaction's now()), so the responses exist before the statement that stores them.
     const stored = new Map(toWrite.map(({ message }) => [message.id, storedMessageOf(message, routing.now)]));
@@ -174,11 +200,13 @@ export class MessageIntake {
     for (const { candidate, messageId } of repeats) results[candidate.request][candidate.position] = { kind: 'accepted', message: stored.get(messageId)!, replayed: true };
 
     const records: IdempotencyRecordFields[] = [];
+    // An observed repeat of a key leaves the first record as it was: enforcing later replays the first response.
+    const unrecorded = new Set([...keyRepeats.map((repeat) => repeat.request), ...repeatedInBatch.keys()]);
     requests.forEach((request, index) => {
       if (outcomes[index]) return;
       outcomes[index] = { kind: 'written', results: results[index] };
       const response = request.idempotency?.respond(results[index]);
-      if (request.idempotency && response) {
+      if (request.idempotency && response && !unrecorded.has(index)) {
         const { scope, key, requestHash } = request.idempotency;
         records.push({ scope, key, requestHash, responseStatus: response.status, responseBody: response.body });
       }
@@ -193,6 +221,11 @@ export class MessageIntake {
       keptSince,
     );
     await this.intake.supersedeOlderStates(newestStates);
+    const findings = await this.findings.record(sightingsOf(toWrite, requests), [
+      ...keyRepeats.map((repeat) => keyRepeatFinding(repeat, requests, results, named)),
+      // A repeated key and eventId in one request is one repeat, counted once (as the key's).
+      ...eventIdRepeats.filter((finding) => !unrecorded.has(finding.request)).map((finding) => finding.finding),
+    ]);
 
     const accepted = { written: toWrite.length, replayed: 0 };
     requests.forEach((request, index) => {
@@ -200,7 +233,7 @@ export class MessageIntake {
       if (outcome.kind === 'replayed') accepted.replayed += request.messages.length;
       if (outcome.kind === 'written') accepted.replayed += outcome.results.filter((result) => result.kind === 'accepted' && result.replayed).length;
     });
-    return { outcomes: outcomes as IntakeOutcome[], deliveryIds: deliveries.map((delivery) => delivery.id), accepted, violations };
+    return { outcomes: outcomes as IntakeOutcome[], deliveryIds: deliveries.map((delivery) => delivery.id), accepted, violations, findings };
   }
 
   /**
@@ -208,7 +241,8 @@ export class MessageIntake {
    * held: a request still running with it, here or in another process, is a 409): those with a stored
    * response are answered with it (a replay, or a 422 for another body). The rest go on, their keys
    * locked until commit. The records are read after the locks, so their snapshot holds what a request
-   * that held a lock committed.
+   * that held a lock committed. A request of an application in observe mode always goes on; a stored
+   * response it would have been answered with (or refused for) is added to `keyRepeats`.
    */
   private async replayIdempotentRequests(
     requests: readonly IntakeRequest[],
@@ -216,6 +250,8 @@ export class MessageIntake {
     keyed: readonly number[],
     locked: readonly boolean[],
     keptSince: Date,
+    observing: (index: number) => boolean,
+    keyRepeats: KeyRepeat[],
   ): Promise<void> {
     if (keyed.length === 0) return;
     const records = await this.idempotencyRecords.findLive(
@@ -225,6 +261,15 @@ export class MessageIntake {
     const recordOf = new Map(records.map((record) => [scopedKeyName(record), record]));
     keyed.forEach((index, n) => {
       const idempotency = requests[index].idempotency!;
+      if (observing(index)) {
+        const record = locked[n] ? recordOf.get(scopedKeyName(idempotency)) : undefined;
+        if (!locked[n]) keyRepeats.push({ request: index, kind: IdempotencyFindingKind.Replay, earlier: { messageId: null } });
+        else if (record) {
+          const kind = record.requestHash === idempotency.requestHash ? IdempotencyFindingKind.Replay : IdempotencyFindingKind.Conflict;
+          keyRepeats.push({ request: index, kind, earlier: { messageId: messageIdIn(record.responseBody) } });
+        }
+        return;
+      }
       try {
         const verdict = idempotencyVerdict(locked[n], recordOf.get(scopedKeyName(idempotency)) ?? null, idempotency.requestHash);
         if (verdict.kind === 'replay') outcomes[index] = { kind: 'replayed', status: verdict.status, body: verdict.body };
@@ -238,13 +283,14 @@ export class MessageIntake {
    * Claims the candidates' eventIds in one statement and settles each candidate: written as new, the
    * message already accepted under its eventId (same content), or a 409 (other content). Returns the
    * candidates to write, and the repeats of an eventId that one of those claims; the others' results
-   * are filled in.
+   * are filled in. A candidate of an application in observe mode is written whatever holds its
+   * eventId, and a repeat is returned as a finding.
    */
   private async settleEventIds(
     candidates: readonly Candidate[],
     results: IntakeResult[][],
     keptSince: Date,
-  ): Promise<{ toWrite: Candidate[]; repeats: { candidate: Candidate; messageId: string }[] }> {
+  ): Promise<{ toWrite: Candidate[]; repeats: { candidate: Candidate; messageId: string }[]; eventIdRepeats: { request: number; finding: NewIdempotencyFinding }[] }> {
     const claimants = new Map<string, Candidate>();
     for (const candidate of candidates) {
       const { appId, eventId } = candidate.message;
@@ -255,6 +301,7 @@ export class MessageIntake {
 
     const toWrite: Candidate[] = [];
     const earlier: { candidate: Candidate; messageId: string }[] = [];
+    const eventIdRepeats: { request: number; finding: NewIdempotencyFinding }[] = [];
     for (const candidate of candidates) {
       const { appId, eventId } = candidate.message;
       if (eventId === null) {
@@ -262,7 +309,15 @@ export class MessageIntake {
         continue;
       }
       const holder = holders.get(claimKey(appId, eventId))!;
-      if (holder.contentHash !== candidate.contentHash) {
+      if (candidate.observe) {
+        toWrite.push(candidate);
+        if (holder.messageId === candidate.message.id) continue;
+        const kind = holder.contentHash === candidate.contentHash ? IdempotencyFindingKind.Replay : IdempotencyFindingKind.Conflict;
+        eventIdRepeats.push({
+          request: candidate.request,
+          finding: { appId, kind, keyKind: ProducerKeyKind.EventId, key: eventId, earlierKey: null, eventType: candidate.message.eventType, messageId: candidate.message.id, earlierMessageId: holder.messageId },
+        });
+      } else if (holder.contentHash !== candidate.contentHash) {
         results[candidate.request][candidate.position] = { kind: 'refused', error: IdemError.conflict(`A message with eventId "${eventId}" and different content was already accepted`) };
       } else if (holder.messageId === candidate.message.id) {
         toWrite.push(candidate);
@@ -283,7 +338,7 @@ export class MessageIntake {
         ? { kind: 'accepted', message: original, replayed: true }
         : { kind: 'refused', error: IdemError.conflict(`The message with eventId "${message.eventId}" was deleted`) };
     }
-    return { toWrite, repeats };
+    return { toWrite, repeats, eventIdRepeats };
   }
 
   /**
@@ -319,8 +374,9 @@ export class MessageIntake {
   }
 
   /** Redis only accelerates: if it does not take the jobs, the messages are committed and the sweeper enqueues them. */
-  private async afterCommit({ deliveryIds, accepted, violations }: Written): Promise<void> {
+  private async afterCommit({ deliveryIds, accepted, violations, findings }: Written): Promise<void> {
     this.metrics.messagesAccepted(accepted.written, accepted.replayed);
+    this.findings.afterCommit(findings);
     this.metrics.schemaViolations(violations.observed, violations.refused);
     if (deliveryIds.length === 0) return;
     const enqueued = await this.deliveryQueue.offer((queue) => queue.enqueue(deliveryIds.map((deliveryId) => ({ deliveryId, attemptNumber: 1 }))));
@@ -328,33 +384,39 @@ export class MessageIntake {
   }
 }
 
-/** The requests with a key, each key once: a key twice in one batch refuses the second, which arrived while the first was running. */
-function distinctKeys(requests: readonly IntakeRequest[], outcomes: (IntakeOutcome | undefined)[]): number[] {
+/** The requests with a key, each key once, and those whose key an earlier request of the batch carries (with that request). */
+function distinctKeys(requests: readonly IntakeRequest[]): { keyed: number[]; repeatedInBatch: Map<number, number> } {
   const keyed: number[] = [];
-  const seen = new Set<string>();
+  const firstWith = new Map<string, number>();
+  const repeatedInBatch = new Map<number, number>();
   requests.forEach((request, index) => {
     if (!request.idempotency) return;
     const name = scopedKeyName(request.idempotency);
-    if (seen.has(name)) outcomes[index] = { kind: 'refused', error: idempotencyKeyInFlight() };
+    const first = firstWith.get(name);
+    if (first !== undefined) repeatedInBatch.set(index, first);
     else keyed.push(index);
-    seen.add(name);
+    if (first === undefined) firstWith.set(name, index);
   });
-  return keyed;
+  return { keyed, repeatedInBatch };
+}
+
+/** Finds the application a path names: by id or by uid, an id winning over another application's equal uid. */
+function applicationNamed(applications: readonly IntakeApplication[]): (name: string) => IntakeApplication | undefined {
+  const byId = new Map(applications.map((application) => [application.id, application]));
+  const byUid = new Map(applications.filter((application) => application.uid !== null).map((application) => [application.uid!, application]));
+  return (name) => byId.get(name) ?? byUid.get(name);
 }
 
 /** The application of each request still open; an unknown or forbidden one, or a disabled target endpoint, refuses its request. */
 function applicationsOf(
   requests: readonly IntakeRequest[],
   outcomes: (IntakeOutcome | undefined)[],
-  applications: readonly IntakeApplication[],
+  named: (name: string) => IntakeApplication | undefined,
 ): Map<number, IntakeApplication> {
-  const byId = new Map(applications.map((application) => [application.id, application]));
-  const byUid = new Map(applications.filter((application) => application.uid !== null).map((application) => [application.uid!, application]));
   const found = new Map<number, IntakeApplication>();
   requests.forEach(({ application: name, onlyApplicationId, onlyEndpointId }, index) => {
     if (outcomes[index]) return;
-    // A path may name an application by id or by uid; an id wins over another application's equal uid.
-    const application = byId.get(name) ?? byUid.get(name);
+    const application = named(name);
     if (!application || (onlyApplicationId !== null && onlyApplicationId !== application.id)) {
       outcomes[index] = { kind: 'refused', error: IdemError.notFound('Application') };
     } else if (onlyEndpointId !== undefined && !application.enabledEndpoints.some((endpoint) => endpoint.id === onlyEndpointId)) {
@@ -375,6 +437,7 @@ function storedMessageOf(message: NewMessage, now: Date): MessageEntity {
 function candidateOf(
   application: IntakeApplication,
   onlyEndpointId: string | undefined,
+  underIdempotencyKey: boolean,
   request: number,
   position: number,
   input: IntakeMessage,
@@ -403,11 +466,66 @@ function candidateOf(
       entityStale: false,
     },
     isState,
-    // Key order in the payload and channel order do not count.
-    contentHash: input.eventId === null ? null : sha256Hex(canonicalJson({ eventType: input.eventType, payload: input.payload, channels: channels ? [...channels].sort() : null })),
+    observe: application.idempotencyMode === IdempotencyMode.Observe,
+    // Key order in the payload and channel order do not count. Only a message under a producer key needs
+    // it: an eventId claim compares it, and the send-time-key detector remembers it.
+    contentHash: input.eventId === null && !underIdempotencyKey ? null : sha256Hex(canonicalJson({ eventType: input.eventType, payload: input.payload, channels: channels ? [...channels].sort() : null })),
     endpointIds:
       onlyEndpointId !== undefined ? [onlyEndpointId] : application.enabledEndpoints.filter((endpoint) => subscriptionMatches(endpoint, routing)).map((endpoint) => endpoint.id),
   };
+}
+
+/**
+ * The messages written under a producer key, each named by its eventId or else by its request's
+ * Idempotency-Key (a create that repeats an eventId is a retry done right, whatever key the client
+ * minted for the call). A test event is an example, not an event: it is left out.
+ */
+function sightingsOf(toWrite: readonly Candidate[], requests: readonly IntakeRequest[]): Omit<KeySighting, 'compare'>[] {
+  const sightings: Omit<KeySighting, 'compare'>[] = [];
+  for (const { request, message, contentHash } of toWrite) {
+    const { idempotency, onlyEndpointId } = requests[request];
+    if (onlyEndpointId !== undefined) continue;
+    const named = message.eventId !== null ? { keyKind: ProducerKeyKind.EventId, key: message.eventId } : idempotency ? { keyKind: ProducerKeyKind.IdempotencyKey, key: idempotency.key } : null;
+    // A message under either key has its content hash (see candidateOf).
+    if (named) sightings.push({ appId: message.appId, fingerprint: contentHash!, ...named, messageId: message.id, eventType: message.eventType });
+  }
+  return sightings;
+}
+
+function keyRepeatFinding(
+  repeat: KeyRepeat,
+  requests: readonly IntakeRequest[],
+  results: readonly IntakeResult[][],
+  named: (name: string) => IntakeApplication | undefined,
+): NewIdempotencyFinding {
+  const request = requests[repeat.request];
+  const firstMessage = (index: number) => {
+    const accepted = results[index].find((result) => result.kind === 'accepted');
+    return accepted?.kind === 'accepted' ? accepted.message : undefined;
+  };
+  const message = firstMessage(repeat.request);
+  return {
+    // Only a request of an application found in observe mode repeats a key without being refused.
+    appId: named(request.application)!.id,
+    kind: repeat.kind,
+    keyKind: ProducerKeyKind.IdempotencyKey,
+    key: request.idempotency!.key,
+    earlierKey: null,
+    eventType: message?.eventType ?? request.messages[0]?.eventType ?? null,
+    messageId: message?.id ?? null,
+    earlierMessageId: 'request' in repeat.earlier ? (firstMessage(repeat.earlier.request)?.id ?? null) : repeat.earlier.messageId,
+  };
+}
+
+/** Whether a request repeats another one with its key (the same fingerprint) or reuses the key for something else. */
+function sameRequest(request: IntakeRequest, first: IntakeRequest): IdempotencyFindingKind {
+  return request.idempotency!.requestHash === first.idempotency!.requestHash ? IdempotencyFindingKind.Replay : IdempotencyFindingKind.Conflict;
+}
+
+/** The message id in a stored response: a single create's body is the message. */
+function messageIdIn(body: unknown): string | null {
+  const id = (body as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : null;
 }
 
 /** A 422 naming, for each broken rule, where in the payload it broke (as a location under `payload`). */

@@ -14,6 +14,9 @@ export const CONSTRAINT = {
   scheduledAttemptNumber: 'uq_attempts_delivery_scheduled_number',
   eventTypeName: 'pk_event_types',
   apiTokenHash: 'uq_api_tokens_token_hash',
+  payloadFingerprint: 'pk_payload_fingerprints',
+  sagaKey: 'uq_sagas_app_saga_id',
+  sagaMessage: 'uq_saga_messages_step',
 } as const;
 
 const UNIQUE_VIOLATION = '23505';

@@ -1,8 +1,8 @@
 import { apiPath } from '../api.js';
 import { h } from '../dom.js';
-import { apiForm, confirmButton, fieldError, formField, numberOrNull, textArea, textInput } from '../forms.js';
+import { apiForm, confirmButton, explainedSelect, fieldError, formField, numberOrNull, textArea, textInput } from '../forms.js';
 import { links, navigate } from '../routes.js';
-import { facts, idText, loadInto, pageHeader, time } from '../views.js';
+import { dataTable, emptyState, facts, idText, loadInto, pageHeader, time } from '../views.js';
 import { applicationHeader, rememberApplicationName } from './application-header.js';
 
 /** `#/apps/new` creates an application; `#/app/{id}/settings` edits or deletes one. */
@@ -63,6 +63,7 @@ export async function applicationFormPage({ api, route, signal, container }) {
             notice.replaceChildren(h('p', { class: 'notice', testid: 'application-saved' }, 'Saved.'));
           },
         }),
+        idempotencyReport({ api, appId, signal }),
         h(
           'section',
           { class: 'section danger-zone' },
@@ -85,12 +86,19 @@ export async function applicationFormPage({ api, route, signal, container }) {
   );
 }
 
-/** Svix's `ApplicationIn`: name, uid, rate limit and metadata. */
+/** Idem's `idempotencyMode`; an API that does not send it enforces, as Svix does. */
+const IDEMPOTENCY_MODES = [
+  { value: 'enforce', label: 'Enforce', explanation: 'A repeated eventId or Idempotency-Key is the first message again, or refused (409, 422).' },
+  { value: 'observe', label: 'Observe', explanation: 'A repeated key is delivered as a new message; the idempotency report below shows what enforcing would have done.' },
+];
+
+/** Svix's `ApplicationIn`: name, uid, rate limit and metadata; and Idem's idempotency mode. */
 function applicationForm({ application, submitLabel, save }) {
   const name = textInput({ value: application?.name ?? '', required: true, placeholder: 'Acme Inc.' });
   const uid = textInput({ value: application?.uid ?? '', placeholder: 'acme (optional)' });
   const throttleRate = textInput({ inputmode: 'numeric', value: application?.throttleRate ?? '', placeholder: 'unlimited' });
   const metadata = textArea({ rows: 3, value: metadataText(application?.metadata), placeholder: 'plan=pro' });
+  const { select: idempotencyMode, list: modes } = explainedSelect(IDEMPOTENCY_MODES, application?.idempotencyMode ?? 'enforce', 'idempotency-modes');
   return apiForm({
     testid: 'application-form',
     submitLabel,
@@ -100,6 +108,7 @@ function applicationForm({ application, submitLabel, save }) {
       formField({ name: 'uid', label: 'UID', control: uid, hint: 'Your own id for it: the API takes it wherever it takes the application id.' }),
       formField({ name: 'throttleRate', label: 'Rate limit (messages per second)', control: throttleRate, hint: 'Empty for no limit. Endpoints without their own limit are held to it.' }),
       formField({ name: 'metadata', label: 'Metadata', control: metadata, hint: 'One key=value a line.' }),
+      formField({ name: 'idempotencyMode', label: 'Idempotency', control: idempotencyMode, hint: modes }),
     ],
     submit: async (form) => {
       const parsed = parseMetadata(metadata.value);
@@ -107,9 +116,51 @@ function applicationForm({ application, submitLabel, save }) {
         fieldError(form, 'metadata', 'Each line must read key=value.');
         return;
       }
-      await save({ name: name.value, uid: uid.value.trim() || null, throttleRate: numberOrNull(throttleRate.value), metadata: parsed });
+      await save({ name: name.value, uid: uid.value.trim() || null, throttleRate: numberOrNull(throttleRate.value), metadata: parsed, idempotencyMode: idempotencyMode.value });
     },
   });
+}
+
+const FINDING_KINDS = { replay: 'Replay', conflict: 'Conflict', send_time_key: 'Send-time key' };
+
+/** The last 24 hours of `GET /app/{id}/idempotency-report`: counts by kind and the newest findings, each linking both messages. */
+function idempotencyReport({ api, appId, signal }) {
+  const body = h('div');
+  const section = h('section', { class: 'section', testid: 'idempotency-report' }, h('h2', {}, 'Idempotency report (last 24 hours)'), body);
+  const messageLink = (id) => (id ? h('a', { href: links.message(appId, id) }, idText(id)) : h('span', { class: 'muted' }, 'unknown'));
+  void loadInto(
+    body,
+    signal,
+    () => api.get(apiPath`/app/${appId}/idempotency-report`, {}, signal),
+    (report) =>
+      h(
+        'div',
+        {},
+        facts(
+          [
+            ['Replays', String(report.counts.replay)],
+            ['Conflicts', String(report.counts.conflict)],
+            ['Probable send-time keys', String(report.counts.sendTimeKey)],
+          ],
+          'idempotency-counts',
+        ),
+        report.samples.length
+          ? dataTable({
+              testid: 'idempotency-samples',
+              rows: report.samples,
+              rowAttributes: (finding) => ({ testid: 'idempotency-sample', 'data-kind': finding.kind }),
+              columns: [
+                { label: 'Kind', cell: (finding) => FINDING_KINDS[finding.kind] ?? finding.kind },
+                { label: 'Key', cell: (finding) => [h('code', {}, finding.key), finding.earlierKey ? [' after ', h('code', {}, finding.earlierKey)] : null] },
+                { label: 'Message', cell: (finding) => messageLink(finding.messageId) },
+                { label: 'Earlier message', cell: (finding) => messageLink(finding.earlierMessageId) },
+                { label: 'When', cell: (finding) => time(finding.createdAt) },
+              ],
+            })
+          : emptyState('Nothing to report.', 'Repeated keys in observe mode, and keys that look minted per send, show here.', 'idempotency-report-empty'),
+      ),
+  );
+  return section;
 }
 
 export function metadataText(metadata) {

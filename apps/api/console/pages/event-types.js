@@ -1,7 +1,7 @@
 import { apiPath, pageQuery } from '../api.js';
 import { h, replace } from '../dom.js';
 import { prettyJson } from '../format.js';
-import { apiForm, confirmButton, fieldError, formField, textArea, textInput } from '../forms.js';
+import { apiForm, confirmButton, explainedSelect, fieldError, formField, textArea, textInput } from '../forms.js';
 import { links, navigate, withParams } from '../routes.js';
 import { dataTable, emptyState, errorState, facts, loadInto, pageHeader, pagination, time } from '../views.js';
 
@@ -222,26 +222,6 @@ function semanticsBadge(retrySafety) {
     h('span', { class: badge }, semantics),
     retrySafety?.entity ? h('span', { class: 'muted', testid: 'event-type-entity' }, ` of ${retrySafety.entity}`) : null,
   );
-}
-
-/** A select whose every choice is explained in a line beneath it, the chosen one marked. */
-function explainedSelect(modes, value, testid) {
-  const select = h(
-    'select',
-    {},
-    modes.map((mode) => h('option', { value: mode.value, selected: mode.value === value }, mode.label)),
-  );
-  const list = h(
-    'ul',
-    { class: 'mode-list', testid },
-    modes.map((mode) => h('li', { 'data-mode': mode.value }, h('strong', {}, mode.label), ': ', mode.explanation)),
-  );
-  const markChosen = () => {
-    for (const item of list.children) item.classList.toggle('mode-chosen', item.dataset.mode === select.value);
-  };
-  select.addEventListener('change', markChosen);
-  markChosen();
-  return { select, list };
 }
 
 /** The newest schema's example payloads, which Svix's send-example chooses from by `exampleIndex`. */

@@ -1,4 +1,4 @@
-import { IdemError, isId, newId } from '@app/core';
+import { IdemError, IdempotencyMode, isId, newId } from '@app/core';
 import { ApplicationEntity, ApplicationFields, ApplicationRepository, applicationUidTaken, UnitOfWork } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
 import { ApiTokenLookup } from '../auth/api-token-lookup';
@@ -31,7 +31,7 @@ export class ApplicationsService {
   /** Creates the application; with `getIfExists`, an existing one with the same uid is returned instead of a 409. */
   async create(input: ApplicationIn, getIfExists: boolean): Promise<{ application: ApplicationOut; created: boolean }> {
     return this.unitOfWork.run(async () => {
-      const fields = fieldsOf(input, null);
+      const fields = fieldsOf(input, null, IdempotencyMode.Enforce);
       const created = await this.applications.insertUnlessUidTaken(newId('application'), fields);
       if (created) return { application: toApplicationOut(created), created: true };
       // Only a taken uid stops the insert, so fields.uid is set here.
@@ -62,13 +62,13 @@ export class ApplicationsService {
       const existing = await this.applications.findByIdOrUid(idOrUid);
       if (!existing) {
         if (isId('application', idOrUid) || principal.appId !== null) throw IdemError.notFound('Application');
-        const fields = fieldsOf(input, idOrUid);
+        const fields = fieldsOf(input, idOrUid, IdempotencyMode.Enforce);
         const created = await this.applications.insertUnlessUidTaken(newId('application'), fields);
         if (!created) throw applicationUidTaken(fields.uid!);
         return { application: toApplicationOut(created), created: true };
       }
       const application = visibleTo(principal, existing);
-      return { application: toApplicationOut(await this.applications.update(application.id, fieldsOf(input, application.uid))), created: false };
+      return { application: toApplicationOut(await this.applications.update(application.id, fieldsOf(input, application.uid, application.idempotencyMode))), created: false };
     });
   }
 
@@ -81,6 +81,7 @@ export class ApplicationsService {
         uid: input.uid === undefined ? application.uid : input.uid,
         metadata: input.metadata ?? application.metadata,
         rateLimit: rateLimit === undefined ? application.rateLimit : rateLimit,
+        idempotencyMode: input.idempotencyMode ?? application.idempotencyMode,
       };
       return toApplicationOut(await this.applications.update(application.id, fields));
     });
@@ -101,8 +102,10 @@ function visibleTo(principal: Principal, application: ApplicationEntity | null):
   return application;
 }
 
-function fieldsOf(input: ApplicationIn, uidWhenAbsent: string | null): ApplicationFields {
+/** An absent `idempotencyMode` keeps the current one: Svix clients do not know the field, and an update through one must not undo it. */
+function fieldsOf(input: ApplicationIn, uidWhenAbsent: string | null, modeWhenAbsent: IdempotencyMode): ApplicationFields {
   return {
+    idempotencyMode: input.idempotencyMode ?? modeWhenAbsent,
     name: input.name,
     uid: input.uid === undefined ? uidWhenAbsent : input.uid,
     metadata: input.metadata ?? {},

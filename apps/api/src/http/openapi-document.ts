@@ -53,6 +53,7 @@ const PATH_PARAMETERS: Readonly<Record<string, string>> = {
   event_type_name: "The event type's name",
   task_id: "The background task's id",
   token_id: "The API token's id",
+  saga_id: "The saga's id (`saga_...`) or the producer's `sagaId`",
 };
 
 const REPLAYED_HEADER = {

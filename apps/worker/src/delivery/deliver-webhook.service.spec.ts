@@ -19,6 +19,7 @@ import { DeliveryQueue, ScheduledDeliveryJob } from '@app/queue';
 import { Webhook } from 'standardwebhooks';
 import { AttemptOutcomeLabel, WorkerMetrics } from '../metrics/worker-metrics';
 import { OperationalWebhooks } from '../operational/operational-webhooks.service';
+import { SagaProgress } from '../sagas/saga-progress.service';
 import { DeliverWebhookService } from './deliver-webhook.service';
 import { EndpointThrottle } from './endpoint-throttle';
 import { WebhookRequest, WebhookResponse, WebhookSender } from './webhook-sender';
@@ -135,11 +136,13 @@ describe(DeliverWebhookService.name, () => {
   let metrics: FakeMetrics;
   let healthUpdates: number;
   let emitted: { type: string }[];
+  let endedMessages: string[];
   let sut: DeliverWebhookService;
   /** Builds the service over this test's fakes with `withConfig`; beforeEach builds it with `config`. */
   let build: (withConfig: IdemConfig) => DeliverWebhookService;
 
   beforeEach(() => {
+    endedMessages = [];
     deliveries = new FakeDeliveries();
     sender = new FakeSender();
     queue = new FakeQueue();
@@ -158,6 +161,7 @@ describe(DeliverWebhookService.name, () => {
       emit: async (events: { type: string }[]) => void emitted.push(...events),
     } as unknown as OperationalWebhooks;
     const unitOfWork = { run: <T>(work: () => Promise<T>) => work() } as unknown as UnitOfWork;
+    const sagaProgress = { onDeliveriesEnded: async (messageIds: string[]) => void endedMessages.push(...messageIds) } as unknown as SagaProgress;
     build = (withConfig) => new DeliverWebhookService(
       deliveries as unknown as DeliveryClaimRepository,
       deliveries as unknown as DeliveryOutcomeRepository,
@@ -168,6 +172,7 @@ describe(DeliverWebhookService.name, () => {
       throttle,
       queue as unknown as DeliveryQueue,
       operationalWebhooks,
+      sagaProgress,
       unitOfWork,
       metrics as unknown as WorkerMetrics,
       withConfig,
@@ -273,6 +278,25 @@ describe(DeliverWebhookService.name, () => {
     expect(await sut.deliver({ deliveryId: delivery.deliveryId, attemptNumber: 3 })).toEqual({ kind: 'recorded', transition: DeliveryTransition.Exhaust });
     expect(deliveries.recorded[0]).toMatchObject({ outcome: 'failed', responseStatusCode: 0, error: 'timed out after 1000 ms', nextAttemptAt: null });
     expect(queue.enqueued).toEqual([]);
+  });
+
+  it('ends a delivery its receiver rejects for good (a 4xx with webhook-outcome: rejected) at once, and tells the sagas', async () => {
+    const delivery = claimable(1);
+    sender.response = { statusCode: 422, body: '', durationMs: 5, error: null, headers: { 'webhook-outcome': 'rejected' } };
+
+    expect(await sut.deliver({ deliveryId: delivery.deliveryId, attemptNumber: 1 })).toEqual({ kind: 'recorded', transition: DeliveryTransition.Exhaust });
+    expect(queue.enqueued).toEqual([]);
+    expect(endedMessages).toEqual([delivery.messageId]);
+  });
+
+  it('retries a 4xx without the rejected outcome, and a rejected outcome on a 5xx (a crash is not a refusal)', async () => {
+    const first = claimable(1, { deliveryId: 'dlv_plain_4xx' });
+    sender.response = { statusCode: 400, body: '', durationMs: 5, error: null };
+    expect(await sut.deliver({ deliveryId: first.deliveryId, attemptNumber: 1 })).toEqual({ kind: 'recorded', transition: DeliveryTransition.Retry });
+    const second = claimable(1, { deliveryId: 'dlv_5xx_rejected' });
+    sender.response = { statusCode: 500, body: '', durationMs: 5, error: null, headers: { 'webhook-outcome': 'rejected' } };
+    expect(await sut.deliver({ deliveryId: second.deliveryId, attemptNumber: 1 })).toEqual({ kind: 'recorded', transition: DeliveryTransition.Retry });
+    expect(endedMessages).toEqual([]);
   });
 
   it('cancels, without a request, a delivery whose endpoint is disabled', async () => {

@@ -11,6 +11,7 @@ import {
   OUTCOME_HEADER,
   REDACTED_HEADER_VALUE,
   redactSensitiveHeaders,
+  REJECTED_OUTCOME,
   RetryPolicy,
   signWebhook,
   STALE_OUTCOME,
@@ -38,6 +39,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AttemptOutcomeLabel, WorkerMetrics } from '../metrics/worker-metrics';
 import { FAILING_AFTER_ATTEMPT, OperationalEvent, OperationalEventType } from '../operational/operational-event';
 import { OperationalWebhooks } from '../operational/operational-webhooks.service';
+import { SagaProgress } from '../sagas/saga-progress.service';
 import { EndpointThrottle } from './endpoint-throttle';
 import { WebhookResponse, WebhookSender } from './webhook-sender';
 
@@ -54,6 +56,9 @@ export type DeliveryJobResult =
 
 /** What became of one resend job. */
 export type ResendJobResult = Throttled | { kind: 'recorded' | 'answered' | 'gone' | 'expired' };
+
+/** The transitions of a record that end a delivery, and so may move a saga waiting on its message. */
+const ENDING_TRANSITIONS: ReadonlySet<DeliveryTransition> = new Set([DeliveryTransition.Succeed, DeliveryTransition.Exhaust, DeliveryTransition.ResolveStale]);
 
 const USER_AGENT = 'Idem-Webhooks/0.1';
 
@@ -85,6 +90,7 @@ export class DeliverWebhookService {
     private readonly throttle: EndpointThrottle,
     private readonly queue: DeliveryQueue,
     private readonly operationalWebhooks: OperationalWebhooks,
+    private readonly sagaProgress: SagaProgress,
     private readonly unitOfWork: UnitOfWork,
     private readonly metrics: WorkerMetrics,
     config: IdemConfig,
@@ -103,6 +109,7 @@ export class DeliverWebhookService {
         const recorded = records.filter((record) => attempts.has(record.deliveryId));
         const disabled = await this.updateEndpointHealth(recorded, config.disableAfterMs);
         await this.reportOperationalEvents(recorded, attempts, disabled);
+        await this.sagaProgress.onDeliveriesEnded(recorded.filter((record) => ENDING_TRANSITIONS.has(record.transition)).map((record) => record.messageId));
         const lanes = await this.lanes.promoteNext(recorded.filter((record) => record.headsLane).map((record) => record.deliveryId));
         return { outcome: records.map((record) => attempts.has(record.deliveryId)), promoted: lanes };
       });
@@ -142,7 +149,8 @@ export class DeliverWebhookService {
     const stale = isStale(response);
     const succeeded = stale || isSuccess(response);
     const retryAfterMs = this.retryAfterStatuses.has(response.statusCode) ? response.retryAfterMs : undefined;
-    const delayMs = succeeded ? null : this.retryPolicy.delayAfterFailedAttempt(delivery.attemptNumber, retryAfterMs);
+    // A receiver's refusal for good is a failure no retry can fix: the delivery ends failed at once.
+    const delayMs = succeeded || isRejected(response) ? null : this.retryPolicy.delayAfterFailedAttempt(delivery.attemptNumber, retryAfterMs);
     const transition = stale
       ? DeliveryTransition.ResolveStale
       : succeeded
@@ -311,7 +319,7 @@ export class DeliverWebhookService {
     if (events.length === 0) return;
     const names = await this.outcomes.findExternalNames(
       events.map((event) => event.appId),
-      events.map((event) => event.endpointId),
+      events.flatMap((event) => ('endpointId' in event ? [event.endpointId] : [])),
       events.flatMap((event) => ('messageId' in event ? [event.messageId] : [])),
     );
     await this.operationalWebhooks.emit(events, names);
@@ -344,6 +352,12 @@ export class DeliverWebhookService {
 function isStale(response: WebhookResponse): boolean {
   const answered = response.error === null && ((response.statusCode >= 200 && response.statusCode < 300) || response.statusCode === 409);
   return answered && response.headers?.[OUTCOME_HEADER]?.trim().toLowerCase() === STALE_OUTCOME;
+}
+
+/** The receiver refused the message for good: a 4xx with `webhook-outcome: rejected` (the SDK's `PermanentRejection`). */
+function isRejected(response: WebhookResponse): boolean {
+  const refused = response.error === null && response.statusCode >= 400 && response.statusCode < 500;
+  return refused && response.headers?.[OUTCOME_HEADER]?.trim().toLowerCase() === REJECTED_OUTCOME;
 }
 
 function isSuccess(response: WebhookResponse): boolean {

@@ -5,6 +5,8 @@ import { Module } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { MetricsModule } from '../metrics/metrics.module';
 import { OperationalWebhooks } from '../operational/operational-webhooks.service';
+import { SagaProgress } from '../sagas/saga-progress.service';
+import { SagaSweeper } from '../sagas/saga-sweeper.service';
 import { DeliverWebhookService } from './deliver-webhook.service';
 import { DeliveryProcessor } from './delivery.processor';
 import { EndpointThrottle, RedisEndpointThrottle } from './endpoint-throttle';
@@ -16,6 +18,8 @@ import { UndiciWebhookSender, WebhookSender } from './webhook-sender';
     DeliverWebhookService,
     DeliveryProcessor,
     OperationalWebhooks,
+    SagaProgress,
+    SagaSweeper,
     { provide: WebhookSender, useClass: UndiciWebhookSender },
     {
       provide: EndpointThrottle,

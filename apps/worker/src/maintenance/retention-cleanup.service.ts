@@ -50,10 +50,14 @@ export class RetentionCleanup implements OnApplicationBootstrap, OnModuleDestroy
     const windows: Record<RetainedTable, number> = {
       idempotencyRecords: this.config.idempotencyRetentionMs,
       messageEventIds: this.config.idempotencyRetentionMs,
+      idempotencyFindings: this.config.idempotencyRetentionMs,
+      // The detector compares only within its window; an older sighting is never read again.
+      payloadFingerprints: this.config.sendTimeKeyWindowMs,
       messages: this.config.messageRetentionMs,
       backgroundTasks: BACKGROUND_TASK_RETENTION_MS,
+      sagas: this.config.messageRetentionMs,
     };
-    const deleted = { idempotencyRecords: 0, messageEventIds: 0, messages: 0, backgroundTasks: 0 };
+    const deleted = { idempotencyRecords: 0, messageEventIds: 0, idempotencyFindings: 0, payloadFingerprints: 0, messages: 0, backgroundTasks: 0, sagas: 0 };
     for (const table of Object.keys(windows) as RetainedTable[]) {
       deleted[table] = await inBatches(
         () => this.retention.deleteOlderThan(table, windows[table], BATCH),

@@ -1,9 +1,9 @@
 import { IdemConfig } from '@app/config';
-import { DEFAULT_PAYLOAD_RETENTION_HOURS, newId, SecretDecryptionError } from '@app/core';
+import { DEFAULT_PAYLOAD_RETENTION_HOURS, IdempotencyMode, newId, SecretDecryptionError } from '@app/core';
 import { MessageIntake } from '@app/intake';
 import { ApplicationRepository, EndpointRepository, UnitOfWork } from '@app/persistence';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { OperationalEvent, OperationalEventType } from './operational-event';
+import { isSagaEvent, OperationalEvent, OperationalEventType } from './operational-event';
 
 /** The application that holds Idem's own operational webhooks, found by this uid. */
 export const OPERATIONAL_APP_UID = 'idem-operational';
@@ -33,7 +33,7 @@ export class OperationalWebhooks implements OnApplicationBootstrap {
     const { operationalWebhookUrl: url, operationalWebhookSecret: secret } = this.config;
     if (!url || !secret) return;
     this.target = await this.unitOfWork.run(async () => {
-      await this.applications.insertUnlessUidTaken(newId('application'), { name: 'Idem operational webhooks', uid: OPERATIONAL_APP_UID, rateLimit: null, metadata: {} });
+      await this.applications.insertUnlessUidTaken(newId('application'), { name: 'Idem operational webhooks', uid: OPERATIONAL_APP_UID, rateLimit: null, metadata: {}, idempotencyMode: IdempotencyMode.Enforce });
       const application = (await this.applications.findByIdOrUid(OPERATIONAL_APP_UID))!;
       const fields = { uid: OPERATIONAL_ENDPOINT_UID, url, description: 'IDEM_OPERATIONAL_WEBHOOK_URL', version: 1, rateLimit: null, disabled: false, filterTypes: null, channels: null, metadata: {} };
       let endpoint = await this.endpoints.insertUnlessUidTaken(newId('endpoint'), application.id, fields);
@@ -88,6 +88,9 @@ export class OperationalWebhooks implements OnApplicationBootstrap {
 /** Svix's payload: `{type, timestamp, data}`; `uids` maps application, endpoint and message ids to uids and event ids. */
 function payloadOf(event: OperationalEvent, uids: ReadonlyMap<string, string | null>): Record<string, unknown> {
   const timestamp = new Date().toISOString();
+  if (isSagaEvent(event)) {
+    return { type: event.type, timestamp, data: { appId: event.appId, appUid: uids.get(event.appId) ?? null, id: event.id, sagaId: event.sagaId } };
+  }
   if (event.type === OperationalEventType.EndpointDisabled) {
     return {
       type: event.type,

@@ -1,3 +1,4 @@
+import { IdempotencyMode } from '@app/core';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { CONSTRAINT } from '../constraint-names';
 
@@ -15,6 +16,10 @@ export class ApplicationEntity {
 
   @Column({ name: 'rate_limit', type: 'integer', nullable: true })
   rateLimit: number | null;
+
+  /** Whether a repeated `eventId` or `Idempotency-Key` is deduplicated (enforce) or only reported (observe). */
+  @Column({ name: 'idempotency_mode', type: 'varchar', length: 16, default: IdempotencyMode.Enforce })
+  idempotencyMode: IdempotencyMode;
 
   @Column({ type: 'jsonb' })
   metadata: Record<string, string>;

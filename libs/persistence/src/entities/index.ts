@@ -7,10 +7,15 @@ import { EndpointSecretEntity } from './endpoint-secret.entity';
 import { EndpointEntity } from './endpoint.entity';
 import { EntityVersionEntity } from './entity-version.entity';
 import { EventTypeEntity } from './event-type.entity';
+import { IdempotencyFindingEntity } from './idempotency-finding.entity';
 import { IdempotencyRecordEntity } from './idempotency-record.entity';
 import { MessageEventIdEntity } from './message-event-id.entity';
 import { MessageEntity } from './message.entity';
+import { PayloadFingerprintEntity } from './payload-fingerprint.entity';
+import { SagaMessageEntity } from './saga-message.entity';
+import { SagaEntity } from './saga.entity';
 
+export type { SagaStepDefinition } from './saga.entity';
 export {
   ApiTokenEntity,
   ApplicationEntity,
@@ -21,9 +26,13 @@ export {
   EndpointSecretEntity,
   EntityVersionEntity,
   EventTypeEntity,
+  IdempotencyFindingEntity,
   IdempotencyRecordEntity,
   MessageEntity,
   MessageEventIdEntity,
+  PayloadFingerprintEntity,
+  SagaEntity,
+  SagaMessageEntity,
 };
 
 export const ENTITIES = [
@@ -36,7 +45,11 @@ export const ENTITIES = [
   EndpointSecretEntity,
   EntityVersionEntity,
   EventTypeEntity,
+  IdempotencyFindingEntity,
   IdempotencyRecordEntity,
   MessageEntity,
   MessageEventIdEntity,
+  PayloadFingerprintEntity,
+  SagaEntity,
+  SagaMessageEntity,
 ];

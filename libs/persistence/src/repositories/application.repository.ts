@@ -6,7 +6,7 @@ import { CONSTRAINT, isUniqueViolation } from '../constraint-names';
 import { ApplicationEntity, MessageEventIdEntity } from '../entities';
 import { fetchPage, Page, PageQuery } from './keyset-page';
 
-export type ApplicationFields = Pick<ApplicationEntity, 'name' | 'uid' | 'rateLimit' | 'metadata'>;
+export type ApplicationFields = Pick<ApplicationEntity, 'name' | 'uid' | 'rateLimit' | 'metadata' | 'idempotencyMode'>;
 
 @Injectable()
 export class ApplicationRepository {

@@ -6,11 +6,13 @@ import { DeliveryClaimRepository, DeliveryLaneRepository, DeliveryOutcomeReposit
 import { EndpointStatsRepository } from './endpoint-stats.repository';
 import { EndpointRepository } from './endpoint.repository';
 import { EventTypeRepository } from './event-type.repository';
+import { IdempotencyFindingRepository } from './idempotency-finding.repository';
 import { IdempotencyRecordRepository } from './idempotency-record.repository';
 import { IntakeRepository } from './intake.repository';
 import { MessageDestinationRepository } from './message-destination.repository';
 import { MessageRepository } from './message.repository';
 import { RetentionRepository } from './retention.repository';
+import { SagaRepository } from './saga.repository';
 
 export * from './api-token.repository';
 export * from './delivery';
@@ -20,12 +22,14 @@ export * from './background-task.repository';
 export * from './endpoint.repository';
 export * from './endpoint-stats.repository';
 export * from './event-type.repository';
+export * from './idempotency-finding.repository';
 export * from './idempotency-record.repository';
 export * from './intake.repository';
 export * from './keyset-page';
 export * from './message-destination.repository';
 export * from './message.repository';
 export * from './retention.repository';
+export * from './saga.repository';
 
 export const REPOSITORIES = [
   ApiTokenRepository,
@@ -35,6 +39,7 @@ export const REPOSITORIES = [
   EndpointRepository,
   EndpointStatsRepository,
   EventTypeRepository,
+  IdempotencyFindingRepository,
   IdempotencyRecordRepository,
   IntakeRepository,
   MessageRepository,
@@ -45,4 +50,5 @@ export const REPOSITORIES = [
   DeliveryResendRepository,
   DeliverySweepRepository,
   RetentionRepository,
+  SagaRepository,
 ];

@@ -1,4 +1,4 @@
-import { DeliveryTransition, EventSemantics, INITIAL_DELIVERY_STATUS, RetrySafety, SchemaEnforcement, sqlStatusAfter, sqlStatusMayTake, Subscription } from '@app/core';
+import { DeliveryTransition, EventSemantics, IdempotencyMode, INITIAL_DELIVERY_STATUS, RetrySafety, SchemaEnforcement, sqlStatusAfter, sqlStatusMayTake, Subscription } from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -11,6 +11,7 @@ import { IdempotencyRecordFields, idempotencyLocksSql, idempotencyRecordParamete
 export interface IntakeApplication {
   id: string;
   uid: string | null;
+  idempotencyMode: IdempotencyMode;
   /** Its enabled endpoints, oldest first, with the filters that pick their messages. */
   enabledEndpoints: (Subscription & { id: string })[];
 }
@@ -87,8 +88,8 @@ export class IntakeRepository {
   ): Promise<{ applications: IntakeApplication[]; contracts: EventTypeContract[]; locked: boolean[]; now: Date }> {
     const [row] = await this.query<{ applications: IntakeApplication[]; contracts: EventTypeContract[]; locked: boolean[]; now: Date }>(
       `SELECT ${idempotencyLocksSql('$3', '$4')} AS locked, now() AS now,
-         (SELECT COALESCE(json_agg(json_build_object('id', a.id, 'uid', a.uid, 'enabledEndpoints', a.endpoints)), '[]')
-            FROM (SELECT a.id, a.uid,
+         (SELECT COALESCE(json_agg(json_build_object('id', a.id, 'uid', a.uid, 'idempotencyMode', a.idempotency_mode, 'enabledEndpoints', a.endpoints)), '[]')
+            FROM (SELECT a.id, a.uid, a.idempotency_mode,
                          COALESCE(json_agg(json_build_object('id', e.id, 'filterTypes', e.filter_types, 'channels', e.channels) ORDER BY e.id)
                                     FILTER (WHERE e.id IS NOT NULL), '[]') AS endpoints
                     FROM applications a

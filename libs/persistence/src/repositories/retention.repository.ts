@@ -7,9 +7,13 @@ import { Injectable } from '@nestjs/common';
 const RETAINED_TABLES = {
   idempotencyRecords: { table: 'idempotency_records', createdAt: 'created_at' },
   messageEventIds: { table: 'message_event_ids', createdAt: 'created_at' },
+  idempotencyFindings: { table: 'idempotency_findings', createdAt: 'created_at' },
+  payloadFingerprints: { table: 'payload_fingerprints', createdAt: 'seen_at' },
   // Deliveries and attempts go with their message (ON DELETE CASCADE).
   messages: { table: 'messages', createdAt: 'created_at' },
   backgroundTasks: { table: 'background_tasks', createdAt: 'created_at' },
+  // Finished sagas only (finished_at is null until then); their saga_messages go with them.
+  sagas: { table: 'sagas', createdAt: 'finished_at' },
 } as const;
 
 export type RetainedTable = keyof typeof RETAINED_TABLES;

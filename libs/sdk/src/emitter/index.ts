@@ -1,8 +1,8 @@
 export { IDEM_KEY_NAMESPACE, mintIdempotencyKey, uuidV5 } from './idempotency-key';
 export type { SourceEventIdentity } from './idempotency-key';
 export { IdemClient, IdemIngestError, MAX_BATCH_MESSAGES } from './ingest-client';
-export type { BatchMessage, IdemClientOptions, IngestAttempt, MessageIn, MessageOut, SentMessage } from './ingest-client';
-export { DEFAULT_OUTBOX_TABLE, outboxTableSql, PostgresOutbox } from './outbox';
+export type { BatchMessage, IdemClientOptions, IngestAttempt, MessageIn, MessageOut, SagaAttempt, SagaIn, SagaOut, SagaStepIn, SentMessage } from './ingest-client';
+export { DEFAULT_OUTBOX_TABLE, outboxTableSql, PostgresOutbox, SAGA_OUTBOX_EVENT_TYPE } from './outbox';
 export type { Enqueued, OutboxEvent } from './outbox';
 export { OutboxRelay } from './outbox-relay';
 export type { OutboxRelayOptions, RelayBatch } from './outbox-relay';

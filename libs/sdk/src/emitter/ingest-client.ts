@@ -20,6 +20,32 @@ export interface MessageOut {
   timestamp: string;
 }
 
+/** One step of a saga (Idem extension): its message, and the message that undoes it if a later step fails. */
+export interface SagaStepIn {
+  /** Unique in the saga: with the saga's id it names the step's message. */
+  name: string;
+  eventType: string;
+  payload: Record<string, unknown>;
+  compensation: { eventType: string; payload: Record<string, unknown> };
+}
+
+/** A saga to start: the body of Idem's `POST /api/v1/app/{app}/saga`. */
+export interface SagaIn {
+  /** Minted at the source event, like an idempotency key (`mintIdempotencyKey`): the same id again is the same saga. */
+  sagaId: string;
+  steps: SagaStepIn[];
+}
+
+/** The saga as Idem holds it (the fields a producer needs; `GET` it for its steps' messages). */
+export interface SagaOut {
+  id: string;
+  sagaId: string;
+  status: 'running' | 'compensating' | 'completed' | 'compensated' | 'compensation_failed';
+}
+
+/** One saga create call, classified as ingest calls are; accepted, it holds the saga (`replayed`: Idem had it already). */
+export type SagaAttempt = { readonly outcome: 'accepted'; readonly saga: SagaOut; readonly replayed: boolean } | Exclude<IngestAttempt, { outcome: 'accepted' }>;
+
 /** One ingest call, classified. */
 export type IngestAttempt =
   /** 2xx: Idem has the message. `replayed`: it had it already, from an earlier attempt with this key. */
@@ -217,11 +243,42 @@ export class IdemClient {
     return classify(call.status, call.headers, call.body, call.text);
   }
 
+  /**
+   * Starts a saga, retrying transient failures as `sendMessage` does. The `sagaId` makes every retry the
+   * same saga: Idem answers a repeat with the saga it has. Throws `IdemIngestError` (a 422 for a step no
+   * endpoint subscribes to, a 409 for a `sagaId` used with other steps).
+   *
+   * @example
+   * const { saga } = await idem.startSaga('app_shop', {
+   *   sagaId: mintIdempotencyKey({ source: 'shop', entity: `order:${order.id}`, version: order.version }),
+   *   steps: [{ name: 'reserve', eventType: 'stock.reserve', payload: { orderId: order.id }, compensation: { eventType: 'stock.release', payload: { orderId: order.id } } }],
+   * });
+   */
+  async startSaga(app: string, saga: SagaIn, options: { signal?: AbortSignal } = {}): Promise<{ saga: SagaOut; replayed: boolean; attempts: number }> {
+    for (let attempts = 1; ; attempts++) {
+      const attempt = await this.attemptStartSaga(app, saga);
+      if (attempt.outcome === 'accepted') return { saga: attempt.saga, replayed: attempt.replayed, attempts };
+      if (attempt.outcome === 'rejected' || !this.retryPolicy.allowsAnotherAttempt(attempts)) throw new IdemIngestError(attempt, attempts);
+      if (attempt.retryAfterMs !== undefined && attempt.retryAfterMs > this.maxRetryAfterMs) throw new IdemIngestError(attempt, attempts);
+      await sleep(this.retryPolicy.delayBeforeRetry(attempts, attempt.retryAfterMs), undefined, { signal: options.signal });
+    }
+  }
+
+  /** One saga create call, no retry, classified; the outbox relay ships sagas with it. */
+  async attemptStartSaga(app: string, saga: SagaIn): Promise<SagaAttempt> {
+    const call = await this.post(`/api/v1/app/${encodeURIComponent(app)}/saga`, saga);
+    if (call.kind === 'failed') return call.attempt;
+    const attempt = classify(call.status, call.headers, call.body, call.text);
+    if (attempt.outcome !== 'accepted') return attempt;
+    // 201 created it; 200 is the saga this sagaId already named.
+    return { outcome: 'accepted', saga: call.body as SagaOut, replayed: call.status === 200 };
+  }
+
   private async post(
     path: string,
     body: unknown,
     idempotencyKey?: string,
-  ): Promise<{ kind: 'answered'; status: number; headers: Headers; body: unknown; text: string } | { kind: 'failed'; attempt: IngestAttempt }> {
+  ): Promise<{ kind: 'answered'; status: number; headers: Headers; body: unknown; text: string } | { kind: 'failed'; attempt: Exclude<IngestAttempt, { outcome: 'accepted' }> }> {
     let response: Response;
     let text: string;
     try {

@@ -1,6 +1,6 @@
 import { inTransaction, PostgresDatabase, queryRows, SqlQueryable } from '../postgres/postgres-database';
-import { IdemClient, IngestAttempt, MAX_BATCH_MESSAGES } from './ingest-client';
-import { DEFAULT_OUTBOX_TABLE, PostgresOutbox } from './outbox';
+import { IdemClient, IngestAttempt, MAX_BATCH_MESSAGES, SagaAttempt, SagaIn } from './ingest-client';
+import { DEFAULT_OUTBOX_TABLE, PostgresOutbox, SAGA_OUTBOX_EVENT_TYPE } from './outbox';
 import { RetryPolicy, RetryPolicyOptions } from './retry-policy';
 
 /** Shipped rows deleted per statement by the running relay's cleanup. */
@@ -8,7 +8,7 @@ const CLEANUP_BATCH = 1000;
 
 export interface OutboxRelayOptions {
   /** Sends the rows, each application's in one batch create call; an `IdemClient`. */
-  client: Pick<IdemClient, 'attemptSendBatch'>;
+  client: Pick<IdemClient, 'attemptSendBatch' | 'attemptStartSaga'>;
   /** The outbox table. Default `'idem_outbox'`. */
   table?: string;
   /** Rows claimed per transaction. Default 50. */
@@ -129,8 +129,11 @@ export class OutboxRelay {
         [this.batchSize],
       );
       batch.claimed = rows.length;
-      const attempts: Array<[OutboxRow, IngestAttempt]> = [];
-      const calls = callsOf(rows);
+      const attempts: Array<[OutboxRow, IngestAttempt | SagaAttempt]> = [];
+      const calls = callsOf(rows.filter((row) => row.event_type !== SAGA_OUTBOX_EVENT_TYPE));
+      for (const row of rows) {
+        if (row.event_type === SAGA_OUTBOX_EVENT_TYPE) attempts.push([row, await this.options.client.attemptStartSaga(row.app, row.payload as unknown as SagaIn)]);
+      }
       let next = 0;
       const ship = async (): Promise<void> => {
         // After a 429 the rest of the batch stays pending, untouched: the server asked everyone to wait.
@@ -176,12 +179,12 @@ export class OutboxRelay {
     return deleted.count;
   }
 
-  private async record(transaction: SqlQueryable, row: OutboxRow, attempt: IngestAttempt): Promise<'shipped' | 'retrying' | 'failed'> {
+  private async record(transaction: SqlQueryable, row: OutboxRow, attempt: IngestAttempt | SagaAttempt): Promise<'shipped' | 'retrying' | 'failed'> {
     const attempts = row.attempts + 1;
     if (attempt.outcome === 'accepted') {
       await transaction.query(
         `UPDATE ${this.table} SET status = 'shipped', shipped_at = now(), attempts = $2, message_id = $3, last_error = NULL WHERE id = $1`,
-        [row.id, attempts, attempt.message?.id ?? null],
+        [row.id, attempts, 'saga' in attempt ? attempt.saga.id : (attempt.message?.id ?? null)],
       );
       return 'shipped';
     }

@@ -1,4 +1,11 @@
 import { assertTableName, queryRows, SqlQueryable, unqualified } from '../postgres/postgres-database';
+import type { SagaIn } from './ingest-client';
+
+/**
+ * The `event_type` of an outbox row that holds a saga (its `payload` is the saga): no event type can be
+ * named so, and the table needs no column of its own for it.
+ */
+export const SAGA_OUTBOX_EVENT_TYPE = '@idem/saga';
 
 /** The default outbox table. */
 export const DEFAULT_OUTBOX_TABLE = 'idem_outbox';
@@ -96,5 +103,16 @@ export class PostgresOutbox {
       [event.app, event.idempotencyKey, event.eventType, JSON.stringify(event.payload), event.channels ?? null],
     );
     return { enqueued: inserted.length > 0 };
+  }
+
+  /**
+   * Writes a saga to start through `transaction`, like `enqueue`: it exists exactly when your business
+   * change commits, and the relay starts it (its `sagaId` is its key here and at Idem).
+   *
+   * @example
+   * await outbox.enqueueSaga(client, 'app_shop', { sagaId, steps });
+   */
+  async enqueueSaga(transaction: SqlQueryable, app: string, saga: SagaIn): Promise<Enqueued> {
+    return this.enqueue(transaction, { app, eventType: SAGA_OUTBOX_EVENT_TYPE, payload: saga as unknown as Record<string, unknown>, idempotencyKey: `saga:${saga.sagaId}` });
   }
 }

@@ -7,10 +7,11 @@ import {
   HttpStatus,
   NestInterceptor,
   UnauthorizedException,
+  UnprocessableEntityException,
 } from '@nestjs/common';
 import { lastValueFrom, Observable, of } from 'rxjs';
 import { RawBodyError, readRawBody, RequestWithBody } from '../receiver/raw-body';
-import { DUPLICATE_HEADER, WebhookDelivery, WebhookReceiver } from '../receiver/webhook-receiver';
+import { DUPLICATE_HEADER, OUTCOME_HEADER, REJECTED_OUTCOME, WebhookDelivery, WebhookReceiver } from '../receiver/webhook-receiver';
 
 /** What the interceptor leaves on the request for the route handler. */
 export interface ReceivedWebhook<Tx> {
@@ -86,6 +87,9 @@ export class IdemWebhookInterceptor<Tx = undefined> implements NestInterceptor {
       case 'in_flight':
         setHeader(http.getResponse(), 'retry-after', String(this.options.inFlightRetryAfterSeconds ?? 5));
         throw new ConflictException({ status: 'in_flight', statusCode: HttpStatus.CONFLICT });
+      case 'refused':
+        setHeader(http.getResponse(), OUTCOME_HEADER, REJECTED_OUTCOME);
+        throw new UnprocessableEntityException({ status: 'refused', reason: outcome.reason, statusCode: HttpStatus.UNPROCESSABLE_ENTITY });
       case 'rejected': {
         const body = { status: 'rejected', reason: outcome.reason, message: outcome.message, statusCode: outcome.status };
         throw outcome.status === 401 ? new UnauthorizedException(body) : new BadRequestException(body);

@@ -22,6 +22,6 @@ export type { InboxRun, TransactionalInbox } from './transactional-inbox';
 export type { EntityVersion, VersionedApply, VersionGuard } from './version-guard';
 export { Webhook, WebhookVerificationError } from './webhook';
 export type { SignedMessage, VerifyOptions, WebhookHeaders, WebhookOptions, WebhookRequiredHeaders, WebhookSecret, WebhookVerificationFailure } from './webhook';
-export { DUPLICATE_HEADER, ENTITY_HEADER, ENTITY_VERSION_HEADER, OUTCOME_HEADER, STALE_OUTCOME, WebhookReceiver, webhookResponseFor } from './webhook-receiver';
+export { DUPLICATE_HEADER, ENTITY_HEADER, ENTITY_VERSION_HEADER, OUTCOME_HEADER, PermanentRejection, REJECTED_OUTCOME, STALE_OUTCOME, WebhookReceiver, webhookResponseFor } from './webhook-receiver';
 export type { DeliveredEntity, DuplicateDelivery, IncomingWebhook, ReceiverCounters, ReceiverMode, WebhookDelivery, WebhookHandler, WebhookOutcome, WebhookReceiverOptions, WebhookRejection, WebhookResponse } from './webhook-receiver';
 export type { PgPoolClientLike, PgPoolLike, PostgresDatabase, SqlQueryable, TypeOrmDataSourceLike } from '../postgres/postgres-database';

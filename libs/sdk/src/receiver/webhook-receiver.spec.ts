@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { MemoryDedupStore } from './memory-dedup-store';
 import { MemoryVersionGuard } from './memory-version-guard';
-import { DuplicateDelivery, IncomingWebhook, WebhookDelivery, WebhookReceiver } from './webhook-receiver';
+import { DuplicateDelivery, IncomingWebhook, PermanentRejection, WebhookDelivery, WebhookReceiver } from './webhook-receiver';
 
 const secret = `whsec_${randomBytes(24).toString('base64')}`;
 
@@ -136,5 +136,22 @@ describe(WebhookReceiver.name, () => {
     const seen: unknown[] = [];
     await sut.receive(deliveryOf(3), (delivery) => void seen.push(delivery.entity));
     expect(seen).toEqual([{ key: 'order:o:1', name: 'order', id: 'o:1', version: 3n }]);
+  });
+
+  it('answers a PermanentRejection with 422 and webhook-outcome: rejected, distinct from a crash, and releases the message', async () => {
+    const sut = new WebhookReceiver({ secret, store: new MemoryDedupStore() });
+    const incoming = signed();
+
+    const refused = await sut.receive(incoming, () => {
+      throw new PermanentRejection('out of stock');
+    });
+    const crashed = await sut.receive(signed(), () => {
+      throw new Error('database down');
+    });
+
+    expect([refused.status, refused.headers['webhook-outcome'], JSON.parse(refused.body)]).toEqual([422, 'rejected', { status: 'refused', reason: 'out of stock' }]);
+    expect([crashed.status, crashed.headers['webhook-outcome']]).toEqual([500, undefined]);
+    expect(sut.counters).toMatchObject({ refused: 1, failed: 1, processed: 0 });
+    expect((await sut.receive(incoming, () => 'now it works')).status).toBe(200);
   });
 });

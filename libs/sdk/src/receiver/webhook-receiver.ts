@@ -11,6 +11,27 @@ export const DUPLICATE_HEADER = 'idem-duplicate';
  */
 export const OUTCOME_HEADER = 'webhook-outcome';
 export const STALE_OUTCOME = 'stale';
+/** With a 4xx: the receiver refuses the message for good. Idem does not retry it, and a saga step it belongs to fails. */
+export const REJECTED_OUTCOME = 'rejected';
+
+/**
+ * Throw it from a handler to refuse a delivery for good, on purpose: the answer is a 422 with
+ * `webhook-outcome: rejected`, which Idem does not retry (a saga then compensates its earlier steps).
+ * The handler's writes roll back with the inbox's record, so nothing of it is applied. Any other error is
+ * a crash: answered 500, and retried.
+ *
+ * @example
+ * await receiver.receive(incoming, async (delivery, client) => {
+ *   if (!(await hasStock(client, delivery.payload.sku))) throw new PermanentRejection('out of stock');
+ *   await reserve(client, delivery.payload.sku);
+ * });
+ */
+export class PermanentRejection extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'PermanentRejection';
+  }
+}
 
 /** Request headers Idem sends with messages whose event type names their entity: `<entity>:<id, percent-encoded>`, and its version. */
 export const ENTITY_HEADER = 'idem-entity';
@@ -65,7 +86,9 @@ export type WebhookOutcome<Result = unknown> =
   /** Another delivery of this message is being processed: answer 409 so the sender retries later. */
   | { readonly kind: 'in_flight'; readonly delivery: WebhookDelivery }
   /** Failed verification (401) or malformed (400). */
-  | { readonly kind: 'rejected'; readonly status: 400 | 401; readonly reason: WebhookRejection; readonly message: string };
+  | { readonly kind: 'rejected'; readonly status: 400 | 401; readonly reason: WebhookRejection; readonly message: string }
+  /** The handler threw a `PermanentRejection`: answered 422 with `webhook-outcome: rejected`, never retried. */
+  | { readonly kind: 'refused'; readonly delivery: WebhookDelivery; readonly reason: string };
 
 /** A response any HTTP framework can send. */
 export interface WebhookResponse {
@@ -96,6 +119,8 @@ export interface ReceiverCounters {
   duplicates: number;
   inFlight: number;
   rejected: number;
+  /** Handlers that threw a `PermanentRejection`. */
+  refused: number;
   failed: number;
 }
 
@@ -146,7 +171,7 @@ function parsePayload(rawBody: Buffer): { payload: unknown } | undefined {
  */
 export class WebhookReceiver<Tx = undefined> {
   /** Running counts of what the receiver did. */
-  readonly counters: ReceiverCounters = { processed: 0, duplicates: 0, inFlight: 0, rejected: 0, failed: 0 };
+  readonly counters: ReceiverCounters = { processed: 0, duplicates: 0, inFlight: 0, rejected: 0, refused: 0, failed: 0 };
   private readonly webhook: Webhook;
   private readonly mode: ReceiverMode;
   private readonly runOnce: <T>(messageId: string, work: (transaction: Tx) => Promise<T>) => Promise<InboxRun<T>>;
@@ -205,6 +230,10 @@ export class WebhookReceiver<Tx = undefined> {
     try {
       run = await this.runOnce(delivery.id, async (transaction) => handler(delivery, transaction));
     } catch (error) {
+      if (error instanceof PermanentRejection) {
+        this.counters.refused++;
+        return { kind: 'refused', delivery, reason: error.reason };
+      }
       this.counters.failed++;
       throw error;
     }
@@ -290,6 +319,13 @@ export function webhookResponseFor(outcome: WebhookOutcome, inFlightRetryAfterSe
         status: 409,
         headers: { ...jsonHeaders, 'retry-after': String(inFlightRetryAfterSeconds) },
         body: '{"status":"in_flight"}',
+        outcome: outcome.kind,
+      };
+    case 'refused':
+      return {
+        status: 422,
+        headers: { ...jsonHeaders, [OUTCOME_HEADER]: REJECTED_OUTCOME },
+        body: JSON.stringify({ status: 'refused', reason: outcome.reason }),
         outcome: outcome.kind,
       };
     case 'rejected':

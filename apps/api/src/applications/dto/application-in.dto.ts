@@ -1,4 +1,5 @@
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IdempotencyMode } from '@app/core';
+import { IsEnum, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { IsDisplayName, IsStringMap, IsThrottleRate, UID_PATTERN } from '../../http/field-rules';
 
 /** Svix's `ApplicationIn`: the body of create and of update (PUT). */
@@ -24,4 +25,13 @@ export class ApplicationIn {
   /** Messages per second; null for no limit. */
   @IsThrottleRate('rateLimit')
   throttleRate?: number | null;
+
+  /**
+   * Idem extension. `enforce` (the default): a repeated `eventId` or `Idempotency-Key` is the first
+   * message again, or refused. `observe`: it is processed as new, and the idempotency report records
+   * what enforcing would have done. Absent on update, the current mode is kept.
+   */
+  @IsOptional()
+  @IsEnum(IdempotencyMode, { message: 'idempotencyMode must be one of enforce, observe' })
+  idempotencyMode?: IdempotencyMode;
 }

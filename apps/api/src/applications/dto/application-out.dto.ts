@@ -1,3 +1,4 @@
+import { IdempotencyMode } from '@app/core';
 import { ApplicationEntity } from '@app/persistence';
 
 /** Svix's `ApplicationOut`. */
@@ -8,6 +9,8 @@ export class ApplicationOut {
   metadata: Record<string, string>;
   rateLimit: number | null;
   throttleRate: number | null;
+  /** Idem extension: see `ApplicationIn.idempotencyMode`. */
+  idempotencyMode: IdempotencyMode;
   createdAt: string;
   updatedAt: string;
 }
@@ -20,6 +23,7 @@ export function toApplicationOut(application: ApplicationEntity): ApplicationOut
     metadata: application.metadata,
     rateLimit: application.rateLimit,
     throttleRate: application.rateLimit,
+    idempotencyMode: application.idempotencyMode,
     createdAt: application.createdAt.toISOString(),
     updatedAt: application.updatedAt.toISOString(),
   };
