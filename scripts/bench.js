@@ -3,8 +3,7 @@
 // beside a baseline measured in the same run: signed POSTs sent straight to the same receiver by one
 // process, with no queue and no database. Figures are comparable only as ratios. The figures are also
 // written as JSON (BENCH_JSON, default bench-results.json); `node scripts/bench/readme-table.js` turns
-// that file into the README's table. BENCH_SCENARIOS=coalescing,lanes (comma-separated, from: single,
-// batch, deliveries, paced, redisFlush, baseline, coalescing, lanes) runs only those, e.g. for a quick look.
+// that file into the README's table.
 const { fork, spawn, spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
@@ -13,7 +12,7 @@ const path = require('node:path');
 const { Client } = require('pg');
 const IORedis = require('ioredis');
 const { Pool } = require('undici');
-const { ask, deletePrefix, dropInstallation, percentile, round, signedPostBaseline, sleep, waitUntil } = require('./bench/harness');
+const { ask, cpuMeter, deletePrefix, dropInstallation, percentile, round, signedPostBaseline, sleep, waitUntil } = require('./bench/harness');
 
 const root = path.resolve(__dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -23,10 +22,11 @@ const batchSize = Number(process.env.BENCH_BATCH_SIZE ?? 100);
 const batchClients = Number(process.env.BENCH_BATCH_CLIENTS ?? 4);
 const fanOut = Number(process.env.BENCH_ENDPOINTS ?? 5);
 const deliveryEvents = Number(process.env.BENCH_DELIVERY_EVENTS ?? 6000);
+// BENCH_ONLY=batchCreate,paced runs only the named figures (and what they need), for profiling one path.
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const wanted = (name) => !only || only.has(name);
 const laneEntities = Number(process.env.BENCH_LANE_ENTITIES ?? 1000);
 const laneVersions = Number(process.env.BENCH_LANE_VERSIONS ?? 3);
-const scenarios = new Set((process.env.BENCH_SCENARIOS ?? 'single,batch,deliveries,paced,redisFlush,baseline,coalescing,lanes').split(',').map((name) => name.trim()));
-const runs = (scenario) => scenarios.has(scenario);
 const jsonPath = path.resolve(root, process.env.BENCH_JSON ?? 'bench-results.json');
 const postgres = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -65,6 +65,7 @@ async function main() {
     const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=${app}.cpuprofile`] : [];
     children.push(spawn(process.execPath, [...profile, `dist/apps/${app}/main.js`], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] }));
   }
+  const worker = children[children.length - 1];
   const apiUrl = `http://127.0.0.1:${port}`;
   await waitUntil(async () => (await fetch(`${apiUrl}/api/v1/health`).catch(() => ({ status: 0 }))).status === 204, 30_000, 'the API');
 
@@ -84,6 +85,17 @@ async function main() {
 
   const db = new Client({ connectionString: env.DATABASE_URL });
   await db.connect();
+  const redisInfo = new IORedis(redisUrl);
+  const redisPid = Number(/process_id:(\d+)/.exec(await redisInfo.info('server'))?.[1]);
+  redisInfo.disconnect();
+  // CPU per event of each part of Idem: the API, the worker, this database's Postgres backends, and Redis (shared with anything else using it).
+  const cpu = () =>
+    cpuMeter(async () => ({
+      api: [children[1].pid],
+      worker: [worker.pid],
+      postgres: (await db.query('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [databaseName])).rows.map((row) => row.pid),
+      redis: Number.isFinite(redisPid) ? [redisPid] : [],
+    }));
   const recordedSuccesses = async () => Number((await db.query(`SELECT count(*) FROM attempts WHERE outcome = 'succeeded'`)).rows[0].count);
   let expectedSuccesses = 0;
   const drain = (timeoutMs = 300_000) => waitUntil(async () => (await recordedSuccesses()) >= expectedSuccesses, timeoutMs, 'every delivery to be recorded');
@@ -116,14 +128,17 @@ async function main() {
   /** As many single creates as `concurrency` clients manage in `seconds`. */
   const singleCreates = async (withKey) => {
     const latencies = [];
+    const meter = cpu();
+    await meter.start();
     const start = performance.now();
     const deadline = start + seconds * 1000;
     await Promise.all(Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) latencies.push(await createOne(single, withKey));
     }));
     const elapsed = (performance.now() - start) / 1000;
+    const cpuMsPerEvent = await meter.msPer(latencies.length);
     await drain();
-    return { events: latencies.length, eventsPerSecond: round(latencies.length / elapsed), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)) };
+    return { events: latencies.length, eventsPerSecond: round(latencies.length / elapsed), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)), cpuMsPerEvent };
   };
 
   /** `events` messages through batch creates of `batchSize`, from `batchClients` clients; resolves with the seconds it took. */
@@ -142,11 +157,14 @@ async function main() {
 
   /** Deliveries per second from the first batch create of `events` events until every attempt is recorded. */
   const endToEnd = async (app, events) => {
+    const meter = cpu();
+    await meter.start();
     const start = performance.now();
     await batchIngest(app, events);
     await drain();
     const deliveries = events * app.endpoints.length;
-    return { endpointsPerEvent: app.endpoints.length, deliveries, deliveriesPerSecond: round(deliveries / ((performance.now() - start) / 1000)) };
+    const elapsed = (performance.now() - start) / 1000;
+    return { endpointsPerEvent: app.endpoints.length, deliveries, deliveriesPerSecond: round(deliveries / elapsed), cpuMsPerDelivery: await meter.msPer(deliveries) };
   };
 
   const figures = {};
@@ -156,13 +174,13 @@ async function main() {
   };
   console.log(`Idem benchmark: 1 API + 1 worker on ${os.cpus().length} cores; ${concurrency} clients for single creates, ${batchClients} for batches of ${batchSize}`);
 
-  if (runs('single')) {
-    log('singleCreateWithoutKey', await singleCreates(false));
-    log('singleCreateWithKey', await singleCreates(true));
-  }
+  if (wanted('singleCreateWithoutKey')) log('singleCreateWithoutKey', await singleCreates(false));
+  if (wanted('singleCreateWithKey')) log('singleCreateWithKey', await singleCreates(true));
 
   /** Batch creates of `eventType` for `seconds` from `batchClients` clients: events/s accepted and enqueued. */
-  const batchCreates = async (eventType) => {
+  const batchCreates = async (eventType, beforeDrain = () => {}) => {
+    const meter = cpu();
+    await meter.start();
     const start = performance.now();
     const deadline = start + seconds * 1000;
     let events = 0;
@@ -170,27 +188,31 @@ async function main() {
       while (performance.now() < deadline) events += await createBatch(single, batchSize, eventType);
     }));
     const elapsed = (performance.now() - start) / 1000;
+    const cpuMsPerEvent = await meter.msPer(events);
+    beforeDrain();
     await drain();
-    return { events, batchSize, eventsPerSecond: round(events / elapsed) };
+    return { events, batchSize, eventsPerSecond: round(events / elapsed), cpuMsPerEvent };
   };
-  if (runs('batch')) {
-    const plainBatches = await batchCreates('bench.batch');
-    log('batchCreate', plainBatches);
-    // The same with an enforced JSON Schema on the event type: what validating each payload costs.
+  const plainBatches = wanted('batchCreate') || wanted('batchCreateWithSchema') ? await batchCreates('bench.batch') : null;
+  if (plainBatches) log('batchCreate', plainBatches);
+  if (wanted('batchCreateWorkerStopped')) {
+    // The intake's own capacity: the worker is stopped (SIGSTOP) while the batches are accepted and enqueued, then let go to drain them.
+    worker.kill('SIGSTOP');
+    log('batchCreateWorkerStopped', await batchCreates('bench.batch', () => worker.kill('SIGCONT')));
+  }
+  // The same with an enforced JSON Schema on the event type: what validating each payload costs.
+  if (wanted('batchCreateWithSchema')) {
     const schema = { type: 'object', required: ['sentAt', 'n', 'customer'], properties: { sentAt: { type: 'integer' }, n: { type: 'integer' }, customer: { type: 'object', required: ['id', 'email'], properties: { id: { type: 'string', pattern: '^cus_' }, email: { type: 'string', format: 'email' } } } } };
     await fetch(`${apiUrl}/api/v1/event-type`, { method: 'POST', headers, body: JSON.stringify({ name: 'bench.schema', description: 'bench', schemas: { 1: schema }, schemaEnforcement: 'enforce' }) });
     const schemaBatches = await batchCreates('bench.schema');
     log('batchCreateWithSchema', { ...schemaBatches, ratioToPlain: round(schemaBatches.eventsPerSecond / plainBatches.eventsPerSecond, 3) });
   }
 
-  let wideRun;
-  if (runs('deliveries')) {
-    log('deliveriesOneEndpoint', await endToEnd(single, deliveryEvents));
-    wideRun = await endToEnd(wide, Math.ceil(deliveryEvents / fanOut));
-    log('deliveriesFanOut', wideRun);
-  }
+  if (wanted('deliveriesOneEndpoint')) log('deliveriesOneEndpoint', await endToEnd(single, deliveryEvents));
+  const wideRun = wanted('deliveriesFanOut') || wanted('baseline') ? await endToEnd(wide, Math.ceil(deliveryEvents / fanOut)) : null;
+  if (wideRun) log('deliveriesFanOut', wideRun);
 
-  if (runs('paced')) {
+  if (wanted('paced')) {
     await ask(receiver, 'reset', 'reset');
     const count = pacedRate * Math.min(seconds, 10);
     const start = performance.now();
@@ -206,7 +228,7 @@ async function main() {
     log('paced', { eventsPerSecond: pacedRate, events: count, ingestP99Ms: round(percentile(ingest, 99)), sentToReceiverP50Ms: round(percentile(latencies, 50)), sentToReceiverP99Ms: round(percentile(latencies, 99)), duplicates });
   }
 
-  if (runs('redisFlush')) {
+  if (wanted('redisFlush')) {
     // A backlog in flight, then every key of this installation's queue gone, as after FLUSHALL or an empty restart.
     const events = Math.ceil(deliveryEvents / fanOut);
     const before = await recordedSuccesses();
@@ -222,7 +244,7 @@ async function main() {
     log('redisFlush', { outstandingAtFlush: outstanding, secondsUntilAllDelivered: round((performance.now() - flushedAt) / 1000) });
   }
 
-  if (runs('baseline') && wideRun) {
+  if (wideRun) {
     // Baseline: as many signed POSTs as the fan-out run delivered, straight to the receiver, one process, no queue, no database.
     await ask(receiver, 'reset', 'reset');
     const workerConcurrency = Number(process.env.IDEM_WORKER_CONCURRENCY ?? 100);
@@ -287,8 +309,8 @@ async function main() {
     return { entities: laneEntities, messagesPerEntity: laneVersions, unorderedDeliveriesPerSecond: unordered, orderedDeliveriesPerSecond: ordered, ratioOrderedToUnordered: round(ordered / unordered, 3) };
   }
 
-  if (runs('coalescing')) log('coalescedBacklog', await coalescedBacklog());
-  if (runs('lanes')) log('lanes', await laneThroughput());
+  if (wanted('coalescedBacklog')) log('coalescedBacklog', await coalescedBacklog());
+  if (wanted('lanes')) log('lanes', await laneThroughput());
 
   const { duplicates } = await ask(receiver, 'report', 'requests');
   fs.writeFileSync(jsonPath, JSON.stringify({ measuredAt: new Date().toISOString(), cores: os.cpus().length, node: process.version, figures }, null, 2) + '\n');

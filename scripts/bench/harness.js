@@ -1,6 +1,7 @@
 // What the benchmark scripts share: waiting, the receiver's IPC, the same-run baseline of signed POSTs,
 // and dropping a benchmark's database and Redis keys.
 const { createHmac } = require('node:crypto');
+const fs = require('node:fs');
 const { Client } = require('pg');
 const IORedis = require('ioredis');
 const { Pool } = require('undici');
@@ -88,4 +89,48 @@ async function dropInstallation({ postgres, databaseName, redisUrl, queuePrefix 
   redis.disconnect();
 }
 
-module.exports = { ask, deletePrefix, dropInstallation, percentile, round, signedPostBaseline, sleep, waitUntil };
+/** User and system CPU seconds the processes have used so far (Linux' /proc; 0 for one already gone). */
+function cpuSeconds(pids) {
+  const ticksPerSecond = 100;
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return ticks / ticksPerSecond;
+}
+
+/**
+ * What a stretch of the run cost each process in CPU: call `start()` before, `msPer(n)` after, for
+ * milliseconds of CPU per unit of work (event, delivery). Unlike throughput, it hardly moves when
+ * something else shares the machine.
+ */
+function cpuMeter(processesOf) {
+  let before = null;
+  const read = async () => {
+    const groups = await processesOf();
+    return Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, new Map(pids.map((pid) => [pid, cpuSeconds([pid])]))]));
+  };
+  return {
+    async start() {
+      before = await read();
+    },
+    /** Per group of processes (a process started meanwhile counts from zero). */
+    async msPer(units) {
+      const after = await read();
+      return Object.fromEntries(
+        Object.entries(after).map(([name, pids]) => {
+          let seconds = 0;
+          for (const [pid, now] of pids) seconds += now - (before[name]?.get(pid) ?? 0);
+          return [name, round((1000 * seconds) / units, 3)];
+        }),
+      );
+    },
+  };
+}
+
+module.exports = { ask, cpuMeter, cpuSeconds, deletePrefix, dropInstallation, percentile, round, signedPostBaseline, sleep, waitUntil };

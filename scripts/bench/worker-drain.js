@@ -14,13 +14,12 @@
 // `node scripts/bench/profile-top.js` sums it up.
 const { fork, spawn, spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Client } = require('pg');
 const IORedis = require('ioredis');
 const { Queue } = require('bullmq');
-const { ask, dropInstallation, round, signedPostBaseline, sleep, waitUntil } = require('./harness');
+const { ask, cpuSeconds, dropInstallation, round, signedPostBaseline, sleep, waitUntil } = require('./harness');
 
 const root = path.resolve(__dirname, '..', '..');
 const messages = Number(process.env.WORKER_BENCH_MESSAGES ?? 10_000);
@@ -211,21 +210,6 @@ async function roundTrips(db) {
   const info = await redis.info('stats');
   redis.disconnect();
   return { transactions: Number(row.n), redisCommands: Number(/total_commands_processed:(\d+)/.exec(info)[1]) };
-}
-
-/** User and system CPU seconds the processes have used so far (Linux' /proc; 0 for one already gone). */
-function cpuSeconds(pids) {
-  const ticksPerSecond = 100;
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // Exited meanwhile.
-    }
-  }
-  return ticks / ticksPerSecond;
 }
 
 /** CPU seconds of the whole Redis server, every client's work included. */

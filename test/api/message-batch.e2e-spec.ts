@@ -52,10 +52,12 @@ describe('POST /api/v1/app/{app}/msg/batch', () => {
       { eventType: 'taken', eventId: 'batch-taken', payload: { v: 2 } },
       { eventType: 'taken', eventId: 'batch-taken', payload: { v: 1 } },
       { payload: 'not an object' },
+      'not a message',
+      { eventType: 'fine', payload: {}, deliverAt: '2030-01-01T00:00:00Z' },
     ]);
 
     expect(response.status).toBe(202);
-    const [fine, badName, conflict, repeat, badPayload] = response.body.data;
+    const [fine, badName, conflict, repeat, badPayload, notAnObject, scheduled] = response.body.data;
     expect(fine.status).toBe(202);
     expect(badName).toEqual({ status: 422, error: { detail: [expect.objectContaining({ loc: ['body', 'messages', '1', 'eventType'] })] } });
     expect(conflict).toEqual({ status: 409, error: { code: 'conflict', detail: expect.stringContaining('batch-taken') } });
@@ -65,6 +67,8 @@ describe('POST /api/v1/app/{app}/msg/batch', () => {
     expect(badPayload.error.detail.map((problem: { loc: string[] }) => problem.loc.join('.'))).toEqual(
       expect.arrayContaining(['body.messages.4.eventType', 'body.messages.4.payload']),
     );
+    expect(notAnObject).toEqual({ status: 422, error: { detail: [expect.objectContaining({ loc: ['body', 'messages', '5'], type: 'type_error.dict' })] } });
+    expect(scheduled).toEqual({ status: 422, error: { detail: [expect.objectContaining({ loc: ['body', 'messages', '6', 'deliverAt'] })] } });
     expect(await suite.count('messages', 'event_type = $1', ['fine'])).toBe(1);
     expect(await suite.count('messages', "event_type IN ('has spaces', 'taken')")).toBe(1);
   });

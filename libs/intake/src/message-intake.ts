@@ -48,7 +48,8 @@ interface Candidate {
   request: number;
   position: number;
   message: NewMessage;
-  contentHash: string;
+  /** What makes a repeated eventId the same event; only a message with an eventId has one. */
+  contentHash: string | null;
   endpointIds: string[];
   /** Its event type's semantics is "state": only the newest version of its entity is sent. */
   isState: boolean;
@@ -249,7 +250,7 @@ export class MessageIntake {
       const { appId, eventId } = candidate.message;
       if (eventId !== null && !claimants.has(claimKey(appId, eventId))) claimants.set(claimKey(appId, eventId), candidate);
     }
-    const claims: EventIdClaim[] = [...claimants.values()].map(({ message, contentHash }) => ({ appId: message.appId, eventId: message.eventId!, messageId: message.id, contentHash }));
+    const claims: EventIdClaim[] = [...claimants.values()].map(({ message, contentHash }) => ({ appId: message.appId, eventId: message.eventId!, messageId: message.id, contentHash: contentHash! }));
     const holders = new Map((await this.intake.claimEventIds(claims, keptSince)).map((holder) => [claimKey(holder.appId, holder.eventId), holder]));
 
     const toWrite: Candidate[] = [];
@@ -402,8 +403,8 @@ function candidateOf(
       entityStale: false,
     },
     isState,
-    // What makes a repeated eventId the same event: key order in the payload and channel order do not count.
-    contentHash: sha256Hex(canonicalJson({ eventType: input.eventType, payload: input.payload, channels: channels ? [...channels].sort() : null })),
+    // Key order in the payload and channel order do not count.
+    contentHash: input.eventId === null ? null : sha256Hex(canonicalJson({ eventType: input.eventType, payload: input.payload, channels: channels ? [...channels].sort() : null })),
     endpointIds:
       onlyEndpointId !== undefined ? [onlyEndpointId] : application.enabledEndpoints.filter((endpoint) => subscriptionMatches(endpoint, routing)).map((endpoint) => endpoint.id),
   };

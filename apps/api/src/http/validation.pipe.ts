@@ -1,5 +1,5 @@
 import { ArgumentMetadata, Injectable, ValidationPipe } from '@nestjs/common';
-import type { ValidationError } from 'class-validator';
+import { validate, ValidationError, ValidatorOptions } from 'class-validator';
 import { RequestValidationError } from './request-validation.error';
 import { findUnstorableText } from './unstorable-text';
 
@@ -12,6 +12,15 @@ class ClassValidatorFailure extends Error {
 /** Svix's names for where a value came from. */
 const LOCATION: Readonly<Record<string, string>> = { body: 'body', query: 'query', param: 'path' };
 
+const VALIDATOR_OPTIONS: ValidatorOptions = {
+  whitelist: true,
+  forbidUnknownValues: true,
+  stopAtFirstError: true,
+  validationError: { target: false, value: false },
+};
+
+const NOT_AN_OBJECT = { msg: 'The request body must be a JSON object', type: 'type_error.dict' };
+
 /**
  * Validates DTOs, strips unknown fields and reports failures in Svix's 422 shape, naming where each
  * came from. Before that, for every body, query and path value: a body sent must be a JSON object,
@@ -21,11 +30,8 @@ const LOCATION: Readonly<Record<string, string>> = { body: 'body', query: 'query
 export class SvixValidationPipe extends ValidationPipe {
   constructor() {
     super({
-      whitelist: true,
+      ...VALIDATOR_OPTIONS,
       transform: true,
-      forbidUnknownValues: true,
-      stopAtFirstError: true,
-      validationError: { target: false, value: false },
       exceptionFactory: (errors) => new ClassValidatorFailure(errors),
     });
   }
@@ -35,7 +41,7 @@ export class SvixValidationPipe extends ValidationPipe {
     if (location !== undefined) {
       // No body at all is an empty object, as Nest's pipe has it; a body that is there must be an object.
       if (metadata.type === 'body' && value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-        throw new RequestValidationError([{ loc: ['body'], msg: 'The request body must be a JSON object', type: 'type_error.dict' }]);
+        throw new RequestValidationError([{ loc: ['body'], ...NOT_AN_OBJECT }]);
       }
       const problem = findUnstorableText(value, metadata.data === undefined ? [location] : [location, metadata.data]);
       if (problem) throw new RequestValidationError([problem]);
@@ -49,4 +55,17 @@ export class SvixValidationPipe extends ValidationPipe {
       throw error;
     }
   }
+}
+
+/**
+ * Validates one more body of a request the pipe has already been through (the batch create's items)
+ * by the same rules, without the pipe's deep copy: for a DTO with no nested DTOs and no transforms,
+ * whose nested values the request handler only reads. Returns the DTO, or the problems located under
+ * `body` as the pipe would have.
+ */
+export async function validateBodyAlreadyPiped<T extends object>(metatype: new () => T, value: unknown): Promise<T | RequestValidationError> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return new RequestValidationError([{ loc: ['body'], ...NOT_AN_OBJECT }]);
+  const instance = Object.assign(new metatype(), value);
+  const errors = await validate(instance, VALIDATOR_OPTIONS);
+  return errors.length === 0 ? instance : RequestValidationError.fromClassValidator(errors, 'body');
 }

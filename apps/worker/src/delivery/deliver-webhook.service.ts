@@ -92,7 +92,8 @@ export class DeliverWebhookService {
     const policy = config.deliveryPolicy;
     this.retryPolicy = new RetryPolicy(policy.retry);
     this.retryAfterStatuses = new Set(policy.retry.retryAfterStatuses);
-    const batching = { maxItems: 100, maxDelayMs: 2 };
+    // Two batches at once at most: deliveries finishing while both are in flight go together in the next, so the busier the worker, the fewer statements and commits per delivery.
+    const batching = { maxItems: 100, maxDelayMs: 2, maxInFlight: 2 };
     this.claimBatch = new MicroBatcher(batching, (requests) => this.claimAndRecheckHeld(requests, policy.leaseMs, policy.earlyToleranceMs));
     // An attempt, its endpoint's health, the operational events they cause and the promotion of the next
     // delivery of an ordered lane whose head is done commit together; the promoted are enqueued after.

@@ -6,6 +6,7 @@ import { IsNull, LessThanOrEqual } from 'typeorm';
 import { CONSTRAINT, isUniqueViolation } from '../constraint-names';
 import { EndpointSecretCipher } from '../endpoint-secret-cipher';
 import { EndpointEntity, EndpointSecretEntity } from '../entities';
+import { queryPrepared } from '../prepared-query';
 import { fetchPage, Page, PageQuery } from './keyset-page';
 
 export type EndpointFields = Pick<
@@ -110,7 +111,8 @@ export class EndpointRepository {
    */
   async recordAttemptOutcomes(outcomes: readonly EndpointAttemptOutcome[], disableAfterMs: number): Promise<DisabledEndpoint[]> {
     if (outcomes.length === 0) return [];
-    const [rows] = await this.txHost.tx.query(
+    const { rows } = await queryPrepared<{ id: string; app_id: string; disabled_reason: string; failing_since: Date | null; newly_disabled: boolean }>(
+      this.txHost.tx,
       `WITH outcome AS (
          SELECT o.endpoint_id, bool_or(o.succeeded) AS any_success, bool_or(o.gone) AS gone,
                 min(o.attempted_at) FILTER (WHERE NOT o.succeeded) AS first_failure
@@ -142,7 +144,7 @@ export class EndpointRepository {
         disableAfterMs,
       ],
     );
-    return (rows as { id: string; app_id: string; disabled_reason: string; failing_since: Date | null; newly_disabled: boolean }[])
+    return rows
       .filter((row) => row.newly_disabled)
       .map((row) => ({ endpointId: row.id, appId: row.app_id, reason: row.disabled_reason, failingSince: row.failing_since }));
   }

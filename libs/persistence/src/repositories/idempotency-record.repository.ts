@@ -3,6 +3,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { CONSTRAINT } from '../constraint-names';
 import { IdempotencyRecordEntity } from '../entities';
+import { queryPrepared } from '../prepared-query';
 
 export type IdempotencyRecordFields = Pick<IdempotencyRecordEntity, 'scope' | 'key' | 'requestHash' | 'responseStatus' | 'responseBody'>;
 
@@ -78,7 +79,8 @@ export class IdempotencyRecordRepository {
    */
   async findLive(keys: readonly ScopedKey[], keptSince: Date): Promise<IdempotencyRecordEntity[]> {
     if (keys.length === 0) return [];
-    const rows = await this.repository.query<{ scope: string; key: string; request_hash: string; response_status: number; response_body: unknown; created_at: Date }[]>(
+    const { rows } = await queryPrepared<{ scope: string; key: string; request_hash: string; response_status: number; response_body: unknown; created_at: Date }>(
+      this.txHost.tx,
       `SELECT r.scope, r.key, r.request_hash, r.response_status, r.response_body, r.created_at
          FROM idempotency_records r
          JOIN unnest($1::text[], $2::text[]) AS k(scope, key) ON r.scope = k.scope AND r.key = k.key

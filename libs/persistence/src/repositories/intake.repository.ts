@@ -4,6 +4,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { CONSTRAINT } from '../constraint-names';
 import { MessageEntity } from '../entities';
+import { queryPrepared } from '../prepared-query';
 import { IdempotencyRecordFields, idempotencyLocksSql, idempotencyRecordParameters, insertIdempotencyRecordsSql, ScopedKey } from './idempotency-record.repository';
 
 /** An application as accepting a message sees it: who may name it, and where its messages go. */
@@ -68,8 +69,8 @@ export interface EventIdHolder {
 export class IntakeRepository {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  private query<T>(sql: string, parameters: unknown[]): Promise<T[]> {
-    return this.txHost.tx.query(sql, parameters);
+  private async query<T>(sql: string, parameters: unknown[]): Promise<T[]> {
+    return (await queryPrepared<T>(this.txHost.tx, sql, parameters)).rows;
   }
 
   /**
@@ -158,7 +159,8 @@ export class IntakeRepository {
    */
   async supersedeOlderStates(newest: readonly EntityState[]): Promise<number> {
     if (newest.length === 0) return 0;
-    const [, count] = await this.txHost.tx.query(
+    const { rowCount } = await queryPrepared(
+      this.txHost.tx,
       `UPDATE deliveries d
           SET status = ${sqlStatusAfter(DeliveryTransition.Supersede)}, superseded_by = newer.message_id,
               next_attempt_at = NULL, lease_expires_at = NULL, updated_at = now()
@@ -170,7 +172,7 @@ export class IntakeRepository {
         WHERE d.message_id = older.id AND d.endpoint_id = fresh.endpoint_id AND ${sqlStatusMayTake(DeliveryTransition.Supersede, 'd.status')}`,
       [newest.map((s) => s.appId), newest.map((s) => s.entityName), newest.map((s) => s.entityId), newest.map((s) => s.version), newest.map((s) => s.messageId)],
     );
-    return Number(count);
+    return rowCount;
   }
 
   /** The messages with these ids (those that still exist). */

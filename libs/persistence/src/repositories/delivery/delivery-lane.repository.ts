@@ -26,7 +26,7 @@ export class DeliveryLaneRepository extends DeliverySql {
    */
   async promoteNext(deliveryIds: readonly string[]): Promise<DueDelivery[]> {
     if (deliveryIds.length === 0) return [];
-    const rows = await this.updateReturning<{ id: string; scheduled_attempts: number }>(
+    const rows = await this.query<{ id: string; scheduled_attempts: number }>(
       `WITH lane AS (
          SELECT DISTINCT d.endpoint_id, m.app_id, m.entity_name, m.entity_id
            FROM deliveries d JOIN messages m ON m.id = d.message_id
@@ -52,7 +52,7 @@ export class DeliveryLaneRepository extends DeliverySql {
    * expunged outside an attempt. The sweeper's rebuild of lanes from Postgres. Safe with many sweepers.
    */
   async promoteStranded(limit: number): Promise<DueDelivery[]> {
-    const rows = await this.updateReturning<{ id: string; scheduled_attempts: number }>(
+    const rows = await this.query<{ id: string; scheduled_attempts: number }>(
       `UPDATE deliveries d SET status = ${sqlStatusAfter(Promote)}, next_attempt_at = now(), enqueued_at = now(), updated_at = now()
         WHERE d.id IN (SELECT q.id FROM deliveries q JOIN messages m ON m.id = q.message_id
                         WHERE ${sqlStatusMayTake(Promote, 'q.status')} AND NOT ${sqlBehindInLane('q', 'm')}

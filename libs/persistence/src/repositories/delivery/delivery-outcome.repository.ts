@@ -157,7 +157,7 @@ export class DeliveryOutcomeRepository extends DeliverySql {
    * when it claims the next one.
    */
   async cancelPendingOfExpungedMessage(messageId: string): Promise<number> {
-    const rows = await this.updateReturning<{ id: string }>(
+    const rows = await this.query<{ id: string }>(
       `UPDATE deliveries SET status = ${sqlStatusAfter(ExpungePending)}, next_attempt_at = NULL, updated_at = now()
         WHERE message_id = $1 AND ${sqlStatusMayTake(ExpungePending)}
         RETURNING id`,

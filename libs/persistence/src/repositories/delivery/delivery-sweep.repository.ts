@@ -53,7 +53,7 @@ export class DeliverySweepRepository extends DeliverySql {
    * now. Safe with many sweepers: rows another sweeper holds are skipped.
    */
   async expireLeases(limit: number): Promise<DueDelivery[]> {
-    const rows = await this.updateReturning<{ id: string; scheduled_attempts: number }>(
+    const rows = await this.query<{ id: string; scheduled_attempts: number }>(
       `UPDATE deliveries
           SET status = ${sqlStatusAfter(LeaseExpire)}, lease_expires_at = NULL,
               next_attempt_at = now(), enqueued_at = now(), updated_at = now()
@@ -71,7 +71,7 @@ export class DeliverySweepRepository extends DeliverySql {
    * with Redis; marks them enqueued now. Re-adding a job that still exists is harmless: its id is fixed.
    */
   async takeUnqueuedDue(requeueAfterMs: number, limit: number): Promise<DueDelivery[]> {
-    const rows = await this.updateReturning<{ id: string; scheduled_attempts: number }>(
+    const rows = await this.query<{ id: string; scheduled_attempts: number }>(
       `UPDATE deliveries SET enqueued_at = now()
         WHERE id IN (SELECT id FROM deliveries
                       WHERE ${sqlStatusMayTake(Claim)} AND next_attempt_at <= now()

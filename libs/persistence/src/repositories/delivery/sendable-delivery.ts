@@ -2,6 +2,7 @@ import { LaneExhaustion } from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { EndpointSecretCipher } from '../../endpoint-secret-cipher';
+import { queryPrepared } from '../../prepared-query';
 
 /** What a worker needs to send one claimed delivery: loaded in the same statement that claims it. */
 export interface ClaimedDelivery {
@@ -77,17 +78,12 @@ export function toSendable(row: SendableRow, cipher: EndpointSecretCipher): Omit
   };
 }
 
-/** The raw SQL every delivery repository runs, in the ambient transaction when there is one. */
+/** The SQL every delivery repository runs, in the ambient transaction when there is one. */
 export abstract class DeliverySql {
   constructor(protected readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  protected query<T = Record<string, unknown>>(sql: string, parameters: unknown[]): Promise<T[]> {
-    return this.txHost.tx.query(sql, parameters);
-  }
-
-  /** TypeORM answers an UPDATE ... RETURNING with `[rows, affectedCount]` rather than the rows alone. */
-  protected async updateReturning<T>(sql: string, parameters: unknown[]): Promise<T[]> {
-    const [rows] = await this.txHost.tx.query(sql, parameters);
-    return rows;
+  /** Runs as a named prepared statement (see `queryPrepared`): the texts are fixed, values go in `parameters`. */
+  protected async query<T = Record<string, unknown>>(sql: string, parameters: unknown[]): Promise<T[]> {
+    return (await queryPrepared<T>(this.txHost.tx, sql, parameters)).rows;
   }
 }
