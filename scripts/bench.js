@@ -3,7 +3,8 @@
 // beside a baseline measured in the same run: signed POSTs sent straight to the same receiver by one
 // process, with no queue and no database. Figures are comparable only as ratios. The figures are also
 // written as JSON (BENCH_JSON, default bench-results.json); `node scripts/bench/readme-table.js` turns
-// that file into the README's table.
+// that file into the README's table. BENCH_SCENARIOS=coalescing,lanes (comma-separated, from: single,
+// batch, deliveries, paced, redisFlush, baseline, coalescing, lanes) runs only those, e.g. for a quick look.
 const { fork, spawn, spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
@@ -22,11 +23,10 @@ const batchSize = Number(process.env.BENCH_BATCH_SIZE ?? 100);
 const batchClients = Number(process.env.BENCH_BATCH_CLIENTS ?? 4);
 const fanOut = Number(process.env.BENCH_ENDPOINTS ?? 5);
 const deliveryEvents = Number(process.env.BENCH_DELIVERY_EVENTS ?? 6000);
-// BENCH_ONLY=batchCreate,paced runs only the named figures (and what they need), for profiling one path.
-const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
-const wanted = (name) => !only || only.has(name);
 const laneEntities = Number(process.env.BENCH_LANE_ENTITIES ?? 1000);
 const laneVersions = Number(process.env.BENCH_LANE_VERSIONS ?? 3);
+const scenarios = new Set((process.env.BENCH_SCENARIOS ?? 'single,batch,deliveries,paced,redisFlush,baseline,coalescing,lanes').split(',').map((name) => name.trim()));
+const runs = (scenario) => scenarios.has(scenario);
 const jsonPath = path.resolve(root, process.env.BENCH_JSON ?? 'bench-results.json');
 const postgres = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -174,8 +174,10 @@ async function main() {
   };
   console.log(`Idem benchmark: 1 API + 1 worker on ${os.cpus().length} cores; ${concurrency} clients for single creates, ${batchClients} for batches of ${batchSize}`);
 
-  if (wanted('singleCreateWithoutKey')) log('singleCreateWithoutKey', await singleCreates(false));
-  if (wanted('singleCreateWithKey')) log('singleCreateWithKey', await singleCreates(true));
+  if (runs('single')) {
+    log('singleCreateWithoutKey', await singleCreates(false));
+    log('singleCreateWithKey', await singleCreates(true));
+  }
 
   /** Batch creates of `eventType` for `seconds` from `batchClients` clients: events/s accepted and enqueued. */
   const batchCreates = async (eventType, beforeDrain = () => {}) => {
@@ -193,26 +195,27 @@ async function main() {
     await drain();
     return { events, batchSize, eventsPerSecond: round(events / elapsed), cpuMsPerEvent };
   };
-  const plainBatches = wanted('batchCreate') || wanted('batchCreateWithSchema') ? await batchCreates('bench.batch') : null;
-  if (plainBatches) log('batchCreate', plainBatches);
-  if (wanted('batchCreateWorkerStopped')) {
+  if (runs('batch')) {
+    const plainBatches = await batchCreates('bench.batch');
+    log('batchCreate', plainBatches);
     // The intake's own capacity: the worker is stopped (SIGSTOP) while the batches are accepted and enqueued, then let go to drain them.
     worker.kill('SIGSTOP');
     log('batchCreateWorkerStopped', await batchCreates('bench.batch', () => worker.kill('SIGCONT')));
-  }
-  // The same with an enforced JSON Schema on the event type: what validating each payload costs.
-  if (wanted('batchCreateWithSchema')) {
+    // The same with an enforced JSON Schema on the event type: what validating each payload costs.
     const schema = { type: 'object', required: ['sentAt', 'n', 'customer'], properties: { sentAt: { type: 'integer' }, n: { type: 'integer' }, customer: { type: 'object', required: ['id', 'email'], properties: { id: { type: 'string', pattern: '^cus_' }, email: { type: 'string', format: 'email' } } } } };
     await fetch(`${apiUrl}/api/v1/event-type`, { method: 'POST', headers, body: JSON.stringify({ name: 'bench.schema', description: 'bench', schemas: { 1: schema }, schemaEnforcement: 'enforce' }) });
     const schemaBatches = await batchCreates('bench.schema');
     log('batchCreateWithSchema', { ...schemaBatches, ratioToPlain: round(schemaBatches.eventsPerSecond / plainBatches.eventsPerSecond, 3) });
   }
 
-  if (wanted('deliveriesOneEndpoint')) log('deliveriesOneEndpoint', await endToEnd(single, deliveryEvents));
-  const wideRun = wanted('deliveriesFanOut') || wanted('baseline') ? await endToEnd(wide, Math.ceil(deliveryEvents / fanOut)) : null;
-  if (wideRun) log('deliveriesFanOut', wideRun);
+  let wideRun;
+  if (runs('deliveries')) {
+    log('deliveriesOneEndpoint', await endToEnd(single, deliveryEvents));
+    wideRun = await endToEnd(wide, Math.ceil(deliveryEvents / fanOut));
+    log('deliveriesFanOut', wideRun);
+  }
 
-  if (wanted('paced')) {
+  if (runs('paced')) {
     await ask(receiver, 'reset', 'reset');
     const count = pacedRate * Math.min(seconds, 10);
     const start = performance.now();
@@ -228,7 +231,7 @@ async function main() {
     log('paced', { eventsPerSecond: pacedRate, events: count, ingestP99Ms: round(percentile(ingest, 99)), sentToReceiverP50Ms: round(percentile(latencies, 50)), sentToReceiverP99Ms: round(percentile(latencies, 99)), duplicates });
   }
 
-  if (wanted('redisFlush')) {
+  if (runs('redisFlush')) {
     // A backlog in flight, then every key of this installation's queue gone, as after FLUSHALL or an empty restart.
     const events = Math.ceil(deliveryEvents / fanOut);
     const before = await recordedSuccesses();
@@ -244,7 +247,7 @@ async function main() {
     log('redisFlush', { outstandingAtFlush: outstanding, secondsUntilAllDelivered: round((performance.now() - flushedAt) / 1000) });
   }
 
-  if (wideRun) {
+  if (runs('baseline') && wideRun) {
     // Baseline: as many signed POSTs as the fan-out run delivered, straight to the receiver, one process, no queue, no database.
     await ask(receiver, 'reset', 'reset');
     const workerConcurrency = Number(process.env.IDEM_WORKER_CONCURRENCY ?? 100);
@@ -309,8 +312,8 @@ async function main() {
     return { entities: laneEntities, messagesPerEntity: laneVersions, unorderedDeliveriesPerSecond: unordered, orderedDeliveriesPerSecond: ordered, ratioOrderedToUnordered: round(ordered / unordered, 3) };
   }
 
-  if (wanted('coalescedBacklog')) log('coalescedBacklog', await coalescedBacklog());
-  if (wanted('lanes')) log('lanes', await laneThroughput());
+  if (runs('coalescing')) log('coalescedBacklog', await coalescedBacklog());
+  if (runs('lanes')) log('lanes', await laneThroughput());
 
   const { duplicates } = await ask(receiver, 'report', 'requests');
   fs.writeFileSync(jsonPath, JSON.stringify({ measuredAt: new Date().toISOString(), cores: os.cpus().length, node: process.version, figures }, null, 2) + '\n');

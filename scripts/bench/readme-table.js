@@ -8,6 +8,7 @@ const file = path.resolve(process.argv[2] ?? 'bench-results.json');
 const { measuredAt, cores, node, figures: f } = JSON.parse(fs.readFileSync(file, 'utf8'));
 const n = (value) => (value === null || value === undefined ? 'n/a' : Number(value).toLocaleString('en-US'));
 const cpu = (perEvent) => (perEvent ? `; CPU ms per event: API ${perEvent.api}, Postgres ${perEvent.postgres}, worker ${perEvent.worker}` : '');
+// A figure left out of the run (BENCH_SCENARIOS) is left out of the table.
 const rows = [
   f.singleCreateWithoutKey && ['single create, 1 endpoint, no Idempotency-Key (32 clients)', `${n(f.singleCreateWithoutKey.eventsPerSecond)} events/s, p50 ${n(f.singleCreateWithoutKey.p50Ms)} ms, p99 ${n(f.singleCreateWithoutKey.p99Ms)} ms${cpu(f.singleCreateWithoutKey.cpuMsPerEvent)}`],
   f.singleCreateWithKey && ['single create, 1 endpoint, with an Idempotency-Key (32 clients)', `${n(f.singleCreateWithKey.eventsPerSecond)} events/s, p50 ${n(f.singleCreateWithKey.p50Ms)} ms, p99 ${n(f.singleCreateWithKey.p99Ms)} ms${cpu(f.singleCreateWithKey.cpuMsPerEvent)}`],
@@ -22,11 +23,11 @@ const rows = [
   f.baseline && [`Idem ÷ baseline (deliveries, ${f.deliveriesFanOut.endpointsPerEvent} endpoints per event)`, `${f.baseline.ratioFanOutDeliveries}`],
   f.coalescedBacklog && [
     `coalescing: ${n(f.coalescedBacklog.entities)} entities' states accepted while the endpoint was down, then delivered`,
-    `${n(f.coalescedBacklog.messagesAccepted)} messages, ${n(f.coalescedBacklog.requestsReceived)} requests (${f.coalescedBacklog.deliveriesSaved} saved), drained ${n(f.coalescedBacklog.secondsToDrainAfterBack)} s after it was back`,
+    `${n(f.coalescedBacklog.messagesAccepted)} messages, ${n(f.coalescedBacklog.requestsReceived)} requests (${n(f.coalescedBacklog.deliveriesSaved)} saved), drained ${n(f.coalescedBacklog.secondsToDrainAfterBack)} s after it was back`,
   ],
   f.lanes && [
     `ordered lanes: ${n(f.lanes.entities)} entities x ${n(f.lanes.messagesPerEntity)} changes, 1 endpoint, end to end`,
-    `${n(f.lanes.orderedDeliveriesPerSecond)} /s ordered, ${n(f.lanes.unorderedDeliveriesPerSecond)} /s unordered (${f.lanes.ratioOrderedToUnordered} of unordered)`,
+    `${n(f.lanes.orderedDeliveriesPerSecond)} /s ordered, ${n(f.lanes.unorderedDeliveriesPerSecond)} /s unordered (${n(f.lanes.ratioOrderedToUnordered)} of unordered)`,
   ],
 ].filter(Boolean);
 console.log(`Measured ${measuredAt.slice(0, 10)} on ${cores} cores, Node ${node}.\n`);

@@ -78,11 +78,14 @@ export function toSendable(row: SendableRow, cipher: EndpointSecretCipher): Omit
   };
 }
 
-/** The SQL every delivery repository runs, in the ambient transaction when there is one. */
+/**
+ * The raw SQL every delivery repository runs, in the ambient transaction when there is one, each text
+ * a prepared statement (see `queryPrepared`).
+ */
 export abstract class DeliverySql {
   constructor(protected readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  /** Runs as a named prepared statement (see `queryPrepared`): the texts are fixed, values go in `parameters`. */
+  /** The rows the statement returned (those of its RETURNING, for a write). */
   protected async query<T = Record<string, unknown>>(sql: string, parameters: unknown[]): Promise<T[]> {
     return (await queryPrepared<T>(this.txHost.tx, sql, parameters)).rows;
   }
