@@ -23,7 +23,7 @@ describe('Ordered lanes, end to end', () => {
     ] as const) {
       expect((await suite.request('POST', '/api/v1/event-type', { body: { name, description: name, retrySafety: contract(onExhausted) } })).status).toBe(201);
     }
-    workers.push(...(await Promise.all([WorkerProcess.start(suite.environment.env), WorkerProcess.start(suite.environment.env)])));
+    workers.push(...(await Promise.all([WorkerProcess.start(suite.environment.env, 90_000), WorkerProcess.start(suite.environment.env, 90_000)])));
   });
 
   afterAll(async () => {
@@ -167,7 +167,7 @@ describe('Ordered lanes, end to end', () => {
     workers[0].kill('SIGKILL');
     await workers[0].exited;
     killed = true;
-    workers[0] = await WorkerProcess.start(suite.environment.env);
+    workers[0] = await WorkerProcess.start(suite.environment.env, 90_000);
 
     await until(async () => (await suite.count('deliveries', "status = 'succeeded' AND message_id = ANY($1)", [messages])) === messages.length, 'every message delivered', 60_000);
     for (const account of accounts) {

@@ -43,6 +43,15 @@ export function deliveryGroupJobId(group: DeliveryGroupJob): string {
   return `group-${deliveryJobId(group.deliveries[0])}-${sha256Hex(group.deliveries.map(deliveryJobId).join(' ')).slice(0, 16)}`;
 }
 
+/**
+ * The job id of an attempt due because its ordered lane moved on (the Promote transition). Not the
+ * attempt's own id: the job that found the delivery behind its lane's head may still be running under
+ * that id when the head finishes, and BullMQ drops an add whose id it holds.
+ */
+export function lanePromotionJobId(job: DeliveryJob): string {
+  return `lane-${deliveryJobId(job)}`;
+}
+
 /** A manual resend of a delivery, asked for at `requestedAt` (epoch ms); recorded as a manual attempt. */
 export interface ResendJob {
   deliveryId: string;

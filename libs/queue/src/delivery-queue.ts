@@ -9,6 +9,7 @@ import {
   deliveryGroupJobId,
   DeliveryJob,
   deliveryJobId,
+  lanePromotionJobId,
   RESEND_JOB,
   ResendJob,
   resendJobId,
@@ -138,6 +139,12 @@ export class DeliveryQueue {
         opts: { jobId: deliveryJobId({ deliveryId, attemptNumber }), delay: Math.max(0, delayMs ?? 0) },
       })),
     ]);
+  }
+
+  /** Enqueues attempts promoted in their ordered lane, each under `lanePromotionJobId`, due now. */
+  async enqueuePromoted(jobs: readonly DeliveryJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue.addBulk(jobs.map(({ deliveryId, attemptNumber }) => ({ name: 'deliver', data: { deliveryId, attemptNumber }, opts: { jobId: lanePromotionJobId({ deliveryId, attemptNumber }) } })));
   }
 
   async enqueueResends(jobs: readonly ResendJob[]): Promise<void> {

@@ -104,16 +104,20 @@ export class DeliverWebhookService {
     // An attempt, its endpoint's health, the operational events they cause and the promotion of the next
     // delivery of an ordered lane whose head is done commit together; the promoted are enqueued after.
     this.records = new MicroBatcher(batching, async (records) => {
-      const { outcome, promoted } = await this.unitOfWork.run(async () => {
+      const { outcome, heads, promoted } = await this.unitOfWork.run(async () => {
         const attempts = await this.outcomes.recordScheduledAttempts(records);
         const recorded = records.filter((record) => attempts.has(record.deliveryId));
         const disabled = await this.updateEndpointHealth(recorded, config.disableAfterMs);
         await this.reportOperationalEvents(recorded, attempts, disabled);
         await this.sagaProgress.onDeliveriesEnded(recorded.filter((record) => ENDING_TRANSITIONS.has(record.transition)).map((record) => record.messageId));
-        const lanes = await this.lanes.promoteNext(recorded.filter((record) => record.headsLane).map((record) => record.deliveryId));
-        return { outcome: records.map((record) => attempts.has(record.deliveryId)), promoted: lanes };
+        const laneHeads = recorded.filter((record) => record.headsLane).map((record) => record.deliveryId);
+        return { outcome: records.map((record) => attempts.has(record.deliveryId)), heads: laneHeads, promoted: await this.lanes.promoteNext(laneHeads) };
       });
-      await this.enqueuePromoted(promoted);
+      // Once more after the commit: a claim that held the next delivery while this transaction ran saw
+      // the head in flight, and this transaction did not see it held. Of this check and the claim's own
+      // check after its commit, the later one sees both commits, so no lane waits for the sweep.
+      const late = heads.length > 0 ? await this.lanes.promoteNext(heads) : [];
+      await this.enqueuePromoted([...promoted, ...late]);
       return outcome;
     });
     this.throttled = new MicroBatcher<ThrottledDelivery, void>(batching, async (deliveries) => {
@@ -234,8 +238,9 @@ export class DeliverWebhookService {
 
   /**
    * Claims a batch. A delivery held behind its lane's head while that head's outcome was being committed
-   * would wait for the sweep: the held are checked again once the claim has committed, and one that
-   * heads its lane by then is promoted and its job run again at once (it is still this job's attempt).
+   * would wait for the sweep: the held are checked again once the claim has committed (the record checks
+   * again after its commit too), and one that heads its lane by then is promoted and its job run again
+   * at once (it is still this job's attempt).
    */
   private async claimAndRecheckHeld(requests: readonly ClaimRequest[], leaseMs: number, earlyToleranceMs: number): Promise<ClaimResult[]> {
     const results = await this.claiming.claim(requests, leaseMs, earlyToleranceMs);
@@ -256,7 +261,7 @@ export class DeliverWebhookService {
 
   /** Enqueued after the promotion committed; if Redis does not take them, the sweeper finds them due and unqueued. */
   private async enqueuePromoted(promoted: readonly DueDelivery[]): Promise<void> {
-    if (promoted.length > 0) await this.queue.offer((queue) => queue.enqueue(promoted));
+    if (promoted.length > 0) await this.queue.offer((queue) => queue.enqueuePromoted(promoted));
   }
 
   /** 0 when the delivery may be sent now; otherwise how long its endpoint's rate limit makes it wait. */
