@@ -186,7 +186,8 @@ describe('Endpoint stats', () => {
 
     const [deliveryCounts, windows, series] = plans;
     expect(deliveryCounts).toMatch(/Index( Only)? Scan using ix_deliveries_endpoint on deliveries|Bitmap Index Scan on ix_deliveries_endpoint/);
-    for (const plan of [windows, series]) expect(plan).toMatch(/Index Only Scan using ix_attempts_endpoint_created_at on attempts/);
+    expect(deliveryCounts).toMatch(/Index Scan using pk_endpoint_delivery_counts on endpoint_delivery_counts/);
+    for (const plan of [windows, series]) expect(plan).toMatch(/Index Only Scan using ix_attempts_endpoint on attempts/);
     for (const plan of plans) expect(plan).not.toMatch(/Seq Scan on (deliveries|attempts)/);
   });
 });

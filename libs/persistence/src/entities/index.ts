@@ -3,6 +3,7 @@ import { ApplicationEntity } from './application.entity';
 import { AttemptEntity } from './attempt.entity';
 import { BackgroundTaskEntity } from './background-task.entity';
 import { DeliveryEntity } from './delivery.entity';
+import { EndpointDeliveryCountEntity } from './endpoint-delivery-count.entity';
 import { EndpointSecretEntity } from './endpoint-secret.entity';
 import { EndpointEntity } from './endpoint.entity';
 import { EntityVersionEntity } from './entity-version.entity';
@@ -17,6 +18,7 @@ export {
   AttemptEntity,
   BackgroundTaskEntity,
   DeliveryEntity,
+  EndpointDeliveryCountEntity,
   EndpointEntity,
   EndpointSecretEntity,
   EntityVersionEntity,
@@ -32,6 +34,7 @@ export const ENTITIES = [
   AttemptEntity,
   BackgroundTaskEntity,
   DeliveryEntity,
+  EndpointDeliveryCountEntity,
   EndpointEntity,
   EndpointSecretEntity,
   EntityVersionEntity,

@@ -1,0 +1,102 @@
+import { newId } from '@app/core';
+import { dataSourceOptions } from '@app/persistence';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { countersAndRows } from '../support/delivery-counts';
+
+const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const HOUR = 60 * 60 * 1000;
+
+/**
+ * The counters the endpoint stats read: backfilled from the deliveries a database already holds, then
+ * kept by statement triggers through inserts, status changes in bulk, cascaded deletes and an
+ * endpoint's delete. (The suites that run the worker end with the same check after real traffic.)
+ */
+describe('Endpoint delivery counters', () => {
+  const databaseName = `idem_test_counts_${randomBytes(6).toString('hex')}`;
+  let db: Client;
+  const appId = newId('application');
+  const endpoints = [newId('endpoint'), newId('endpoint')];
+
+  async function migrate(count?: number) {
+    const options = dataSourceOptions(`${POSTGRES}/${databaseName}`);
+    const dataSource = new DataSource({ ...options, migrations: (options.migrations as Function[]).slice(0, count) });
+    await dataSource.initialize();
+    await dataSource.runMigrations({ transaction: 'each' });
+    await dataSource.destroy();
+  }
+
+  /** `count` messages for each endpoint, spread over the last `hours` hours, with deliveries in `status`. */
+  async function seed(count: number, hours: number, status: string, endpointIds = endpoints) {
+    await db.query(
+      `WITH m AS (
+         INSERT INTO messages (id, app_id, event_type, payload, created_at)
+         SELECT 'msg_' || md5(random()::text), $1, 'seeded', '{}', now() - random() * $3 * interval '1 hour' FROM generate_series(1, $2)
+         RETURNING id, created_at)
+       INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, created_at)
+       SELECT 'dlv_' || md5(random()::text), m.id, e.id, $1, $4, m.created_at FROM m CROSS JOIN unnest($5::varchar[]) AS e(id)`,
+      [appId, count, hours, status, endpointIds],
+    );
+  }
+
+  beforeAll(async () => {
+    const admin = new Client({ connectionString: `${POSTGRES}/postgres` });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${databaseName}"`);
+    await admin.end();
+    const options = dataSourceOptions(`${POSTGRES}/${databaseName}`);
+    const names = (options.migrations as Function[]).map((migration) => migration.name);
+    // Every migration before the counters, so that deliveries exist when they arrive.
+    await migrate(names.indexOf('EndpointDeliveryCounts1796200000000'));
+    db = new Client({ connectionString: `${POSTGRES}/${databaseName}` });
+    await db.connect();
+    await db.query(`INSERT INTO applications (id, name, metadata) VALUES ($1, 'counts', '{}')`, [appId]);
+    for (const id of endpoints) await db.query(`INSERT INTO endpoints (id, app_id, url, metadata) VALUES ($1, $2, 'https://counts.example.com', '{}')`, [id, appId]);
+    await seed(300, 72, 'succeeded');
+    await seed(50, 72, 'failed');
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    const admin = new Client({ connectionString: `${POSTGRES}/postgres` });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('counts the deliveries already there when the migration runs', async () => {
+    await migrate();
+    const { counters, rows } = await countersAndRows(db);
+    expect(rows.length).toBeGreaterThan(10);
+    expect(counters).toEqual(rows);
+  });
+
+  it('follows inserts, status changes in bulk and deletes cascaded from messages', async () => {
+    await seed(200, 3, 'pending');
+    await db.query(`UPDATE deliveries SET status = 'sending' WHERE status = 'pending' AND random() < 0.5`);
+    await db.query(`UPDATE deliveries SET status = CASE WHEN random() < 0.5 THEN 'succeeded' ELSE 'failed' END WHERE status = 'sending'`);
+    // A statement that touches deliveries without moving their status changes nothing.
+    await db.query(`UPDATE deliveries SET enqueued_at = now() WHERE status = 'pending'`);
+    await db.query(`DELETE FROM messages WHERE created_at < now() - interval '48 hours'`);
+    const { counters, rows } = await countersAndRows(db);
+    expect(counters).toEqual(rows);
+  });
+
+  it('forgets an endpoint that is deleted, with its deliveries', async () => {
+    await db.query(`DELETE FROM endpoints WHERE id = $1`, [endpoints[0]]);
+    const { counters, rows } = await countersAndRows(db);
+    expect(counters).toEqual(rows);
+    expect(counters.some((key) => key.startsWith(endpoints[0]))).toBe(false);
+    expect(Number((await db.query(`SELECT count(*) FROM endpoint_delivery_counts WHERE endpoint_id = $1`, [endpoints[0]])).rows[0].count)).toBe(0);
+  });
+
+  it('keeps a counter per hour of creation, in UTC whatever the session time zone', async () => {
+    await db.query(`SET TIME ZONE 'Asia/Kolkata'`);
+    await seed(20, 1, 'pending', [endpoints[1]]);
+    const { counters, rows } = await countersAndRows(db);
+    expect(counters).toEqual(rows);
+    const { rows: hours } = await db.query<{ hour: Date }>(`SELECT DISTINCT hour FROM endpoint_delivery_counts`);
+    for (const { hour } of hours) expect(hour.getTime() % HOUR).toBe(0);
+  });
+});
