@@ -30,7 +30,7 @@ const DAYS = 30;
 const CHUNK = 100_000;
 /** Messages put past the retention window before the cleanup is timed. */
 const EXPIRED = 2000;
-const TRAFFIC_TABLES = ['messages', 'deliveries', 'attempts', 'message_event_ids', 'idempotency_records', 'endpoint_delivery_counts'];
+const TRAFFIC_TABLES = ['messages', 'deliveries', 'attempts', 'message_event_ids', 'idempotency_records', 'endpoint_delivery_counts', 'endpoint_attempt_counts'];
 
 const children = [];
 const installations = [];
@@ -106,7 +106,7 @@ async function main() {
 
   const empty = await measure('empty', 0, receiverPort);
   const grown = await measure('grown', targetMessages, receiverPort);
-  const figures = { messages: grown.messages, seedSeconds: grown.seedSeconds, empty: empty.figures, grown: grown.figures, ratios: {} };
+  const figures = { messages: grown.messages, seedSeconds: grown.seedSeconds, empty: empty.figures, grown: grown.figures, ratios: {}, bytesPerMessageOf: grown.bytesPerMessageOf };
   for (const [name, value] of Object.entries(grown.figures)) {
     const before = empty.figures[name];
     if (typeof value === 'number' && typeof before === 'number' && before > 0 && !name.startsWith('bytes')) figures.ratios[name] = round(value / before, 2);
@@ -116,6 +116,7 @@ async function main() {
   for (const name of Object.keys(grown.figures)) {
     console.log(`${name.padEnd(30)} ${String(empty.figures[name] ?? '').padStart(8)} ${String(grown.figures[name]).padStart(10)} ${String(figures.ratios[name] ?? '').padStart(10)}`);
   }
+  console.log(`bytes per message by relation: ${JSON.stringify(grown.bytesPerMessageOf)}`);
   fs.writeFileSync(jsonPath, JSON.stringify({ measuredAt: new Date().toISOString(), cores: os.cpus().length, node: process.version, figures }, null, 2) + '\n');
   console.log(`figures written to ${path.relative(process.cwd(), jsonPath)}`);
 }
@@ -255,8 +256,17 @@ async function measure(label, messages, receiverPort) {
   )).rows[0];
   figures.bytesPerMessage = round((Number(sizes.tables) + Number(sizes.indexes)) / Number(count), 0);
   figures.indexBytesPerMessage = round(Number(sizes.indexes) / Number(count), 0);
+  // Where the bytes are: each traffic table and each of its indexes, per message.
+  const relations = (await db.query(
+    `SELECT c.relname AS name, pg_table_size(c.oid)::bigint AS bytes FROM pg_class c WHERE c.relname = ANY($1)
+     UNION ALL
+     SELECT i.indexrelid::regclass::text, pg_relation_size(i.indexrelid)::bigint FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE c.relname = ANY($1)
+     ORDER BY 2 DESC`,
+    [TRAFFIC_TABLES],
+  )).rows;
+  const bytesPerMessageOf = Object.fromEntries(relations.map((relation) => [relation.name, round(Number(relation.bytes) / Number(count), 0)]));
   await db.end();
-  return { messages: Number(count), seedSeconds: seedSecondsTaken, figures };
+  return { messages: Number(count), seedSeconds: seedSecondsTaken, figures, bytesPerMessageOf };
 }
 
 async function cleanUp() {

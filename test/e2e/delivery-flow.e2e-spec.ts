@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { ApiSuite, startApiSuite } from '../api/support/api-suite';
 import { FakeReceiver } from '../support/fake-receiver';
-import { itKeepsDeliveryCountersExact } from '../support/delivery-counts';
+import { itKeepsEndpointCountersExact } from '../support/endpoint-counters';
 
 /** The whole path a user relies on: the svix client → Idem's API → Postgres → BullMQ → worker → a real receiver. */
 describe('Delivery end to end through the svix client', () => {
@@ -88,5 +88,5 @@ describe('Delivery end to end through the svix client', () => {
   });
 
   // Runs last: after every retry, failure, resend, cancel and supersede above.
-  itKeepsDeliveryCountersExact(() => suite.db);
+  itKeepsEndpointCountersExact(() => suite.db);
 });

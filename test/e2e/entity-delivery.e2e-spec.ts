@@ -5,7 +5,7 @@ import IORedis from 'ioredis';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ApiSuite, startApiSuite } from '../api/support/api-suite';
 import { until } from '../support/until';
-import { itKeepsDeliveryCountersExact } from '../support/delivery-counts';
+import { itKeepsEndpointCountersExact } from '../support/endpoint-counters';
 
 /**
  * Entity state on the worker's side: the entity headers of each attempt, a receiver's stale outcome,
@@ -127,5 +127,5 @@ describe('Entity state, end to end', () => {
   });
 
   // Runs last: after every retry, failure, resend, cancel and supersede above.
-  itKeepsDeliveryCountersExact(() => suite.db);
+  itKeepsEndpointCountersExact(() => suite.db);
 });

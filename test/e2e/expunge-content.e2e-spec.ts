@@ -2,7 +2,7 @@ import { newId } from '@app/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ApiSuite, startApiSuite, svixError } from '../api/support/api-suite';
 import { until } from '../support/until';
-import { itKeepsDeliveryCountersExact } from '../support/delivery-counts';
+import { itKeepsEndpointCountersExact } from '../support/endpoint-counters';
 
 /**
  * Svix's manual content operations: "delete message payload" (`message.expungeContent`) and "delete
@@ -176,5 +176,5 @@ describe('Expunging content on request', () => {
   });
 
   // Runs last: after every retry, failure, resend, cancel and supersede above.
-  itKeepsDeliveryCountersExact(() => suite.db);
+  itKeepsEndpointCountersExact(() => suite.db);
 });

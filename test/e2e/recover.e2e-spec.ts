@@ -2,7 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { ApiSuite, startApiSuite } from '../api/support/api-suite';
 import { FakeReceiver } from '../support/fake-receiver';
 import { until } from '../support/until';
-import { itKeepsDeliveryCountersExact } from '../support/delivery-counts';
+import { itKeepsEndpointCountersExact } from '../support/endpoint-counters';
 
 /** Recovering an endpoint resends what failed, follows it as a background task, and is safe to ask twice. */
 describe('Endpoint recovery', () => {
@@ -99,5 +99,5 @@ describe('Endpoint recovery', () => {
   });
 
   // Runs last: after every retry, failure, resend, cancel and supersede above.
-  itKeepsDeliveryCountersExact(() => suite.db);
+  itKeepsEndpointCountersExact(() => suite.db);
 });

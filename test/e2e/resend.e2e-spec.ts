@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { ApiSuite, startApiSuite, svixError } from '../api/support/api-suite';
 import { FakeReceiver } from '../support/fake-receiver';
-import { itKeepsDeliveryCountersExact } from '../support/delivery-counts';
+import { itKeepsEndpointCountersExact } from '../support/endpoint-counters';
 
 describe('Resending a message to an endpoint', () => {
   let suite: ApiSuite;
@@ -102,5 +102,5 @@ describe('Resending a message to an endpoint', () => {
   });
 
   // Runs last: after every retry, failure, resend, cancel and supersede above.
-  itKeepsDeliveryCountersExact(() => suite.db);
+  itKeepsEndpointCountersExact(() => suite.db);
 });

@@ -36,9 +36,9 @@ export class EndpointStatsService {
     const deliveries = await this.stats.countDeliveriesByStatus(endpoint.id, since, until);
     const countByStatus = new Map<SvixMessageStatus, number>();
     for (const [status, count] of deliveries) countByStatus.set(svixStatusOfDelivery(status), count);
-    const [hour, day] = await this.stats.attemptFigures(endpoint.id, [new Date(now.getTime() - HOUR_MS), new Date(now.getTime() - DAY_MS)], now);
+    const [hour, day] = await this.stats.attemptFigures(endpoint.id, [new Date(now.getTime() - HOUR_MS), new Date(now.getTime() - DAY_MS)]);
     const currentHour = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
-    const series = await this.stats.attemptSeries(endpoint.id, new Date(currentHour - (SERIES_HOURS - 1) * HOUR_MS), HOUR_MS, SERIES_HOURS);
+    const series = await this.stats.hourlySeries(endpoint.id, new Date(currentHour - (SERIES_HOURS - 1) * HOUR_MS), SERIES_HOURS);
     return {
       ...toEndpointStatsCounts(countByStatus),
       windows: { hour: toAttemptWindowOut(hour), day: toAttemptWindowOut(day) },

@@ -55,8 +55,9 @@ export class RetentionCleanup implements OnApplicationBootstrap, OnModuleDestroy
       backgroundTasks: BACKGROUND_TASK_RETENTION_MS,
       // A counter's row names the start of its hour: it goes once the whole hour is past the messages' window.
       endpointDeliveryCounts: this.config.messageRetentionMs + HOUR_MS,
+      endpointAttemptCounts: this.config.messageRetentionMs + HOUR_MS,
     };
-    const deleted = { idempotencyRecords: 0, messageEventIds: 0, messages: 0, backgroundTasks: 0, endpointDeliveryCounts: 0 };
+    const deleted = { idempotencyRecords: 0, messageEventIds: 0, messages: 0, backgroundTasks: 0, endpointDeliveryCounts: 0, endpointAttemptCounts: 0 };
     for (const table of Object.keys(windows) as RetainedTable[]) {
       deleted[table] = await inBatches(
         () => this.retention.deleteOlderThan(table, windows[table], BATCH),

@@ -3,6 +3,7 @@ import { ApplicationEntity } from './application.entity';
 import { AttemptEntity } from './attempt.entity';
 import { BackgroundTaskEntity } from './background-task.entity';
 import { DeliveryEntity } from './delivery.entity';
+import { EndpointAttemptCountEntity } from './endpoint-attempt-count.entity';
 import { EndpointDeliveryCountEntity } from './endpoint-delivery-count.entity';
 import { EndpointSecretEntity } from './endpoint-secret.entity';
 import { EndpointEntity } from './endpoint.entity';
@@ -18,6 +19,7 @@ export {
   AttemptEntity,
   BackgroundTaskEntity,
   DeliveryEntity,
+  EndpointAttemptCountEntity,
   EndpointDeliveryCountEntity,
   EndpointEntity,
   EndpointSecretEntity,
@@ -34,6 +36,7 @@ export const ENTITIES = [
   AttemptEntity,
   BackgroundTaskEntity,
   DeliveryEntity,
+  EndpointAttemptCountEntity,
   EndpointDeliveryCountEntity,
   EndpointEntity,
   EndpointSecretEntity,

@@ -10,8 +10,9 @@ const RETAINED_TABLES = {
   // Deliveries and attempts go with their message (ON DELETE CASCADE).
   messages: { table: 'messages', createdAt: 'created_at' },
   backgroundTasks: { table: 'background_tasks', createdAt: 'created_at' },
-  // Counted deliveries leave their counters as they go (a trigger); the rows of hours past the window stay, at zero.
+  // Counted deliveries and attempts leave their counters as they go (triggers); the rows of hours past the window stay, at zero.
   endpointDeliveryCounts: { table: 'endpoint_delivery_counts', createdAt: 'hour' },
+  endpointAttemptCounts: { table: 'endpoint_attempt_counts', createdAt: 'hour' },
 } as const;
 
 export type RetainedTable = keyof typeof RETAINED_TABLES;

@@ -3,17 +3,17 @@ import { dataSourceOptions } from '@app/persistence';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { countersAndRows } from '../support/delivery-counts';
+import { countersAndRows } from '../support/endpoint-counters';
 
 const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const HOUR = 60 * 60 * 1000;
 
 /**
- * The counters the endpoint stats read: backfilled from the deliveries a database already holds, then
+ * The counters the endpoint stats read: backfilled from the deliveries and attempts a database already holds, then
  * kept by statement triggers through inserts, status changes in bulk, cascaded deletes and an
  * endpoint's delete. (The suites that run the worker end with the same check after real traffic.)
  */
-describe('Endpoint delivery counters', () => {
+describe('Endpoint counters', () => {
   const databaseName = `idem_test_counts_${randomBytes(6).toString('hex')}`;
   let db: Client;
   const appId = newId('application');
@@ -27,15 +27,29 @@ describe('Endpoint delivery counters', () => {
     await dataSource.destroy();
   }
 
-  /** `count` messages for each endpoint, spread over the last `hours` hours, with deliveries in `status`. */
+  async function expectExact() {
+    for (const of of ['deliveries', 'attempts'] as const) {
+      const { counters, rows } = await countersAndRows(db, of);
+      expect(rows.length).toBeGreaterThan(0);
+      expect(counters).toEqual(rows);
+    }
+  }
+
+  /** `count` messages for each endpoint, spread over the last `hours` hours, with deliveries in `status` and an attempt or a few each. */
   async function seed(count: number, hours: number, status: string, endpointIds = endpoints) {
     await db.query(
       `WITH m AS (
          INSERT INTO messages (id, app_id, event_type, payload, created_at)
          SELECT 'msg_' || md5(random()::text), $1, 'seeded', '{}', now() - random() * $3 * interval '1 hour' FROM generate_series(1, $2)
          RETURNING id, created_at)
-       INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, created_at)
-       SELECT 'dlv_' || md5(random()::text), m.id, e.id, $1, $4, m.created_at FROM m CROSS JOIN unnest($5::varchar[]) AS e(id)`,
+       , d AS (
+         INSERT INTO deliveries (id, message_id, endpoint_id, app_id, status, created_at)
+         SELECT 'dlv_' || md5(random()::text), m.id, e.id, $1, $4, m.created_at FROM m CROSS JOIN unnest($5::varchar[]) AS e(id)
+         RETURNING id, message_id, endpoint_id, created_at)
+       INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, attempt_number, trigger, outcome, url, response_status_code, response_duration_ms, created_at)
+       SELECT 'atmpt_' || md5(random()::text), d.id, d.message_id, d.endpoint_id, $1, k, 'scheduled', CASE WHEN random() < 0.8 THEN 'succeeded' ELSE 'failed' END,
+              'https://counts.example.com', 200, (random() * 3000)::int, d.created_at + k * interval '1 minute'
+         FROM d CROSS JOIN generate_series(1, 1 + (random() * 2)::int) AS k`,
       [appId, count, hours, status, endpointIds],
     );
   }
@@ -67,9 +81,8 @@ describe('Endpoint delivery counters', () => {
 
   it('counts the deliveries already there when the migration runs', async () => {
     await migrate();
-    const { counters, rows } = await countersAndRows(db);
-    expect(rows.length).toBeGreaterThan(10);
-    expect(counters).toEqual(rows);
+    expect((await countersAndRows(db)).rows.length).toBeGreaterThan(10);
+    await expectExact();
   });
 
   it('follows inserts, status changes in bulk and deletes cascaded from messages', async () => {
@@ -79,24 +92,22 @@ describe('Endpoint delivery counters', () => {
     // A statement that touches deliveries without moving their status changes nothing.
     await db.query(`UPDATE deliveries SET enqueued_at = now() WHERE status = 'pending'`);
     await db.query(`DELETE FROM messages WHERE created_at < now() - interval '48 hours'`);
-    const { counters, rows } = await countersAndRows(db);
-    expect(counters).toEqual(rows);
+    await expectExact();
   });
 
   it('forgets an endpoint that is deleted, with its deliveries', async () => {
     await db.query(`DELETE FROM endpoints WHERE id = $1`, [endpoints[0]]);
-    const { counters, rows } = await countersAndRows(db);
-    expect(counters).toEqual(rows);
-    expect(counters.some((key) => key.startsWith(endpoints[0]))).toBe(false);
-    expect(Number((await db.query(`SELECT count(*) FROM endpoint_delivery_counts WHERE endpoint_id = $1`, [endpoints[0]])).rows[0].count)).toBe(0);
+    await expectExact();
+    for (const table of ['endpoint_delivery_counts', 'endpoint_attempt_counts']) {
+      expect(Number((await db.query(`SELECT count(*) FROM ${table} WHERE endpoint_id = $1`, [endpoints[0]])).rows[0].count)).toBe(0);
+    }
   });
 
   it('keeps a counter per hour of creation, in UTC whatever the session time zone', async () => {
     await db.query(`SET TIME ZONE 'Asia/Kolkata'`);
     await seed(20, 1, 'pending', [endpoints[1]]);
-    const { counters, rows } = await countersAndRows(db);
-    expect(counters).toEqual(rows);
-    const { rows: hours } = await db.query<{ hour: Date }>(`SELECT DISTINCT hour FROM endpoint_delivery_counts`);
+    await expectExact();
+    const { rows: hours } = await db.query<{ hour: Date }>(`SELECT hour FROM endpoint_delivery_counts UNION SELECT hour FROM endpoint_attempt_counts`);
     for (const { hour } of hours) expect(hour.getTime() % HOUR).toBe(0);
   });
 });
