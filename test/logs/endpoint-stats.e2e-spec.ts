@@ -187,8 +187,8 @@ describe('Endpoint stats', () => {
     };
     const sut = new EndpointStatsRepository(explaining as never);
     const at = new Date();
-    await sut.countDeliveriesByStatus(endpoints[7], new Date(at.getTime() - 28 * DAY), at);
-    await sut.attemptFigures(endpoints[7], [new Date(at.getTime() - HOUR), new Date(at.getTime() - DAY)]);
+    await sut.countDeliveriesByStatus(endpoints[7], new Date(at.getTime() - 28 * DAY), at, new Date(at.getTime() - 90 * DAY));
+    await sut.attemptFigures(endpoints[7], [new Date(at.getTime() - HOUR), new Date(at.getTime() - DAY)], new Date(at.getTime() - 90 * DAY));
     await sut.hourlySeries(endpoints[7], new Date(Math.floor(at.getTime() / HOUR) * HOUR - 23 * HOUR), 24);
 
     const [deliveryCounts, hourWindow, dayWindow, series] = plans;

@@ -1,14 +1,13 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Adds a statement's attempts (`rows`) to the counters, `delta` each: one upsert a statement, in key
+ * Adds a statement's attempts (`rows`) to the counters: one upsert a statement, in key
  * order, in the writing connection's shard (see EndpointDeliveryCounts1796200000000).
  */
-const UPSERT = (rows: string, delta: number, where = 'true') => `
+const UPSERT = (rows: string) => `
   INSERT INTO endpoint_attempt_counts AS c (endpoint_id, hour, outcome, duration_bucket, shard, count)
-  SELECT a.endpoint_id, date_trunc('hour', a.created_at, 'UTC'), a.outcome, attempt_duration_bucket(a.response_duration_ms), pg_backend_pid() % 8, ${delta} * count(*)
+  SELECT a.endpoint_id, date_trunc('hour', a.created_at, 'UTC'), a.outcome, attempt_duration_bucket(a.response_duration_ms), pg_backend_pid() % 8, count(*)
     FROM ${rows} AS a
-   WHERE ${where}
    GROUP BY 1, 2, 3, 4
    ORDER BY 1, 2, 3, 4
   ON CONFLICT (endpoint_id, hour, outcome, duration_bucket, shard) DO UPDATE SET count = c.count + EXCLUDED.count`;
@@ -25,26 +24,20 @@ export class EndpointAttemptCounts1796200000002 implements MigrationInterface {
         SELECT CASE WHEN duration_ms <= 0 THEN 0 ELSE floor(ln(duration_ms + 1) / ln(2) * 4)::smallint END
       $$`);
     // An attempt's outcome, duration and time never change after it is inserted (expunging its response
-    // leaves them), so inserts and deletes are all there is to follow.
+    // leaves them), so inserts are all there is to follow; deletes are not, as for deliveries.
     await queryRunner.query(`
       CREATE FUNCTION count_endpoint_attempts() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF TG_OP = 'INSERT' THEN
-          ${UPSERT('added', 1)};
-        ELSE
-          ${UPSERT('removed', -1, 'EXISTS (SELECT 1 FROM endpoints e WHERE e.id = a.endpoint_id)')};
-        END IF;
+        ${UPSERT('added')};
         RETURN NULL;
       END $$`);
     await queryRunner.query(`CREATE TRIGGER attempts_counted_insert AFTER INSERT ON attempts REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION count_endpoint_attempts()`);
-    await queryRunner.query(`CREATE TRIGGER attempts_counted_delete AFTER DELETE ON attempts REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION count_endpoint_attempts()`);
     await queryRunner.query(`
       INSERT INTO endpoint_attempt_counts (endpoint_id, hour, outcome, duration_bucket, shard, count)
       SELECT endpoint_id, date_trunc('hour', created_at, 'UTC'), outcome, attempt_duration_bucket(response_duration_ms), 0, count(*) FROM attempts GROUP BY 1, 2, 3, 4`);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP TRIGGER attempts_counted_delete ON attempts`);
     await queryRunner.query(`DROP TRIGGER attempts_counted_insert ON attempts`);
     await queryRunner.query(`DROP FUNCTION count_endpoint_attempts()`);
     await queryRunner.query(`DROP FUNCTION attempt_duration_bucket(integer)`);

@@ -37,11 +37,15 @@ export class EndpointStatsRepository {
     return this.txHost.tx.query(sql, parameters);
   }
 
-  /** Deliveries to the endpoint of messages accepted in [since, until), by status, as they stand now. */
-  async countDeliveriesByStatus(endpointId: string, since: Date, until: Date): Promise<Map<DeliveryStatus, number>> {
-    // [firstHour, lastHour) is the run of whole hours inside the window; empty when there is none, and
-    // then the raw rows of the whole window are counted.
-    let firstHour = Math.ceil(since.getTime() / HOUR_MS) * HOUR_MS;
+  /**
+   * Deliveries to the endpoint of messages accepted in [since, until), by status, as they stand now.
+   * Counters are read only for hours from `countedFrom` (when the retention cleanup may start deleting
+   * messages: the counters do not follow deletes); what remains of older hours is counted row by row.
+   */
+  async countDeliveriesByStatus(endpointId: string, since: Date, until: Date, countedFrom: Date): Promise<Map<DeliveryStatus, number>> {
+    // [firstHour, lastHour) is the run of whole, counted hours inside the window; empty when there is
+    // none, and then the raw rows of the whole window are counted.
+    let firstHour = firstCountedHour(since, countedFrom);
     let lastHour = Math.floor(until.getTime() / HOUR_MS) * HOUR_MS;
     if (firstHour >= lastHour) firstHour = lastHour = until.getTime();
     const rows = await this.query<{ status: DeliveryStatus; count: number }>(
@@ -60,13 +64,13 @@ export class EndpointStatsRepository {
 
   /**
    * The endpoint's attempts from each of `sinces` until now, in that order. Whole hours (the current one
-   * included: no attempt lies ahead of now) come from `endpoint_attempt_counts`; the part of an hour
-   * before the first whole one from the attempts themselves, bucketed the same way.
+   * included: no attempt lies ahead of now) from `countedFrom` on come from `endpoint_attempt_counts`;
+   * the time before the first of them from the attempts themselves, bucketed the same way.
    */
-  async attemptFigures(endpointId: string, sinces: readonly Date[]): Promise<AttemptFigures[]> {
+  async attemptFigures(endpointId: string, sinces: readonly Date[], countedFrom: Date): Promise<AttemptFigures[]> {
     const figures: AttemptFigures[] = [];
     for (const since of sinces) {
-      const firstHour = Math.ceil(since.getTime() / HOUR_MS) * HOUR_MS;
+      const firstHour = firstCountedHour(since, countedFrom);
       const rows = await this.query<HistogramRow>(
         `SELECT outcome, bucket, sum(n)::int AS count FROM (
            SELECT outcome, duration_bucket AS bucket, count AS n FROM endpoint_attempt_counts WHERE endpoint_id = $1 AND hour >= $3
@@ -96,6 +100,11 @@ export class EndpointStatsRepository {
       return { start, ...figuresOf(rows.filter((row) => row.hour.getTime() === start.getTime())) };
     });
   }
+}
+
+/** The first whole hour at or after `since` that the counters hold in full: none of its rows can have been deleted. */
+function firstCountedHour(since: Date, countedFrom: Date): number {
+  return Math.ceil(Math.max(since.getTime(), countedFrom.getTime()) / HOUR_MS) * HOUR_MS;
 }
 
 interface HistogramRow {
