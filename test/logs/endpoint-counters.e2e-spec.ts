@@ -1,5 +1,5 @@
 import { newId } from '@app/core';
-import { dataSourceOptions, EndpointStatsRepository } from '@app/persistence';
+import { dataSourceOptions, EndpointStatsRepository, RetentionRepository } from '@app/persistence';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -110,6 +110,19 @@ describe('Endpoint counters', () => {
         [endpoints[1], new Date(since), new Date(until)],
       );
       expect(Object.fromEntries(counted)).toEqual(Object.fromEntries(rows.map((row) => [row.status, row.count])));
+    }
+  });
+
+  it('lets the retention cleanup delete the counters of hours past its window, a batch at a time', async () => {
+    const sut = new RetentionRepository({ tx: { query: async (sql: string, parameters: unknown[]) => { const result = await db.query(sql, parameters); return [result.rows, result.rowCount]; } } } as never);
+    const old = `SELECT count(*)::int AS count FROM %s WHERE hour < now() - interval '49 hours'`;
+    for (const [retained, table] of [['endpointDeliveryCounts', 'endpoint_delivery_counts'], ['endpointAttemptCounts', 'endpoint_attempt_counts']] as const) {
+      const before = (await db.query(old.replace('%s', table))).rows[0].count;
+      expect(before).toBeGreaterThan(2);
+      expect(await sut.deleteOlderThan(retained, 49 * HOUR, 2)).toBe(2);
+      while ((await sut.deleteOlderThan(retained, 49 * HOUR, 1000)) > 0);
+      expect((await db.query(old.replace('%s', table))).rows[0].count).toBe(0);
+      expect(Number((await db.query(`SELECT count(*) FROM ${table} WHERE hour > now() - interval '48 hours'`)).rows[0].count)).toBeGreaterThan(0);
     }
   });
 

@@ -1,6 +1,5 @@
 import { MicroBatcher, withTimeout } from '@app/core';
 import { JobType, Queue } from 'bullmq';
-import IORedis from 'ioredis';
 import {
   DELIVERY_GROUP_JOB,
   DELIVERY_GROUP_MAX,
@@ -14,6 +13,7 @@ import {
   resendJobId,
 } from './delivery-job';
 import { QueueEpoch, QueueEpochCheck, queueEpochKey } from './queue-epoch';
+import { keyPrefixFor, RedisConnection } from './redis-connection';
 
 /** Above this many waiting jobs the sweeper stops looking for orphaned ones (see `requeue`). */
 const ORPHAN_SEARCH_MAX_WAITING = 10_000;
@@ -45,7 +45,8 @@ export class DeliveryQueue {
     return requests.map(() => undefined);
   });
 
-  constructor(connection: IORedis, prefix: string) {
+  constructor(connection: RedisConnection, queuePrefix: string) {
+    const prefix = keyPrefixFor(connection, queuePrefix);
     this.queue = new Queue<DeliveryJob | ResendJob | DeliveryGroupJob>(DELIVERY_QUEUE, {
       connection,
       prefix,
