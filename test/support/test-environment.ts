@@ -30,12 +30,13 @@ export async function createTestEnvironment(overrides: Record<string, string> = 
   const databaseUrl = `${POSTGRES}/${databaseName}`;
   const queuePrefix = `idem_test_${suffix}`;
   const adminToken = `test_admin_${randomBytes(12).toString('hex')}`;
-  // A suite may run against another Redis (a cluster: `redis+cluster://...`).
-  const redisUrl = overrides.REDIS_URL ?? REDIS_URL;
+  // A suite run on a cluster (`redis+cluster://...`) has it as its Redis. One that points the apps at a
+  // dead or proxied Redis keeps the machine's for its own look at the keys and its clean-up.
+  const redisUrl = overrides.REDIS_URL?.startsWith('redis+cluster://') ? overrides.REDIS_URL : REDIS_URL;
   await migrateDatabase(databaseUrl);
   const env: Record<string, string> = {
     DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
+    REDIS_URL,
     IDEM_QUEUE_PREFIX: queuePrefix,
     IDEM_ADMIN_TOKEN: adminToken,
     IDEM_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
