@@ -124,21 +124,38 @@ function bucketBounds(bucket: number): [number, number] {
 }
 
 /**
- * Postgres' `percentile_cont` over a histogram: the rank is found exactly, and the value interpolated
- * inside the bucket holding it, so it is within the bucket's width (19 %) of the exact percentile.
+ * The first and last whole millisecond in `bucket` (durations are whole milliseconds), so a bucket that
+ * holds one value gives it exactly; the bounds themselves where rounding at a power of two leaves none.
+ */
+function wholeMillisecondsIn(bucket: number): [number, number] {
+  const [lower, upper] = bucketBounds(bucket);
+  const first = Math.ceil(lower - 1e-9);
+  const last = Math.ceil(upper - 1e-9) - 1;
+  return last >= first ? [first, last] : [lower, upper];
+}
+
+/**
+ * Postgres' `percentile_cont` over a histogram: the two ranks around the percentile are found exactly,
+ * each one's value is placed inside the bucket holding it (spread evenly over the bucket), and the
+ * two are interpolated as `percentile_cont` does, so the result is within a bucket's width (19 %) of
+ * the exact percentile.
  */
 function percentileOf(buckets: readonly [number, number][], total: number, fraction: number): number | null {
   if (total === 0) return null;
-  const rank = fraction * (total - 1);
-  let seen = 0;
-  for (const [bucket, count] of buckets) {
-    if (rank < seen + count) {
-      const [lower, upper] = bucketBounds(bucket);
-      return lower + ((upper - lower) * (rank - seen + 0.5)) / count;
+  const valueAt = (rank: number): number => {
+    let seen = 0;
+    for (const [bucket, count] of buckets) {
+      if (rank < seen + count) {
+        const [lower, upper] = wholeMillisecondsIn(bucket);
+        return lower + ((upper - lower) * (rank - seen + 0.5)) / count;
+      }
+      seen += count;
     }
-    seen += count;
-  }
-  return bucketBounds(buckets[buckets.length - 1][0])[1];
+    return bucketBounds(buckets[buckets.length - 1][0])[1];
+  };
+  const rank = fraction * (total - 1);
+  const below = valueAt(Math.floor(rank));
+  return below + (valueAt(Math.ceil(rank)) - below) * (rank - Math.floor(rank));
 }
 
 function figuresOf(rows: readonly HistogramRow[]): AttemptFigures {
