@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { ApiSuite, startApiSuite } from '../api/support/api-suite';
 import { FakeReceiver } from '../support/fake-receiver';
+import { itKeepsEndpointCountersExact } from '../support/endpoint-counters';
 
 /** The whole path a user relies on: the svix client → Idem's API → Postgres → BullMQ → worker → a real receiver. */
 describe('Delivery end to end through the svix client', () => {
@@ -85,4 +86,7 @@ describe('Delivery end to end through the svix client', () => {
     ]);
     expect(attempts.data.every((attempt) => attempt.endpointId === endpoint.id && attempt.url === receiver.url)).toBe(true);
   });
+
+  // Runs last: after every retry, failure, resend, cancel and supersede above.
+  itKeepsEndpointCountersExact(() => suite.db);
 });

@@ -5,6 +5,7 @@ import IORedis from 'ioredis';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ApiSuite, startApiSuite } from '../api/support/api-suite';
 import { until } from '../support/until';
+import { itKeepsEndpointCountersExact } from '../support/endpoint-counters';
 
 /**
  * Entity state on the worker's side: the entity headers of each attempt, a receiver's stale outcome,
@@ -124,4 +125,7 @@ describe('Entity state, end to end', () => {
       redis.disconnect();
     }
   });
+
+  // Runs last: after every retry, failure, resend, cancel and supersede above.
+  itKeepsEndpointCountersExact(() => suite.db);
 });

@@ -2,6 +2,7 @@ import { newId } from '@app/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ApiSuite, startApiSuite, svixError } from '../api/support/api-suite';
 import { until } from '../support/until';
+import { itKeepsEndpointCountersExact } from '../support/endpoint-counters';
 
 /**
  * Svix's manual content operations: "delete message payload" (`message.expungeContent`) and "delete
@@ -173,4 +174,7 @@ describe('Expunging content on request', () => {
     expect((await suite.svix.messageAttempt.get(owner.app.id, message.id, attempt.id)).response).toBe('secret response');
     expect((await deliveryOf(message.id)).status).toBe('pending');
   });
+
+  // Runs last: after every retry, failure, resend, cancel and supersede above.
+  itKeepsEndpointCountersExact(() => suite.db);
 });

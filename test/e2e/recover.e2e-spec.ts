@@ -2,6 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { ApiSuite, startApiSuite } from '../api/support/api-suite';
 import { FakeReceiver } from '../support/fake-receiver';
 import { until } from '../support/until';
+import { itKeepsEndpointCountersExact } from '../support/endpoint-counters';
 
 /** Recovering an endpoint resends what failed, follows it as a background task, and is safe to ask twice. */
 describe('Endpoint recovery', () => {
@@ -96,4 +97,7 @@ describe('Endpoint recovery', () => {
     // The three tasks of the tests before; none was added.
     expect(await suite.count('background_tasks')).toBe(3);
   });
+
+  // Runs last: after every retry, failure, resend, cancel and supersede above.
+  itKeepsEndpointCountersExact(() => suite.db);
 });

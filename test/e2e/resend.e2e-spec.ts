@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { ApiSuite, startApiSuite, svixError } from '../api/support/api-suite';
 import { FakeReceiver } from '../support/fake-receiver';
+import { itKeepsEndpointCountersExact } from '../support/endpoint-counters';
 
 describe('Resending a message to an endpoint', () => {
   let suite: ApiSuite;
@@ -99,4 +100,7 @@ describe('Resending a message to an endpoint', () => {
     expect(code).toBe(404);
     expect(body.code).toBe('not_found');
   });
+
+  // Runs last: after every retry, failure, resend, cancel and supersede above.
+  itKeepsEndpointCountersExact(() => suite.db);
 });

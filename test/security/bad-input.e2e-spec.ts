@@ -1,5 +1,7 @@
 import { RawRequest, SecuritySuite, startSecuritySuite } from './support/security-suite';
 
+const COUNTER_TABLES = ['endpoint_delivery_counts', 'endpoint_attempt_counts'];
+
 /** What the cases refer to, made in `beforeAll`. */
 interface Fixtures {
   appA: string;
@@ -371,7 +373,13 @@ describe('Bad input: hostile and malformed requests', () => {
     expect(stored.headers['content-type']).toMatch(/^application\/json/);
     expect(testCase.pick(stored.body)).toBe(testCase.text);
     const after = await suite.rowCounts();
-    const written = Object.fromEntries(Object.keys(after).filter((table) => after[table] !== before[table]).map((table) => [table, after[table] - before[table]]));
+    // The endpoint stats' counters are derived from deliveries and attempts: a write adds a row to them only
+    // when it is the first of its endpoint, hour and status (and connection), so they are not counted here.
+    const written = Object.fromEntries(
+      Object.keys(after)
+        .filter((table) => after[table] !== before[table] && !COUNTER_TABLES.includes(table))
+        .map((table) => [table, after[table] - before[table]]),
+    );
     expect(written).toEqual(testCase.writes);
     expect((await suite.send({ method: 'GET', path: '/api/v1/health', token: null })).status).toBe(204);
   });

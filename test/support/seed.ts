@@ -1,8 +1,7 @@
 import { loadIdemConfig } from '@app/config';
 import { generateSigningSecret, newId } from '@app/core';
 import { EndpointSecretCipher } from '@app/persistence';
-import { createProducerRedis, DeliveryQueue } from '@app/queue';
-import type IORedis from 'ioredis';
+import { createProducerRedis, DeliveryQueue, RedisConnection } from '@app/queue';
 import type { Client } from 'pg';
 import type { FakeReceiver } from './fake-receiver';
 import { connectToDatabase, endpointSecretCipherOf, TestEnvironment } from './test-environment';
@@ -69,7 +68,7 @@ export class Seeder {
   private constructor(
     readonly db: Client,
     readonly queue: DeliveryQueue,
-    private readonly redis: IORedis,
+    private readonly redis: RedisConnection,
     private readonly secretCipher: EndpointSecretCipher,
   ) {}
 

@@ -1,7 +1,8 @@
 import { loadIdemConfig } from '@app/config';
 import { EndpointSecretCipher, migrateDatabase } from '@app/persistence';
 import { randomBytes } from 'node:crypto';
-import IORedis from 'ioredis';
+import { createProducerRedis, keyPrefixFor } from '@app/queue';
+import { Cluster } from 'ioredis';
 import { Client } from 'pg';
 
 const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
@@ -29,6 +30,9 @@ export async function createTestEnvironment(overrides: Record<string, string> = 
   const databaseUrl = `${POSTGRES}/${databaseName}`;
   const queuePrefix = `idem_test_${suffix}`;
   const adminToken = `test_admin_${randomBytes(12).toString('hex')}`;
+  // A suite run on a cluster (`redis+cluster://...`) has it as its Redis. One that points the apps at a
+  // dead or proxied Redis keeps the machine's for its own look at the keys and its clean-up.
+  const redisUrl = overrides.REDIS_URL?.startsWith('redis+cluster://') ? overrides.REDIS_URL : REDIS_URL;
   await migrateDatabase(databaseUrl);
   const env: Record<string, string> = {
     DATABASE_URL: databaseUrl,
@@ -47,11 +51,11 @@ export async function createTestEnvironment(overrides: Record<string, string> = 
     IDEM_WORKER_PORT: '0',
     ...overrides,
   };
-  const flushQueueKeys = () => deleteKeysWithPrefix(REDIS_URL, queuePrefix);
+  const flushQueueKeys = () => deleteKeysWithPrefix(redisUrl, queuePrefix);
   return {
     env,
     databaseUrl,
-    redisUrl: REDIS_URL,
+    redisUrl,
     queuePrefix,
     adminToken,
     flushQueueKeys,
@@ -77,16 +81,23 @@ async function dropDatabase(name: string): Promise<void> {
  * all at once, so no process sees half of them gone. Keys written while the scan runs may survive, like
  * writes just after a flush.
  */
-async function deleteKeysWithPrefix(redisUrl: string, prefix: string): Promise<number> {
-  const redis = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
+async function deleteKeysWithPrefix(redisUrl: string, queuePrefix: string): Promise<number> {
+  // On a cluster every key of the installation is in the one slot of its hash tag (see keyPrefixFor),
+  // so the scan runs on each primary and one transaction still deletes them all.
+  const redis = createProducerRedis(redisUrl, { enableOfflineQueue: true });
+  const prefix = keyPrefixFor(redis, queuePrefix);
   try {
+    // A cluster client knows its primaries once it has read the slots.
+    if (redis.status !== 'ready') await new Promise((resolve, reject) => redis.once('ready', resolve).once('error', reject));
     const keys = new Set<string>();
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      for (const key of found) keys.add(key);
-    } while (cursor !== '0');
+    for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
+      let cursor = '0';
+      do {
+        const [next, found] = await node.scan(cursor, 'MATCH', `${prefix.replace(/[{}]/g, '\\$&')}:*`, 'COUNT', 1000);
+        cursor = next;
+        for (const key of found) keys.add(key);
+      } while (cursor !== '0');
+    }
     if (keys.size === 0) return 0;
     const transaction = redis.multi();
     const all = [...keys];

@@ -1,8 +1,10 @@
+import { parseRedisTarget } from './redis-target';
 import { DeliveryPolicy, deliveryPolicyOf, parseCidrList, parseDuration, parseDurationList, SECRET_KEY_FORMAT, SecretKey, TargetPolicyOptions, AddressCategory } from '@app/core';
 
 /** Everything Idem reads from its environment, parsed and validated once at start-up. */
 export class IdemConfig {
   databaseUrl: string;
+  /** `REDIS_URL`: one server, a cluster or Sentinels (see `RedisTarget`). */
   redisUrl: string;
   host: string;
   port: number;
@@ -98,7 +100,12 @@ type Env = Record<string, string | undefined>;
 export function loadIdemConfig(env: Env): IdemConfig {
   const config = new IdemConfig();
   config.databaseUrl = url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/idem', ['postgres:', 'postgresql:']);
-  config.redisUrl = url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
+  config.redisUrl = text(env, 'REDIS_URL', 'redis://127.0.0.1:6379');
+  try {
+    parseRedisTarget(config.redisUrl);
+  } catch (error) {
+    throw new ConfigError('REDIS_URL', (error as Error).message);
+  }
   config.host = text(env, 'HOST', '127.0.0.1');
   config.port = integer(env, 'PORT', 8040, 0, 65535);
   config.workerPort = integer(env, 'IDEM_WORKER_PORT', 8041, 0, 65535);

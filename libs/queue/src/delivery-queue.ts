@@ -1,6 +1,5 @@
 import { DeliveryPolicy, MicroBatcher, withTimeout } from '@app/core';
 import { JobType, Queue } from 'bullmq';
-import IORedis from 'ioredis';
 import {
   DELIVERY_GROUP_JOB,
   DELIVERY_GROUP_MAX,
@@ -15,6 +14,7 @@ import {
   resendJobId,
 } from './delivery-job';
 import { QueueEpoch, QueueEpochCheck, queueEpochKey } from './queue-epoch';
+import { keyPrefixFor, RedisConnection } from './redis-connection';
 
 /** Above this many waiting jobs the sweeper stops looking for orphaned ones (see `requeue`). */
 const ORPHAN_SEARCH_MAX_WAITING = 10_000;
@@ -47,7 +47,8 @@ export class DeliveryQueue {
   });
 
   /** `jobRetries`: BullMQ's own retries of a job that threw, from the delivery policy (`DeliveryPolicy.job`). */
-  constructor(connection: IORedis, prefix: string, jobRetries: DeliveryPolicy['job']) {
+  constructor(connection: RedisConnection, queuePrefix: string, jobRetries: DeliveryPolicy['job']) {
+    const prefix = keyPrefixFor(connection, queuePrefix);
     this.queue = new Queue<DeliveryJob | ResendJob | DeliveryGroupJob>(DELIVERY_QUEUE, {
       connection,
       prefix,

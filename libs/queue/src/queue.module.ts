@@ -1,8 +1,7 @@
 import { IdemConfig } from '@app/config';
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import IORedis from 'ioredis';
 import { DeliveryQueue } from './delivery-queue';
-import { createProducerRedis } from './redis-connection';
+import { createProducerRedis, RedisConnection } from './redis-connection';
 
 export const PRODUCER_REDIS = Symbol('PRODUCER_REDIS');
 
@@ -17,7 +16,7 @@ export const PRODUCER_REDIS = Symbol('PRODUCER_REDIS');
     {
       provide: DeliveryQueue,
       inject: [PRODUCER_REDIS, IdemConfig],
-      useFactory: (redis: IORedis, config: IdemConfig) => new DeliveryQueue(redis, config.queuePrefix, config.deliveryPolicy.job),
+      useFactory: (redis: RedisConnection, config: IdemConfig) => new DeliveryQueue(redis, config.queuePrefix, config.deliveryPolicy.job),
     },
   ],
   exports: [DeliveryQueue, PRODUCER_REDIS],
@@ -25,7 +24,7 @@ export const PRODUCER_REDIS = Symbol('PRODUCER_REDIS');
 export class QueueModule implements OnApplicationShutdown {
   constructor(
     private readonly deliveryQueue: DeliveryQueue,
-    @Inject(PRODUCER_REDIS) private readonly redis: IORedis,
+    @Inject(PRODUCER_REDIS) private readonly redis: RedisConnection,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,7 +1,6 @@
 import { IdemConfig } from '@app/config';
-import { PRODUCER_REDIS } from '@app/queue';
+import { keyPrefixFor, PRODUCER_REDIS, RedisConnection } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
-import IORedis from 'ioredis';
 
 /** Requests one API process admitted for a credential since it last told Redis. */
 export interface UnsyncedCount {
@@ -20,10 +19,10 @@ export class RequestRateCounter {
   private readonly keyPrefix: string;
 
   constructor(
-    @Inject(PRODUCER_REDIS) private readonly redis: IORedis,
+    @Inject(PRODUCER_REDIS) private readonly redis: RedisConnection,
     config: IdemConfig,
   ) {
-    this.keyPrefix = `${config.queuePrefix}:api-rate:`;
+    this.keyPrefix = `${keyPrefixFor(redis, config.queuePrefix)}:api-rate:`;
   }
 
   /**

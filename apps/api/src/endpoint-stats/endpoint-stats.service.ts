@@ -1,3 +1,4 @@
+import { IdemConfig } from '@app/config';
 import { IdemError, svixStatusOfDelivery, SvixMessageStatus } from '@app/core';
 import { EndpointRepository, EndpointStatsRepository } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
@@ -20,6 +21,7 @@ export class EndpointStatsService {
     private readonly applications: ApplicationsService,
     private readonly endpoints: EndpointRepository,
     private readonly stats: EndpointStatsRepository,
+    private readonly config: IdemConfig,
   ) {}
 
   async get(principal: Principal, appIdOrUid: string, endpointIdOrUid: string, query: EndpointStatsQuery): Promise<EndpointStatsOut> {
@@ -33,12 +35,14 @@ export class EndpointStatsService {
       throw new RequestValidationError([{ loc: ['query', 'since'], msg: 'since must be before until', type: 'value_error' }]);
     }
 
-    const deliveries = await this.stats.countDeliveriesByStatus(endpoint.id, since, until);
+    // Older messages may be being deleted by the retention cleanup, which the counters do not follow.
+    const countedFrom = new Date(now.getTime() - this.config.messageRetentionMs);
+    const deliveries = await this.stats.countDeliveriesByStatus(endpoint.id, since, until, countedFrom);
     const countByStatus = new Map<SvixMessageStatus, number>();
     for (const [status, count] of deliveries) countByStatus.set(svixStatusOfDelivery(status), count);
-    const [hour, day] = await this.stats.attemptFigures(endpoint.id, [new Date(now.getTime() - HOUR_MS), new Date(now.getTime() - DAY_MS)], now);
+    const [hour, day] = await this.stats.attemptFigures(endpoint.id, [new Date(now.getTime() - HOUR_MS), new Date(now.getTime() - DAY_MS)], countedFrom);
     const currentHour = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
-    const series = await this.stats.attemptSeries(endpoint.id, new Date(currentHour - (SERIES_HOURS - 1) * HOUR_MS), HOUR_MS, SERIES_HOURS);
+    const series = await this.stats.hourlySeries(endpoint.id, new Date(currentHour - (SERIES_HOURS - 1) * HOUR_MS), SERIES_HOURS);
     return {
       ...toEndpointStatsCounts(countByStatus),
       windows: { hour: toAttemptWindowOut(hour), day: toAttemptWindowOut(day) },

@@ -1,8 +1,7 @@
 import { IdemConfig } from '@app/config';
 import { IntakeModule } from '@app/intake';
-import { PRODUCER_REDIS } from '@app/queue';
+import { PRODUCER_REDIS, RedisConnection } from '@app/queue';
 import { Module } from '@nestjs/common';
-import IORedis from 'ioredis';
 import { MetricsModule } from '../metrics/metrics.module';
 import { OperationalWebhooks } from '../operational/operational-webhooks.service';
 import { SagaProgress } from '../sagas/saga-progress.service';
@@ -24,7 +23,7 @@ import { UndiciWebhookSender, WebhookSender } from './webhook-sender';
     {
       provide: EndpointThrottle,
       inject: [PRODUCER_REDIS, IdemConfig],
-      useFactory: (redis: IORedis, config: IdemConfig) => new RedisEndpointThrottle(redis, config.queuePrefix),
+      useFactory: (redis: RedisConnection, config: IdemConfig) => new RedisEndpointThrottle(redis, config.queuePrefix),
     },
   ],
   exports: [DeliveryProcessor],

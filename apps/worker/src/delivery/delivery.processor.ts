@@ -1,6 +1,8 @@
 import { IdemConfig } from '@app/config';
 import {
   createWorkerRedis,
+  keyPrefixFor,
+  RedisConnection,
   DELIVERY_GROUP_JOB,
   DELIVERY_QUEUE,
   DeliveryGroupJob,
@@ -12,7 +14,6 @@ import {
 } from '@app/queue';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, Job, Worker } from 'bullmq';
-import IORedis from 'ioredis';
 import { DeliverWebhookService, DeliveryJobResult, ResendJobResult } from './deliver-webhook.service';
 import { DeliverySlots } from './delivery-slots';
 
@@ -28,7 +29,7 @@ import { DeliverySlots } from './delivery-slots';
 export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryProcessor.name);
   private worker: Worker<DeliveryJob | ResendJob | DeliveryGroupJob> | undefined;
-  private connection: IORedis | undefined;
+  private connection: RedisConnection | undefined;
   private readonly slots: DeliverySlots;
   private stopping = false;
 
@@ -45,7 +46,7 @@ export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicat
     const { lockDurationMs, stalledIntervalMs, maxStalledCount } = this.config.deliveryPolicy.worker;
     this.worker = new Worker<DeliveryJob | ResendJob | DeliveryGroupJob>(DELIVERY_QUEUE, (job, token) => this.process(job, token), {
       connection: this.connection,
-      prefix: this.config.queuePrefix,
+      prefix: keyPrefixFor(this.connection, this.config.queuePrefix),
       concurrency: this.config.workerConcurrency,
       lockDuration: lockDurationMs,
       stalledInterval: stalledIntervalMs,

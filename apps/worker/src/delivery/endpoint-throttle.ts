@@ -1,5 +1,6 @@
 import { THROTTLE_RESERVATION_GRACE_MS, ThrottleDecision } from '@app/core';
-import IORedis, { Result } from 'ioredis';
+import { keyPrefixFor, RedisConnection } from '@app/queue';
+import { Result } from 'ioredis';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -75,17 +76,20 @@ export function throttleKey(queuePrefix: string, endpointId: string): string {
  * like every other queue operation of the worker.
  */
 export class RedisEndpointThrottle extends EndpointThrottle {
+  private readonly keyPrefix: string;
+
   constructor(
-    private readonly redis: IORedis,
-    private readonly queuePrefix: string,
+    private readonly redis: RedisConnection,
+    queuePrefix: string,
   ) {
     super();
+    this.keyPrefix = keyPrefixFor(redis, queuePrefix);
     // ioredis sends it by EVALSHA and loads it again when Redis has forgotten it (a restart, SCRIPT FLUSH).
     redis.defineCommand('idemEndpointThrottle', { numberOfKeys: 1, lua: THROTTLE_SCRIPT });
   }
 
   async admit(endpointId: string, ratePerSecond: number, holder: string): Promise<ThrottleDecision> {
-    const [send, waitMs] = await this.redis.idemEndpointThrottle(throttleKey(this.queuePrefix, endpointId), holder, ratePerSecond, THROTTLE_RESERVATION_GRACE_MS);
+    const [send, waitMs] = await this.redis.idemEndpointThrottle(throttleKey(this.keyPrefix, endpointId), holder, ratePerSecond, THROTTLE_RESERVATION_GRACE_MS);
     return send === 1 ? { kind: 'send' } : { kind: 'wait', waitMs };
   }
 }

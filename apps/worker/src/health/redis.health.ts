@@ -1,14 +1,13 @@
 import { withTimeout } from '@app/core';
-import { PRODUCER_REDIS } from '@app/queue';
+import { PRODUCER_REDIS, RedisConnection } from '@app/queue';
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import IORedis from 'ioredis';
 
 /** Redis answers a PING on the producer connection, which fails at once rather than queueing while Redis is away. */
 @Injectable()
 export class RedisHealthIndicator {
   constructor(
-    @Inject(PRODUCER_REDIS) private readonly redis: IORedis,
+    @Inject(PRODUCER_REDIS) private readonly redis: RedisConnection,
     private readonly indicators: HealthIndicatorService,
   ) {}
 

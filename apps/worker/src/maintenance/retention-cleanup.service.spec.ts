@@ -45,13 +45,13 @@ describe(RetentionCleanup.name, () => {
   const config: IdemConfig = loadIdemConfig({});
 
   it('expunges expired payloads first, then deletes each table, batch after batch until one comes back short, counting what went', async () => {
-    const retention = new FakeRetention(2500, { idempotencyRecords: 1000, messageEventIds: 3, idempotencyFindings: 4, payloadFingerprints: 1001, messages: 1200, backgroundTasks: 0, sagas: 2 });
+    const retention = new FakeRetention(2500, { idempotencyRecords: 1000, messageEventIds: 3, idempotencyFindings: 4, payloadFingerprints: 1001, messages: 1200, backgroundTasks: 0, sagas: 2, endpointDeliveryCounts: 4, endpointAttemptCounts: 1001 });
     const metrics = new FakeMetrics();
     const sut = new RetentionCleanup(retention as unknown as RetentionRepository, metrics as unknown as WorkerMetrics, config);
 
     const report = await sut.cleanUp();
 
-    expect(report).toEqual({ expungedPayloads: 2500, deleted: { idempotencyRecords: 1000, messageEventIds: 3, idempotencyFindings: 4, payloadFingerprints: 1001, messages: 1200, backgroundTasks: 0, sagas: 2 } });
+    expect(report).toEqual({ expungedPayloads: 2500, deleted: { idempotencyRecords: 1000, messageEventIds: 3, idempotencyFindings: 4, payloadFingerprints: 1001, messages: 1200, backgroundTasks: 0, sagas: 2, endpointDeliveryCounts: 4, endpointAttemptCounts: 1001 } });
     expect(retention.calls).toEqual([
       'payloads:1000',
       'payloads:1000',
@@ -66,7 +66,10 @@ describe(RetentionCleanup.name, () => {
       'messages:200',
       'backgroundTasks:0',
       'sagas:2',
+      'endpointDeliveryCounts:4',
+      'endpointAttemptCounts:1000',
+      'endpointAttemptCounts:1',
     ]);
-    expect(metrics).toEqual(expect.objectContaining({ expunged: 2500, deleted: { idempotencyRecords: 1000, messageEventIds: 3, idempotencyFindings: 4, payloadFingerprints: 1001, messages: 1200, backgroundTasks: 0, sagas: 2 } }));
+    expect(metrics).toEqual(expect.objectContaining({ expunged: 2500, deleted: { idempotencyRecords: 1000, messageEventIds: 3, idempotencyFindings: 4, payloadFingerprints: 1001, messages: 1200, backgroundTasks: 0, sagas: 2, endpointDeliveryCounts: 4, endpointAttemptCounts: 1001 } }));
   });
 });

@@ -6,6 +6,7 @@ import { WorkerMetrics } from '../metrics/worker-metrics';
 import { PeriodicTask } from './periodic-task';
 
 const BATCH = 1000;
+const HOUR_MS = 60 * 60 * 1000;
 
 /** What one cleanup did: rows deleted per table, and message payloads expunged. */
 export interface CleanupReport {
@@ -56,8 +57,11 @@ export class RetentionCleanup implements OnApplicationBootstrap, OnModuleDestroy
       messages: this.config.messageRetentionMs,
       backgroundTasks: BACKGROUND_TASK_RETENTION_MS,
       sagas: this.config.messageRetentionMs,
+      // A counter's row names the start of its hour: it goes once the whole hour is past the messages' window.
+      endpointDeliveryCounts: this.config.messageRetentionMs + HOUR_MS,
+      endpointAttemptCounts: this.config.messageRetentionMs + HOUR_MS,
     };
-    const deleted = { idempotencyRecords: 0, messageEventIds: 0, idempotencyFindings: 0, payloadFingerprints: 0, messages: 0, backgroundTasks: 0, sagas: 0 };
+    const deleted = { idempotencyRecords: 0, messageEventIds: 0, idempotencyFindings: 0, payloadFingerprints: 0, messages: 0, backgroundTasks: 0, sagas: 0, endpointDeliveryCounts: 0, endpointAttemptCounts: 0 };
     for (const table of Object.keys(windows) as RetainedTable[]) {
       deleted[table] = await inBatches(
         () => this.retention.deleteOlderThan(table, windows[table], BATCH),

@@ -12,12 +12,10 @@ import { DeliveryEntity } from './delivery.entity';
 // Cascaded deletes of deliveries (retention, endpoint and application deletes) find attempts through it.
 @Index('ix_attempts_delivery', ['deliveryId'])
 @Index('ix_attempts_message', ['messageId', 'id'])
-@Index('ix_attempts_endpoint', ['endpointId', 'id'])
-@Index('ix_attempts_created_at', ['createdAt'])
-// An endpoint's recent attempts in time order, with what its health figures need: the stats read
-// them with an index-only scan (an attempt is updated once at most, when its response body is
-// expunged with its message's payload, so pages become all-visible again after the next vacuum).
-@Index('ix_attempts_endpoint_created_at', ['endpointId', 'createdAt', 'outcome', 'responseDurationMs'])
+// An endpoint's attempts newest first, and with what its health figures need, read index-only by the
+// stats over a range of ids (an attempt is updated once at most, when its response body is expunged
+// with its message's payload, so pages become all-visible again after the next vacuum).
+@Index('ix_attempts_endpoint', ['endpointId', 'id', 'createdAt', 'outcome', 'responseDurationMs'])
 export class AttemptEntity {
   @PrimaryColumn({ type: 'varchar', length: 40 })
   id: string;

@@ -3,6 +3,8 @@ import { ApplicationEntity } from './application.entity';
 import { AttemptEntity } from './attempt.entity';
 import { BackgroundTaskEntity } from './background-task.entity';
 import { DeliveryEntity } from './delivery.entity';
+import { EndpointAttemptCountEntity } from './endpoint-attempt-count.entity';
+import { EndpointDeliveryCountEntity } from './endpoint-delivery-count.entity';
 import { EndpointSecretEntity } from './endpoint-secret.entity';
 import { EndpointEntity } from './endpoint.entity';
 import { EntityVersionEntity } from './entity-version.entity';
@@ -22,6 +24,8 @@ export {
   AttemptEntity,
   BackgroundTaskEntity,
   DeliveryEntity,
+  EndpointAttemptCountEntity,
+  EndpointDeliveryCountEntity,
   EndpointEntity,
   EndpointSecretEntity,
   EntityVersionEntity,
@@ -41,6 +45,8 @@ export const ENTITIES = [
   AttemptEntity,
   BackgroundTaskEntity,
   DeliveryEntity,
+  EndpointAttemptCountEntity,
+  EndpointDeliveryCountEntity,
   EndpointEntity,
   EndpointSecretEntity,
   EntityVersionEntity,

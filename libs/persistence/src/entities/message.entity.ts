@@ -6,6 +6,11 @@ import { bigintAsNumber } from './bigint-as-number';
 @Entity('messages')
 @Index('ix_messages_app_id', ['appId', 'id'])
 @Index('ix_messages_created_at', ['createdAt'])
+// The list filtered by event type, newest first.
+@Index('ix_messages_event_type', ['appId', 'eventType', 'id'])
+// The lists filtered by channel (`channels @> ARRAY[...]`). A GIN index, which TypeORM cannot declare: the
+// migration creates it, and the schema check leaves it alone.
+@Index('ix_messages_channels', { synchronize: false })
 // The retention cleanup's queue of payloads to expunge; an expunged message leaves it.
 @Index('ix_messages_payload_expires_at', ['payloadExpiresAt'], { where: 'payload IS NOT NULL' })
 // The older states of an entity, which a newer one supersedes.

@@ -68,19 +68,22 @@ export class AttemptRepository {
       }
     }
     whereCreatedIn(query, 'attempt', 'attempt', filter);
-    // Event type and channel live on the message: a correlated lookup by its primary key per attempt
-    // the index walk reaches, so the page is still read in key order and stops after `limit` rows.
+    // Event type and channel live on the message. Postgres plans the EXISTS as a semi-join either way
+    // round: walking the attempts in key order and looking each message up by its primary key (a common
+    // type: the walk stops after `limit` rows), or starting from the application's messages of the type
+    // or channel (`ix_messages_event_type`, `ix_messages_channels`: a rare one, which the walk would have
+    // crossed every attempt to find).
     const messageConditions: string[] = [];
     if (filter.eventTypes && filter.eventTypes.length > 0) {
       messageConditions.push('m.event_type IN (:...eventTypes)');
       query.setParameter('eventTypes', filter.eventTypes);
     }
     if (filter.channel !== undefined) {
-      messageConditions.push(':channel = ANY(m.channels)');
+      messageConditions.push('m.channels @> ARRAY[:channel]::text[]');
       query.setParameter('channel', filter.channel);
     }
     if (messageConditions.length > 0) {
-      query.andWhere(`EXISTS (SELECT 1 FROM messages m WHERE m.id = attempt.message_id AND ${messageConditions.join(' AND ')})`);
+      query.andWhere(`EXISTS (SELECT 1 FROM messages m WHERE m.id = attempt.message_id AND m.app_id = attempt.app_id AND ${messageConditions.join(' AND ')})`);
     }
     return query;
   }

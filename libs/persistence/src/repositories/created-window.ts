@@ -5,7 +5,7 @@ import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
  * How far the time in a row's id may be from its `created_at`. A message's id is minted just before the
  * statement that inserts it; an attempt's just after its response came, within the delivery timeout.
  */
-const ID_TIME_SLACK_MS = 60 * 60 * 1000;
+export const ID_TIME_SLACK_MS = 60 * 60 * 1000;
 
 export interface CreatedWindow {
   /** Only rows created before this instant. */

@@ -26,8 +26,6 @@ export class MessageRepository {
     return this.txHost.tx.getRepository(MessageEventIdEntity);
   }
 
-
-
   findById(appId: string, messageId: string): Promise<MessageEntity | null> {
     return this.messages.findOneBy({ appId, id: messageId });
   }
@@ -47,6 +45,7 @@ export class MessageRepository {
 /** Keeps the rows whose message, joined as `alias`, passes `filter`. */
 export function whereMessageMatches<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, alias: string, filter: MessageListFilter): SelectQueryBuilder<T> {
   if (filter.eventTypes && filter.eventTypes.length > 0) query.andWhere(`${alias}.eventType IN (:...eventTypes)`, { eventTypes: filter.eventTypes });
-  if (filter.channel !== undefined) query.andWhere(`:channel = ANY(${alias}.channels)`, { channel: filter.channel });
+  // `@>` rather than `= ANY(...)`: the form `ix_messages_channels` (GIN) serves.
+  if (filter.channel !== undefined) query.andWhere(`${alias}.channels @> ARRAY[:channel]::text[]`, { channel: filter.channel });
   return whereCreatedIn(query, alias, 'message', filter);
 }

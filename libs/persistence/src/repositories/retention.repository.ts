@@ -14,6 +14,10 @@ const RETAINED_TABLES = {
   backgroundTasks: { table: 'background_tasks', createdAt: 'created_at' },
   // Finished sagas only (finished_at is null until then); their saga_messages go with them.
   sagas: { table: 'sagas', createdAt: 'finished_at' },
+  // The endpoint stats' counters (see EndpointStatsRepository), found per endpoint through their primary
+  // key (endpoint_id, hour, ...) rather than by a scan of the whole table or an index of their own.
+  endpointDeliveryCounts: { table: 'endpoint_delivery_counts', createdAt: 'hour', perEndpoint: true },
+  endpointAttemptCounts: { table: 'endpoint_attempt_counts', createdAt: 'hour', perEndpoint: true },
 } as const;
 
 export type RetainedTable = keyof typeof RETAINED_TABLES;
@@ -33,11 +37,12 @@ export class RetentionRepository {
    */
   async deleteOlderThan(retained: RetainedTable, maxAgeMs: number, limit: number): Promise<number> {
     const { table, createdAt } = RETAINED_TABLES[retained];
-    const [, affected] = await this.txHost.tx.query(
-      `DELETE FROM ${table} WHERE ctid IN (
-         SELECT ctid FROM ${table} WHERE ${createdAt} < now() - $1 * interval '1 millisecond' LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-      [maxAgeMs, limit],
-    );
+    const old = `${createdAt} < now() - $1 * interval '1 millisecond'`;
+    const selection =
+      'perEndpoint' in RETAINED_TABLES[retained]
+        ? `SELECT o.ctid FROM endpoints e CROSS JOIN LATERAL (SELECT ctid FROM ${table} WHERE endpoint_id = e.id AND ${old} LIMIT $2 FOR UPDATE SKIP LOCKED) AS o LIMIT $2`
+        : `SELECT ctid FROM ${table} WHERE ${old} LIMIT $2 FOR UPDATE SKIP LOCKED`;
+    const [, affected] = await this.txHost.tx.query(`DELETE FROM ${table} WHERE ctid IN (${selection})`, [maxAgeMs, limit]);
     return Number(affected ?? 0);
   }
 
