@@ -15,11 +15,12 @@ function percentile(values, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function waitUntil(condition, timeoutMs, what) {
+/** Polls `condition` every `intervalMs`; a condition that counts rows costs the database each time, so poll it no faster than needed. */
+async function waitUntil(condition, timeoutMs, what, intervalMs = 50) {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
+    await sleep(intervalMs);
   }
 }
 
