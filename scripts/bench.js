@@ -12,6 +12,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { Client } = require('pg');
 const IORedis = require('ioredis');
+const { Queue } = require('bullmq');
 const { Pool } = require('undici');
 const { ask, cpuMeter, deletePrefix, dropInstallation, percentile, round, signedPostBaseline, sleep, waitUntil } = require('./bench/harness');
 
@@ -99,7 +100,23 @@ async function main() {
   const recordedSuccesses = async () => Number((await db.query(`SELECT count(*) FROM attempts WHERE outcome = 'succeeded'`)).rows[0].count);
   let expectedSuccesses = 0;
   // Each poll counts the attempts table, which grows through the run: four a second keeps it a small share of Postgres's time.
-  const drain = (timeoutMs = 300_000) => waitUntil(async () => (await recordedSuccesses()) >= expectedSuccesses, timeoutMs, 'every delivery to be recorded', 250);
+  const drain = async (timeoutMs = 300_000) => {
+    try {
+      await waitUntil(async () => (await recordedSuccesses()) >= expectedSuccesses, timeoutMs, 'every delivery to be recorded', 250);
+    } catch (error) {
+      await reportUndelivered().catch((reportError) => console.error('could not report what was left:', reportError));
+      throw error;
+    }
+  };
+  /** What a drain that timed out left: the deliveries not yet succeeded by status, the oldest of them, and the queue's jobs. */
+  const reportUndelivered = async () => {
+    const statuses = (await db.query(`SELECT status, count(*)::int AS count, min(next_attempt_at) AS due, min(enqueued_at) AS enqueued FROM deliveries WHERE status <> 'succeeded' GROUP BY status`)).rows;
+    const oldest = (await db.query(`SELECT id, status, scheduled_attempts, next_attempt_at, enqueued_at, lease_expires_at FROM deliveries WHERE status <> 'succeeded' ORDER BY next_attempt_at LIMIT 5`)).rows;
+    const queue = new Queue('deliveries', { connection: new IORedis(redisUrl, { maxRetriesPerRequest: null }), prefix: queuePrefix });
+    const jobs = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed');
+    await queue.close();
+    console.error(`expected ${expectedSuccesses} successes, recorded ${await recordedSuccesses()}`, JSON.stringify({ statuses, oldest, jobs }, null, 1));
+  };
 
   const api = new Pool(apiUrl, { connections: concurrency });
   let sequence = 0;
@@ -188,7 +205,11 @@ async function main() {
     const deadline = start + seconds * 1000;
     let events = 0;
     await Promise.all(Array.from({ length: batchClients }, async () => {
-      while (performance.now() < deadline) events += await createBatch(single, batchSize, eventType);
+      while (performance.now() < deadline) {
+        // Not `events += await …`: that reads `events` before the await and drops the other clients' batches.
+        const accepted = await createBatch(single, batchSize, eventType);
+        events += accepted;
+      }
     }));
     const elapsed = (performance.now() - start) / 1000;
     const cpuMsPerEvent = await meter.msPer(events);

@@ -146,10 +146,13 @@ describe('Prometheus metrics of the API and the worker', () => {
   });
 
   it('reads the backlog on scrape: nothing due in Postgres and nothing waiting in the queue once all is delivered', async () => {
-    // The counts are cached for a few seconds, and the first scrape came while the lost deliveries were due.
+    // The counts are cached for a few seconds, and the last scrape may have come while the lost deliveries
+    // were due or the last jobs were finishing: each must come to nothing, not merely have been read once.
+    const settled = (backlog: Scrape) =>
+      backlog.value('idem_deliveries_due') === 0 && backlog.value('idem_queue_jobs', { state: 'waiting' }) === 0 && backlog.value('idem_queue_jobs', { state: 'active' }) === 0;
     let backlog = await scrape(workerUrl);
     const deadline = Date.now() + 10_000;
-    while (backlog.value('idem_deliveries_due') !== 0 && Date.now() < deadline) {
+    while (!settled(backlog) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       backlog = await scrape(workerUrl);
     }
