@@ -6,9 +6,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * is the writing connection's, so 32 clients creating messages for one endpoint wait on 8 rows rather
  * than on one until each commits.
  */
-const UPSERT = (change: string) => `
+const UPSERT = (change: string, shards: number) => `
   INSERT INTO endpoint_delivery_counts AS c (endpoint_id, hour, status, shard, count)
-  SELECT change.endpoint_id, change.hour, change.status, pg_backend_pid() % 8, sum(change.delta)
+  SELECT change.endpoint_id, change.hour, change.status, pg_backend_pid() % ${shards}, sum(change.delta)
     FROM (${change}) AS change
    GROUP BY change.endpoint_id, change.hour, change.status
   HAVING sum(change.delta) <> 0
@@ -18,6 +18,20 @@ const UPSERT = (change: string) => `
 const COUNTED = (rows: string, delta: number) => `SELECT endpoint_id, date_trunc('hour', created_at, 'UTC') AS hour, status, ${delta} AS delta FROM ${rows}`;
 
 const MOVED = `(o.status, o.endpoint_id, o.created_at) IS DISTINCT FROM (n.status, n.endpoint_id, n.created_at)`;
+
+/** The function the deliveries' statement triggers run, counting in `shards` shards of the writing connection. */
+export const countEndpointDeliveriesFunction = (shards: number) => `
+      CREATE OR REPLACE FUNCTION count_endpoint_deliveries() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'INSERT' THEN
+          ${UPSERT(COUNTED('added', 1), shards)};
+        ELSE
+          ${UPSERT(`SELECT o.endpoint_id, date_trunc('hour', o.created_at, 'UTC') AS hour, o.status, -1 AS delta FROM removed o JOIN added n ON n.id = o.id WHERE ${MOVED}
+                    UNION ALL
+                    SELECT n.endpoint_id, date_trunc('hour', n.created_at, 'UTC'), n.status, 1 FROM removed o JOIN added n ON n.id = o.id WHERE ${MOVED}`, shards)};
+        END IF;
+        RETURN NULL;
+      END $$`;
 
 export class EndpointDeliveryCounts1796200000000 implements MigrationInterface {
   name = 'EndpointDeliveryCounts1796200000000';
@@ -35,18 +49,7 @@ export class EndpointDeliveryCounts1796200000000 implements MigrationInterface {
     // its event has. Deletes are not followed: deliveries go only with their message, past the retention
     // window, where the stats read rows instead of counters, or with their endpoint, whose counters go
     // too; a trigger there would fire once per message the cleanup deletes (cascades run a statement each).
-    await queryRunner.query(`
-      CREATE FUNCTION count_endpoint_deliveries() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF TG_OP = 'INSERT' THEN
-          ${UPSERT(COUNTED('added', 1))};
-        ELSE
-          ${UPSERT(`SELECT o.endpoint_id, date_trunc('hour', o.created_at, 'UTC') AS hour, o.status, -1 AS delta FROM removed o JOIN added n ON n.id = o.id WHERE ${MOVED}
-                    UNION ALL
-                    SELECT n.endpoint_id, date_trunc('hour', n.created_at, 'UTC'), n.status, 1 FROM removed o JOIN added n ON n.id = o.id WHERE ${MOVED}`)};
-        END IF;
-        RETURN NULL;
-      END $$`);
+    await queryRunner.query(countEndpointDeliveriesFunction(8));
     await queryRunner.query(`CREATE TRIGGER deliveries_counted_insert AFTER INSERT ON deliveries REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION count_endpoint_deliveries()`);
     await queryRunner.query(`CREATE TRIGGER deliveries_counted_update AFTER UPDATE ON deliveries REFERENCING OLD TABLE AS removed NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION count_endpoint_deliveries()`);
     // The deliveries already there, counted under the same lock the triggers were created with.

@@ -4,13 +4,21 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Adds a statement's attempts (`rows`) to the counters: one upsert a statement, in key
  * order, in the writing connection's shard (see EndpointDeliveryCounts1796200000000).
  */
-const UPSERT = (rows: string) => `
+const UPSERT = (rows: string, shards: number) => `
   INSERT INTO endpoint_attempt_counts AS c (endpoint_id, hour, outcome, duration_bucket, shard, count)
-  SELECT a.endpoint_id, date_trunc('hour', a.created_at, 'UTC'), a.outcome, attempt_duration_bucket(a.response_duration_ms), pg_backend_pid() % 8, count(*)
+  SELECT a.endpoint_id, date_trunc('hour', a.created_at, 'UTC'), a.outcome, attempt_duration_bucket(a.response_duration_ms), pg_backend_pid() % ${shards}, count(*)
     FROM ${rows} AS a
    GROUP BY 1, 2, 3, 4
    ORDER BY 1, 2, 3, 4
   ON CONFLICT (endpoint_id, hour, outcome, duration_bucket, shard) DO UPDATE SET count = c.count + EXCLUDED.count`;
+
+/** The function the attempts' statement trigger runs, counting in `shards` shards of the writing connection. */
+export const countEndpointAttemptsFunction = (shards: number) => `
+      CREATE OR REPLACE FUNCTION count_endpoint_attempts() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        ${UPSERT('added', shards)};
+        RETURN NULL;
+      END $$`;
 
 export class EndpointAttemptCounts1796200000002 implements MigrationInterface {
   name = 'EndpointAttemptCounts1796200000002';
@@ -25,12 +33,7 @@ export class EndpointAttemptCounts1796200000002 implements MigrationInterface {
       $$`);
     // An attempt's outcome, duration and time never change after it is inserted (expunging its response
     // leaves them), so inserts are all there is to follow; deletes are not, as for deliveries.
-    await queryRunner.query(`
-      CREATE FUNCTION count_endpoint_attempts() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        ${UPSERT('added')};
-        RETURN NULL;
-      END $$`);
+    await queryRunner.query(countEndpointAttemptsFunction(8));
     await queryRunner.query(`CREATE TRIGGER attempts_counted_insert AFTER INSERT ON attempts REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION count_endpoint_attempts()`);
     await queryRunner.query(`
       INSERT INTO endpoint_attempt_counts (endpoint_id, hour, outcome, duration_bucket, shard, count)
