@@ -100,7 +100,6 @@ async function main() {
   // From the hourly counters the attempts' trigger keeps in the same transaction: counting the attempts table itself, four times a second, took most of a core once it held a few hundred thousand rows.
   const recordedSuccesses = async () => Number((await db.query(`SELECT COALESCE(sum(count), 0) AS count FROM endpoint_attempt_counts WHERE outcome = 'succeeded'`)).rows[0].count);
   let expectedSuccesses = 0;
-  // Each poll counts the attempts table, which grows through the run: four a second keeps it a small share of Postgres's time.
   const drain = async (timeoutMs = 300_000) => {
     // A minute without a single delivery recorded is a stall, not a slow drain: it is reported at once.
     let last = -1;

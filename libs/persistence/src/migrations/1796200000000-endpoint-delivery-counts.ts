@@ -3,8 +3,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Adds a statement's changes (`change`: endpoint_id, hour, status, delta) to the counters: one upsert,
  * rows taken in key order so two transactions lock the counters they share in the same order. A shard
- * is the writing connection's, so 32 clients creating messages for one endpoint wait on 8 rows rather
- * than on one until each commits.
+ * is the writing connection's pid modulo `shards`, so 32 clients creating messages for one endpoint
+ * spread over that many rows rather than wait on one until each commits.
  */
 const UPSERT = (change: string, shards: number) => `
   INSERT INTO endpoint_delivery_counts AS c (endpoint_id, hour, status, shard, count)
