@@ -309,7 +309,8 @@ async function main() {
 
   /**
    * Coalescing: states of `laneEntities` entities, `laneVersions * 3` versions each, accepted while the endpoint
-   * is down (its URL refuses connections), then the endpoint back: messages accepted against requests received.
+   * is down (its URL refuses connections), then the endpoint back and recovered: messages accepted against
+   * requests received.
    */
   async function coalescedBacklog() {
     await createEventType('bench.state', { semantics: 'state', entity: 'account', entityIdPath: '/account', versionPath: '/version' });
@@ -322,6 +323,9 @@ async function main() {
     await ask(receiver, 'reset', 'reset');
     const backAt = performance.now();
     await update(`${receiverUrl}/coalescing/0`);
+    // Attempts made while it was down wait for their retry (minutes, on Svix's schedule): as a Svix user would, recover the endpoint.
+    const recovered = await fetch(`${apiUrl}/api/v1/app/${app.id}/endpoint/${endpoint.id}/recover`, { method: 'POST', headers, body: JSON.stringify({ since: new Date(Date.now() - 3_600_000).toISOString() }) });
+    if (recovered.status !== 202) throw new Error(`recover answered ${recovered.status}`);
     await endpointDrained(endpoint.id);
     const { requests } = await ask(receiver, 'report', 'requests');
     const accepted = laneEntities * versions;
@@ -338,8 +342,11 @@ async function main() {
       await endpointDrained(app.endpoints[0].id);
       return round((laneEntities * laneVersions) / ((performance.now() - start) / 1000));
     };
-    const unordered = await run('unordered', 'none');
-    const ordered = await run('ordered', 'entity');
+    // Each twice, in the order A B B A, so that neither gains from running on a warmer (or fuller) database.
+    const unordered1 = await run('unordered1', 'none');
+    const ordered1 = await run('ordered1', 'entity');
+    const ordered = round((ordered1 + (await run('ordered2', 'entity'))) / 2);
+    const unordered = round((unordered1 + (await run('unordered2', 'none'))) / 2);
     return { entities: laneEntities, messagesPerEntity: laneVersions, unorderedDeliveriesPerSecond: unordered, orderedDeliveriesPerSecond: ordered, ratioOrderedToUnordered: round(ordered / unordered, 3) };
   }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `node scripts/bench/cheap-routes.js [<dir>[@<log level>[@<rate limit>]] ...]`: what the API costs per
-// request where the work is small: `GET /api/v1/health`, and `GET /api/v1/event-type` with the admin
-// token and with an API token. Each <dir> holds a build (`dist/`, from `npm run build`; default: this
+// request where the work is small: `GET /api/v1/health`, `GET /api/v1/event-type` with the admin token
+// and with an API token, and single message creates (API token, an application with one endpoint, no
+// worker: the deliveries wait in the queue) without and with an `Idempotency-Key`. Each <dir> holds a build (`dist/`, from `npm run build`; default: this
 // checkout). Every build runs at once, each on its own database, and the load alternates between them
 // in short slices, so that whatever else the machine does weighs on all of them alike. Prints req/s and
 // the API's main-thread CPU time per request (its minimum over slices is the least disturbed figure).
@@ -57,11 +58,18 @@ async function start(spec, index) {
   const admin = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
   const { token } = await (await fetch(`${url}/api/v1/auth/token`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'cheap-routes' }) })).json();
   await fetch(`${url}/api/v1/event-type`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'cheap.event', description: 'x' }) });
+  const app = await (await fetch(`${url}/api/v1/app`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'cheap' }) })).json();
+  await fetch(`${url}/api/v1/app/${app.id}/endpoint`, { method: 'POST', headers: admin, body: JSON.stringify({ url: 'http://127.0.0.1:9/cheap' }) });
+  const create = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  let sent = 0;
+  const message = () => JSON.stringify({ eventType: 'cheap.event', payload: { order: `ord_${sent++}`, amount: 1250, currency: 'EUR', lines: [{ sku: 'a', quantity: 2 }] } });
   api.pool = new Pool(url, { connections });
   api.routes = [
     { name: 'GET /api/v1/health (public)', path: '/api/v1/health', headers: {}, status: 204 },
     { name: 'GET /api/v1/event-type (admin token)', path: '/api/v1/event-type', headers: { authorization: admin.authorization }, status: 200 },
     { name: 'GET /api/v1/event-type (API token)', path: '/api/v1/event-type', headers: { authorization: `Bearer ${token}` }, status: 200 },
+    { name: 'POST …/msg (no key)', path: `/api/v1/app/${app.id}/msg`, method: 'POST', headers: () => create, body: message, status: 202 },
+    { name: 'POST …/msg (Idempotency-Key)', path: `/api/v1/app/${app.id}/msg`, method: 'POST', headers: () => ({ ...create, 'idempotency-key': randomBytes(12).toString('hex') }), body: message, status: 202 },
   ];
   return api;
 }
@@ -74,7 +82,8 @@ async function load(api, route, ms, record) {
   await Promise.all(
     Array.from({ length: connections }, async () => {
       while (performance.now() - started < ms) {
-        const response = await api.pool.request({ path: route.path, method: 'GET', headers: route.headers });
+        const headers = typeof route.headers === 'function' ? route.headers() : route.headers;
+        const response = await api.pool.request({ path: route.path, method: route.method ?? 'GET', headers, body: route.body?.() });
         await response.body.dump();
         answered++;
         if (response.statusCode !== route.status) unexpected++;
@@ -118,7 +127,7 @@ async function main() {
       const stats = api.stats[name];
       const cpu = [...stats.cpuMsPerRequest].sort((a, b) => a - b);
       const figures = `${(stats.answered / stats.seconds).toFixed(0).padStart(5)} req/s, main-thread CPU per request min ${cpu[0].toFixed(3)} ms, median ${cpu[cpu.length >> 1].toFixed(3)} ms`;
-      console.log(`${name.padEnd(38)} ${api.label.padEnd(16)} ${figures}${stats.unexpected ? ` (${stats.unexpected} unexpected statuses)` : ''}`);
+      console.log(`${name.padEnd(40)} ${api.label.padEnd(16)} ${figures}${stats.unexpected ? ` (${stats.unexpected} unexpected statuses)` : ''}`);
     }
   }
 }
