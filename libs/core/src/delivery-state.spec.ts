@@ -59,10 +59,12 @@ describe('delivery state machine', () => {
     }
   });
 
-  it('supersedes only a delivery still waiting for its attempt; one in flight finishes it', () => {
+  it('supersedes a delivery still waiting for its attempt; one in flight finishes it first, and only then is superseded', () => {
     expect(nextDeliveryStatus(DeliveryStatus.Pending, DeliveryTransition.Supersede)).toBe(DeliveryStatus.Superseded);
     expect(() => nextDeliveryStatus(DeliveryStatus.Sending, DeliveryTransition.Supersede)).toThrow();
     expect(sqlStatusMayTake(DeliveryTransition.Supersede, 'd.status')).toBe("d.status IN ('pending', 'queued')");
+    expect(nextDeliveryStatus(DeliveryStatus.Sending, DeliveryTransition.SupersedeInFlight)).toBe(DeliveryStatus.Superseded);
+    expect(() => nextDeliveryStatus(DeliveryStatus.Pending, DeliveryTransition.SupersedeInFlight)).toThrow('a pending delivery cannot supersedeInFlight');
   });
 
   it("maps every status to Svix's numeric status", () => {

@@ -11,6 +11,7 @@
  *    │ │◀──throttle───── sending whose endpoint's rate limit says "not yet" (nothing was sent)
  *    ├──expungePending──▶ canceled   (its message's payload was expunged; `cancelExpunged` from sending)
  *    └──supersede───────▶ superseded (a newer state of its entity was accepted for the same endpoint)
+ *   sending ──supersedeInFlight──▶ superseded (the same, found when its attempt failed)
  *   sending ──resolveStale──▶ stale  (the receiver answered `webhook-outcome: stale`)
  *
  * Ordered lanes (event types with `ordering: "entity"`): one delivery per (endpoint, entity) is in flight,
@@ -38,6 +39,8 @@
  * `supersede`: the message is the state of an entity (an event type with `semantics: "state"`) and a
  * newer version of that entity was accepted with a delivery to the same endpoint: sending the older one
  * would only be overwritten, so it is never sent.
+ * `supersedeInFlight`: the same for a delivery that was in flight when the newer state was accepted. Its
+ * attempt finishes; if it failed, the record supersedes it instead of scheduling a retry.
  * `resolveStale`: the receiver answered (2xx or 409) with `webhook-outcome: stale`: it holds a newer
  * version of the entity than the message carries. Resolved, never retried, and not a failure.
  * `resendSucceed`: a manual resend that succeeded delivers a delivery that was waiting for a retry, had
@@ -76,6 +79,7 @@ export enum DeliveryTransition {
   ResendSucceed = 'resendSucceed',
   Throttle = 'throttle',
   Supersede = 'supersede',
+  SupersedeInFlight = 'supersedeInFlight',
   ResolveStale = 'resolveStale',
   Hold = 'hold',
   Promote = 'promote',
@@ -96,6 +100,7 @@ export const DELIVERY_TRANSITIONS: Readonly<
   [DeliveryTransition.ExpungePending]: { from: [DeliveryStatus.Pending, DeliveryStatus.Queued, DeliveryStatus.Blocked], to: DeliveryStatus.Canceled },
   [DeliveryTransition.Throttle]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Pending },
   [DeliveryTransition.Supersede]: { from: [DeliveryStatus.Pending, DeliveryStatus.Queued], to: DeliveryStatus.Superseded },
+  [DeliveryTransition.SupersedeInFlight]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Superseded },
   [DeliveryTransition.ResolveStale]: { from: [DeliveryStatus.Sending], to: DeliveryStatus.Stale },
   [DeliveryTransition.ResendSucceed]: {
     from: [DeliveryStatus.Pending, DeliveryStatus.Failed, DeliveryStatus.Canceled, DeliveryStatus.Blocked],

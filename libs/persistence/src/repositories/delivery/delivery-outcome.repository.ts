@@ -28,7 +28,7 @@ export interface ScheduledAttemptRecord {
   attemptedAt: Date;
 }
 
-const { Retry, Supersede, ExpungePending } = DeliveryTransition;
+const { Retry, SupersedeInFlight, ExpungePending } = DeliveryTransition;
 
 /** A scheduled attempt as recorded: its id, and the status its delivery moved to. */
 export interface RecordedAttempt {
@@ -36,13 +36,14 @@ export interface RecordedAttempt {
   status: DeliveryStatus;
 }
 
-/** The transitions a recorded scheduled attempt causes. */
-const RECORDED_TRANSITIONS: readonly ScheduledAttemptRecord['transition'][] = [
+/** The transitions a recorded scheduled attempt causes: its outcome's, or SupersedeInFlight instead of a retry. */
+const RECORDED_TRANSITIONS: readonly DeliveryTransition[] = [
   DeliveryTransition.Succeed,
   DeliveryTransition.Retry,
   DeliveryTransition.Exhaust,
   DeliveryTransition.Block,
   DeliveryTransition.ResolveStale,
+  SupersedeInFlight,
 ];
 
 /**
@@ -73,12 +74,12 @@ export class DeliveryOutcomeRepository extends DeliverySql {
                 endpoint_id, app_id, outcome, url, trigger, response_status_code,
                 response_body, response_duration_ms, error, request_headers, attempted_at, response_headers)
        ), retried_state AS (
-         -- A state whose attempt failed while a newer state of its entity was accepted for the same endpoint: superseded, not retried.
+         -- A state whose attempt failed while a newer state of its entity was accepted for the same endpoint: superseded, not retried (SupersedeInFlight).
          SELECT o.delivery_id, ${sqlNewerStateFor('o.message_id', 'o.endpoint_id')} AS superseded_by
            FROM outcome o WHERE o.new_status = ${sqlStatusAfter(Retry)}
        ), moved AS (
          UPDATE deliveries d
-            SET status = CASE WHEN r.superseded_by IS NOT NULL THEN ${sqlStatusAfter(Supersede)} ELSE o.new_status END,
+            SET status = CASE WHEN r.superseded_by IS NOT NULL THEN ${sqlStatusAfter(SupersedeInFlight)} ELSE o.new_status END,
                 superseded_by = r.superseded_by,
                 scheduled_attempts = o.attempt_number,
                 next_attempt_at = CASE WHEN r.superseded_by IS NOT NULL THEN NULL ELSE o.next_attempt_at END,
