@@ -135,6 +135,28 @@ describe('Delivery repositories', () => {
 
       expect(await repos.statusOf(older.deliveryId)).toMatchObject({ status: 'superseded', superseded_by: newer.messageId, next_attempt_at: null });
     });
+
+    it('supersedes, instead of reclaiming and sending it, an older state whose worker died while a newer one was accepted', async () => {
+      const endpoint = await repos.endpoint();
+      const abandoned = await repos.delivery(endpoint, { entity: account(20), status: 'sending', leaseExpiresInS: -1 });
+      const newer = await repos.delivery(endpoint, { entity: account(21) });
+
+      const [result] = await repos.claim.claim([{ deliveryId: abandoned.deliveryId, attemptNumber: 1 }], LEASE_MS, EARLY_MS);
+
+      expect(result).toEqual({ kind: 'coalesced', lane: false });
+      expect(await repos.statusOf(abandoned.deliveryId)).toMatchObject({ status: 'superseded', superseded_by: newer.messageId, scheduled_attempts: 0 });
+    });
+
+    it('leaves an older state alone while its worker still holds the lease', async () => {
+      const endpoint = await repos.endpoint();
+      const held = await repos.delivery(endpoint, { entity: account(30), status: 'sending', leaseExpiresInS: 30 });
+      await repos.delivery(endpoint, { entity: account(31) });
+
+      const [result] = await repos.claim.claim([{ deliveryId: held.deliveryId, attemptNumber: 1 }], LEASE_MS, EARLY_MS);
+
+      expect(result).toMatchObject({ kind: 'leased' });
+      expect(await repos.statusOf(held.deliveryId)).toMatchObject({ status: 'sending', superseded_by: null });
+    });
   });
 
   describe('ordered lanes', () => {

@@ -5,6 +5,7 @@ import {
   FINAL_DELIVERY_STATUSES,
   nextDeliveryStatus,
   sqlStatusAfter,
+  sqlStatusAfterWhichever,
   sqlStatusIn,
   sqlStatusMayTake,
   sqlStatusMayTakeEach,
@@ -82,6 +83,13 @@ describe('the SQL written from the transition table', () => {
   it('conditions a batch of outcomes on the statuses every one of them leaves, and refuses a batch no status could take', () => {
     expect(sqlStatusMayTakeEach([DeliveryTransition.Succeed, DeliveryTransition.Retry], 'd.status')).toBe("d.status = 'sending'");
     expect(() => sqlStatusMayTakeEach([DeliveryTransition.Claim, DeliveryTransition.Succeed])).toThrow('no status may take all of claim, succeed');
+  });
+
+  it('names, for a statement that moves rows of several statuses, the status after the transition each row may take', () => {
+    const { Supersede, SupersedeInFlight } = DeliveryTransition;
+    expect(sqlStatusAfterWhichever([Supersede, SupersedeInFlight], 'd.status')).toBe(
+      "CASE WHEN d.status IN ('pending', 'queued') THEN 'superseded' WHEN d.status = 'sending' THEN 'superseded' END",
+    );
   });
 
   it('counts as unfinished exactly the statuses that are not final', () => {

@@ -11,7 +11,7 @@
  *    │ │◀──throttle───── sending whose endpoint's rate limit says "not yet" (nothing was sent)
  *    ├──expungePending──▶ canceled   (its message's payload was expunged; `cancelExpunged` from sending)
  *    └──supersede───────▶ superseded (a newer state of its entity was accepted for the same endpoint)
- *   sending ──supersedeInFlight──▶ superseded (the same, found when its attempt failed)
+ *   sending ──supersedeInFlight──▶ superseded (the same, found when its attempt failed or its worker died)
  *   sending ──resolveStale──▶ stale  (the receiver answered `webhook-outcome: stale`)
  *
  * Ordered lanes (event types with `ordering: "entity"`): one delivery per (endpoint, entity) is in flight,
@@ -40,7 +40,8 @@
  * newer version of that entity was accepted with a delivery to the same endpoint: sending the older one
  * would only be overwritten, so it is never sent.
  * `supersedeInFlight`: the same for a delivery that was in flight when the newer state was accepted. Its
- * attempt finishes; if it failed, the record supersedes it instead of scheduling a retry.
+ * attempt finishes; if it failed, the record supersedes it instead of scheduling a retry, and if its
+ * worker died (its lease ran out) the claim that would take it over (`reclaim`) supersedes it instead.
  * `resolveStale`: the receiver answered (2xx or 409) with `webhook-outcome: stale`: it holds a newer
  * version of the entity than the message carries. Resolved, never retried, and not a failure.
  * `resendSucceed`: a manual resend that succeeded delivers a delivery that was waiting for a retry, had
@@ -157,6 +158,15 @@ export function sqlStatusMayTakeEach(transitions: readonly DeliveryTransition[],
   const shared = first.filter((status) => rest.every((from) => from.includes(status)));
   if (shared.length === 0) throw new Error(`no status may take all of ${transitions.join(', ')}`);
   return sqlStatusIn(shared, column);
+}
+
+/**
+ * SQL for the status after the first of `transitions` that the row's status may take (null if none), for
+ * one statement that moves rows of several statuses: `CASE WHEN status = 'sending' THEN 'superseded' … END`.
+ */
+export function sqlStatusAfterWhichever(transitions: readonly DeliveryTransition[], column = 'status'): string {
+  const branches = transitions.map((transition) => `WHEN ${sqlStatusMayTake(transition, column)} THEN ${sqlStatusAfter(transition)}`);
+  return `CASE ${branches.join(' ')} END`;
 }
 
 /** The status `transition` leads to, as a SQL literal: `'sending'`. */

@@ -1,4 +1,13 @@
-import { DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, LaneExhaustion, SecretDecryptionError, sqlStatusAfter, sqlStatusMayTake } from '@app/core';
+import {
+  DELIVERY_TRANSITIONS,
+  DeliveryStatus,
+  DeliveryTransition,
+  LaneExhaustion,
+  SecretDecryptionError,
+  sqlStatusAfter,
+  sqlStatusAfterWhichever,
+  sqlStatusMayTake,
+} from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -42,7 +51,7 @@ export interface UnreadableSecretClaim {
 
 export type ClaimResult = { kind: 'claimed'; delivery: ClaimedDelivery } | ClaimRefusal | UnreadableSecretClaim;
 
-const { Claim, Reclaim, Throttle, Supersede, Hold } = DeliveryTransition;
+const { Claim, Reclaim, Throttle, Supersede, SupersedeInFlight, Hold } = DeliveryTransition;
 
 /**
  * The start of an attempt: claiming due deliveries for a worker (with what sending them needs), and
@@ -69,10 +78,13 @@ export class DeliveryClaimRepository extends DeliverySql {
          SELECT * FROM unnest($1::varchar[], $2::int[]) AS r(delivery_id, attempt_number)
        ), newer_state AS (
          -- A state due for an attempt while a newer state of its entity goes to the same endpoint (accepted
-         -- after this delivery's last attempt was recorded): superseded here instead of sent.
-         SELECT DISTINCT ON (r.delivery_id) r.delivery_id, ${sqlNewerStateFor('d.message_id', 'd.endpoint_id')} AS superseded_by
+         -- after this delivery's last attempt was recorded, or while the worker whose lease ran out held it):
+         -- superseded here instead of sent.
+         SELECT DISTINCT ON (r.delivery_id) r.delivery_id, ${sqlNewerStateFor('d.message_id', 'd.endpoint_id')} AS superseded_by,
+                ${sqlStatusAfterWhichever([Supersede, SupersedeInFlight], 'd.status')} AS superseded_status
            FROM request r
-           JOIN deliveries d ON d.id = r.delivery_id AND ${sqlStatusMayTake(Supersede, 'd.status')}
+           JOIN deliveries d ON d.id = r.delivery_id
+            AND (${sqlStatusMayTake(Supersede, 'd.status')} OR (${sqlStatusMayTake(SupersedeInFlight, 'd.status')} AND d.lease_expires_at < now()))
        ), lane AS (
          -- A delivery of an ordered lane, and whether it must wait behind the lane's head (the Hold transition).
          SELECT DISTINCT ON (r.delivery_id) r.delivery_id, ${sqlLaneKey('m')} AS lane,
@@ -84,7 +96,7 @@ export class DeliveryClaimRepository extends DeliverySql {
            ${sqlOrderedEventType('m')}
        ), claimed AS (
          UPDATE deliveries d
-            SET status = CASE WHEN n.superseded_by IS NOT NULL THEN ${sqlStatusAfter(Supersede)}
+            SET status = CASE WHEN n.superseded_by IS NOT NULL THEN n.superseded_status
                               WHEN l.behind THEN ${sqlStatusAfter(Hold)}
                               ELSE ${sqlStatusAfter(Claim)} END,
                 superseded_by = n.superseded_by,
