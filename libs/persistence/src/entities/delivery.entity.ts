@@ -1,20 +1,23 @@
-import { DeliveryStatus } from '@app/core';
+import { DeliveryStatus, DeliveryTransition, sqlStatusIn, sqlStatusMayTake } from '@app/core';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { CONSTRAINT } from '../constraint-names';
 import { EndpointEntity } from './endpoint.entity';
 import { MessageEntity } from './message.entity';
 
-/** One message on its way to one endpoint. Its status only changes through `DELIVERY_TRANSITIONS`. */
+/**
+ * One message on its way to one endpoint. Its status only changes through `DELIVERY_TRANSITIONS`. The
+ * partial indexes serve the statements of the transitions they name; the migrations hold them as written then.
+ */
 @Entity('deliveries')
 @Index(CONSTRAINT.deliveryPerEndpoint, ['messageId', 'endpointId'], { unique: true })
-@Index('ix_deliveries_due', ['nextAttemptAt'], { where: `status = 'pending'` })
-@Index('ix_deliveries_lease', ['leaseExpiresAt'], { where: `status = 'sending'` })
+@Index('ix_deliveries_due', ['nextAttemptAt'], { where: sqlStatusMayTake(DeliveryTransition.Claim) })
+@Index('ix_deliveries_lease', ['leaseExpiresAt'], { where: sqlStatusMayTake(DeliveryTransition.LeaseExpire) })
 @Index('ix_deliveries_endpoint', ['endpointId', 'createdAt'])
 @Index('ix_deliveries_endpoint_message', ['endpointId', 'messageId'])
 @Index('ix_deliveries_resend', ['resendRequestedAt'], { where: 'resend_requested_at IS NOT NULL' })
-@Index(CONSTRAINT.laneInFlight, ['endpointId', 'lane'], { unique: true, where: `status = 'sending' AND lane IS NOT NULL` })
+@Index(CONSTRAINT.laneInFlight, ['endpointId', 'lane'], { unique: true, where: `${sqlStatusIn([DeliveryStatus.Sending])} AND lane IS NOT NULL` })
 // The sweeper's look for lanes whose promotion was lost.
-@Index('ix_deliveries_queued', ['endpointId'], { where: `status = 'queued'` })
+@Index('ix_deliveries_queued', ['endpointId'], { where: sqlStatusMayTake(DeliveryTransition.Promote) })
 export class DeliveryEntity {
   @PrimaryColumn({ type: 'varchar', length: 40 })
   id: string;

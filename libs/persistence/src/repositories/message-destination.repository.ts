@@ -1,7 +1,7 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { DeliveryStatus } from '@app/core';
+import { DeliveryStatus, sqlStatusIn } from '@app/core';
 import { DeliveryEntity, EndpointEntity, MessageEntity } from '../entities';
 import { fetchPage, Page, PageQuery } from './keyset-page';
 import { MessageListFilter, whereMessageMatches } from './message.repository';
@@ -47,7 +47,7 @@ export class MessageDestinationRepository {
       .innerJoinAndSelect('delivery.message', 'message')
       .where('delivery.endpointId = :endpointId', { endpointId })
       .andWhere('delivery.appId = :appId', { appId });
-    if (filter.statuses !== undefined) query.andWhere('delivery.status IN (:...statuses)', { statuses: filter.statuses });
+    if (filter.statuses !== undefined) query.andWhere(sqlStatusIn(filter.statuses, 'delivery.status'));
     const result = await fetchPage(whereMessageMatches(query, 'message', filter), 'delivery.messageId', page);
     return { items: result.items.map((delivery) => ({ delivery, message: delivery.message! })), hasMore: result.hasMore };
   }

@@ -1,4 +1,16 @@
-import { AttemptOutcome, AttemptTrigger, DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, EXPUNGED_RESPONSE, newId, RECOVERABLE_DELIVERY_STATUSES, sqlStatusIn, UNRESENDABLE_DELIVERY_STATUSES } from '@app/core';
+import {
+  AttemptOutcome,
+  AttemptTrigger,
+  DeliveryStatus,
+  DeliveryTransition,
+  EXPUNGED_RESPONSE,
+  newId,
+  RECOVERABLE_DELIVERY_STATUSES,
+  sqlStatusAfter,
+  sqlStatusIn,
+  sqlStatusMayTake,
+  UNRESENDABLE_DELIVERY_STATUSES,
+} from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -24,6 +36,7 @@ export interface ResendRequest {
 }
 
 const { Pending } = DeliveryStatus;
+const { ResendSucceed } = DeliveryTransition;
 
 /**
  * Manual resends and recoveries: marking deliveries to be sent again, durably, and recording the
@@ -74,27 +87,26 @@ export class DeliveryResendRepository extends DeliverySql {
    * recorded this resend.
    */
   async recordManualAttempt(record: ManualAttemptRecord): Promise<boolean> {
-    const succeed = DELIVERY_TRANSITIONS[DeliveryTransition.ResendSucceed];
     const rows = await this.query<{ id: string }>(
       `WITH answered AS (
          UPDATE deliveries
             SET resend_requested_at = NULL,
-                status = CASE WHEN $9 = '${AttemptOutcome.Succeeded}' AND status = ANY($16::varchar[]) THEN '${succeed.to}' ELSE status END,
-                next_attempt_at = CASE WHEN $9 = '${AttemptOutcome.Succeeded}' AND status = ANY($16::varchar[]) THEN NULL ELSE next_attempt_at END,
+                status = CASE WHEN $9 = '${AttemptOutcome.Succeeded}' AND ${sqlStatusMayTake(ResendSucceed)} THEN ${sqlStatusAfter(ResendSucceed)} ELSE status END,
+                next_attempt_at = CASE WHEN $9 = '${AttemptOutcome.Succeeded}' AND ${sqlStatusMayTake(ResendSucceed)} THEN NULL ELSE next_attempt_at END,
                 updated_at = now()
           WHERE id = $1 AND resend_requested_at = $15
          RETURNING id
        )
        INSERT INTO attempts (id, delivery_id, message_id, endpoint_id, app_id, attempt_number, trigger, outcome, url,
                              response_status_code, response_body, response_duration_ms, error, request_headers, created_at, response_headers)
-       SELECT $2, answered.id, $3, $4, $5, $6, '${AttemptTrigger.Manual}', $9, $7, $8, ${RESPONSE_BODY_SQL('$10', '$17')}, $11, $12, $13, $14,
-              ${RESPONSE_HEADERS_SQL('$18::jsonb')}
+       SELECT $2, answered.id, $3, $4, $5, $6, '${AttemptTrigger.Manual}', $9, $7, $8, ${RESPONSE_BODY_SQL('$10', '$16')}, $11, $12, $13, $14,
+              ${RESPONSE_HEADERS_SQL('$17::jsonb')}
          FROM answered JOIN messages m ON m.id = $3
        RETURNING id`,
       [
         record.deliveryId, newId('attempt'), record.messageId, record.endpointId, record.appId, record.attemptNumber,
         record.url, record.responseStatusCode, record.outcome, record.responseBody, record.responseDurationMs,
-        record.error, JSON.stringify(record.requestHeaders), record.attemptedAt, record.requestedAt, succeed.from, EXPUNGED_RESPONSE,
+        record.error, JSON.stringify(record.requestHeaders), record.attemptedAt, record.requestedAt, EXPUNGED_RESPONSE,
         record.responseHeaders === null ? null : JSON.stringify(record.responseHeaders),
       ],
     );
