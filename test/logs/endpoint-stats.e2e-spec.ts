@@ -91,6 +91,43 @@ describe('Endpoint stats', () => {
     expect(between.success).toBe(2);
   });
 
+  it("counts each Idem status apart in idemStatuses, while Svix's figures fold them into the Svix status they show as", async () => {
+    const entities = (await suite.svix.endpoint.create(appId, { url: 'https://entities.example.com/hook' })).id;
+    const seeded: [DeliveryStatus, number][] = [
+      [DeliveryStatus.Succeeded, 1],
+      [DeliveryStatus.Stale, 2],
+      [DeliveryStatus.Pending, 1],
+      [DeliveryStatus.Queued, 3],
+      [DeliveryStatus.Failed, 1],
+      [DeliveryStatus.Blocked, 2],
+      [DeliveryStatus.Canceled, 1],
+      [DeliveryStatus.Superseded, 4],
+    ];
+    // Hours ago (read from the counters) and minutes ago (read from the rows).
+    for (const [status, count] of seeded) {
+      for (let i = 0; i < count; i++) await suite.log.createMessage({ appId, endpointIds: [entities], status, at: new Date(now - (i % 2 === 0 ? 3 * HOUR : 5 * MINUTE)) });
+    }
+    // A status change after the hour was counted moves the count, as the worker's would.
+    const movedLater = await suite.log.createMessage({ appId, endpointIds: [entities], status: DeliveryStatus.Sending, at: new Date(now - 3 * HOUR) });
+    await suite.log.setDeliveryStatus(movedLater, entities, DeliveryStatus.Stale);
+
+    const { status, body } = await suite.get(`/api/v1/app/${appId}/endpoint/${entities}/stats`);
+
+    expect(status).toBe(200);
+    expect(body.idemStatuses).toEqual({ pending: 1, queued: 3, sending: 0, succeeded: 1, stale: 3, failed: 1, blocked: 2, canceled: 1, superseded: 4 });
+    expect(await suite.svix.endpoint.getStats(appId, entities)).toEqual({ success: 4, pending: 4, sending: 0, fail: 3, canceled: 5 });
+    // The hourly counters keep Idem's statuses apart (the sending one moved on to stale).
+    const counted = await suite.db.query(`SELECT status FROM endpoint_delivery_counts WHERE endpoint_id = $1 GROUP BY status HAVING sum(count) <> 0`, [entities]);
+    expect(counted.rows.map((row) => row.status).sort()).toEqual(['blocked', 'canceled', 'failed', 'pending', 'queued', 'stale', 'succeeded', 'superseded']);
+  });
+
+  it('documents idemStatuses in the OpenAPI document, a count for every Idem status', async () => {
+    const document = (await suite.get('/docs-json')).body;
+    const schema = document.components.schemas.EndpointStatsOut.properties.idemStatuses;
+    expect(Object.keys(schema.properties).sort()).toEqual(Object.values(DeliveryStatus).sort());
+    expect(schema.description).toMatch(/Idem extension/);
+  });
+
   it('gives the success rate and response time percentiles of the last hour and the last day', async () => {
     const { status, body } = await suite.get(`/api/v1/app/${appId}/endpoint/${endpointId}/stats`);
     expect(status).toBe(200);

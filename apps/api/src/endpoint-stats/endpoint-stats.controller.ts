@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { ApiErrors } from '../http/api-errors.decorator';
@@ -14,6 +14,7 @@ export class EndpointStatsController {
 
   @Get()
   @ApiOperation({ operationId: 'v1.endpoint.get-stats', summary: 'Endpoint Stats' })
+  @ApiOkResponse({ type: EndpointStatsOut })
   @ApiErrors(404)
   get(
     @CurrentPrincipal() principal: Principal,

@@ -1,5 +1,5 @@
 import { IdemConfig } from '@app/config';
-import { IdemError, svixStatusOfDelivery, SvixMessageStatus } from '@app/core';
+import { IdemError } from '@app/core';
 import { EndpointRepository, EndpointStatsRepository } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
 import { ApplicationsService } from '../applications/applications.service';
@@ -14,7 +14,7 @@ const DAY_MS = 24 * HOUR_MS;
 const DEFAULT_WINDOW_MS = 28 * DAY_MS;
 const SERIES_HOURS = 24;
 
-/** How an endpoint is doing: Svix's delivery counts, and Idem's recent success rates and response times. */
+/** How an endpoint is doing: Svix's delivery counts, Idem's by its own statuses, and Idem's recent success rates and response times. */
 @Injectable()
 export class EndpointStatsService {
   constructor(
@@ -38,13 +38,11 @@ export class EndpointStatsService {
     // Older messages may be being deleted by the retention cleanup, which the counters do not follow.
     const countedFrom = new Date(now.getTime() - this.config.messageRetentionMs);
     const deliveries = await this.stats.countDeliveriesByStatus(endpoint.id, since, until, countedFrom);
-    const countByStatus = new Map<SvixMessageStatus, number>();
-    for (const [status, count] of deliveries) countByStatus.set(svixStatusOfDelivery(status), count);
     const [hour, day] = await this.stats.attemptFigures(endpoint.id, [new Date(now.getTime() - HOUR_MS), new Date(now.getTime() - DAY_MS)], countedFrom);
     const currentHour = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
     const series = await this.stats.hourlySeries(endpoint.id, new Date(currentHour - (SERIES_HOURS - 1) * HOUR_MS), SERIES_HOURS);
     return {
-      ...toEndpointStatsCounts(countByStatus),
+      ...toEndpointStatsCounts(deliveries),
       windows: { hour: toAttemptWindowOut(hour), day: toAttemptWindowOut(day) },
       series: series.map(toAttemptSeriesPointOut),
     };

@@ -1,5 +1,6 @@
-import { SvixMessageStatus } from '@app/core';
+import { DeliveryStatus, svixStatusOfDelivery, SvixMessageStatus } from '@app/core';
 import { AttemptBucket, AttemptFigures } from '@app/persistence';
+import { ApiProperty } from '@nestjs/swagger';
 
 /** Svix's `EndpointStats`: deliveries to the endpoint of the messages accepted in the window, by status. */
 export class EndpointStatsCounts {
@@ -30,10 +31,20 @@ export class AttemptSeriesPointOut {
 }
 
 /**
- * Svix's `EndpointStats`, plus Idem's `windows` (the attempts of the last hour and the last 24 hours,
- * rolling) and `series` (the attempts of each of the last 24 clock hours, the current one included).
+ * Svix's `EndpointStats`, plus Idem's `idemStatuses` (the same deliveries by Idem's own status),
+ * `windows` (the attempts of the last hour and the last 24 hours, rolling) and `series` (the attempts of
+ * each of the last 24 clock hours, the current one included).
  */
 export class EndpointStatsOut extends EndpointStatsCounts {
+  @ApiProperty({
+    description:
+      "Idem extension: the deliveries Svix's figures count, by Idem's status (Svix's `success` is `succeeded` + `stale`, " +
+      '`pending` is `pending` + `queued`, `fail` is `failed` + `blocked`, `canceled` is `canceled` + `superseded`)',
+    type: 'object',
+    properties: Object.fromEntries(Object.values(DeliveryStatus).map((status) => [status, { type: 'integer', minimum: 0 }])),
+    required: Object.values(DeliveryStatus),
+  })
+  idemStatuses: Record<DeliveryStatus, number>;
   windows: { hour: AttemptWindowOut; day: AttemptWindowOut };
   series: AttemptSeriesPointOut[];
 }
@@ -46,10 +57,15 @@ const FIELD_OF_STATUS: Readonly<Record<SvixMessageStatus, keyof EndpointStatsCou
   [SvixMessageStatus.Canceled]: 'canceled',
 };
 
-export function toEndpointStatsCounts(countByStatus: ReadonlyMap<SvixMessageStatus, number>): EndpointStatsCounts {
+/** Svix's figures, each Idem status counted as the Svix status it shows as, and Idem's own, every status present. */
+export function toEndpointStatsCounts(countByStatus: ReadonlyMap<DeliveryStatus, number>): Pick<EndpointStatsOut, keyof EndpointStatsCounts | 'idemStatuses'> {
   const counts: EndpointStatsCounts = { success: 0, pending: 0, sending: 0, fail: 0, canceled: 0 };
-  for (const [status, count] of countByStatus) counts[FIELD_OF_STATUS[status]] += count;
-  return counts;
+  const idemStatuses = Object.fromEntries(Object.values(DeliveryStatus).map((status) => [status, 0])) as Record<DeliveryStatus, number>;
+  for (const [status, count] of countByStatus) {
+    counts[FIELD_OF_STATUS[svixStatusOfDelivery(status)]] += count;
+    idemStatuses[status] += count;
+  }
+  return { ...counts, idemStatuses };
 }
 
 export function toAttemptWindowOut(figures: AttemptFigures): AttemptWindowOut {
