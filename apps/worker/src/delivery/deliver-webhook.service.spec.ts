@@ -8,6 +8,7 @@ import {
   DeliveryLaneRepository,
   DeliveryOutcomeRepository,
   DeliveryResendRepository,
+  EndpointAttemptOutcome,
   EndpointRepository,
   ResendableDelivery,
   RecordedAttempt,
@@ -135,6 +136,8 @@ describe(DeliverWebhookService.name, () => {
   let throttle: FakeThrottle;
   let metrics: FakeMetrics;
   let healthUpdates: number;
+  /** The attempt outcomes the endpoints' health (failing since, auto-disable) was told of. */
+  let healthOutcomes: EndpointAttemptOutcome[];
   let emitted: { type: string }[];
   let endedMessages: string[];
   let sut: DeliverWebhookService;
@@ -149,9 +152,11 @@ describe(DeliverWebhookService.name, () => {
     throttle = new FakeThrottle();
     metrics = new FakeMetrics();
     healthUpdates = 0;
+    healthOutcomes = [];
     const endpoints = {
-      recordAttemptOutcomes: async () => {
+      recordAttemptOutcomes: async (outcomes: EndpointAttemptOutcome[]) => {
         healthUpdates += 1;
+        healthOutcomes.push(...outcomes);
         return [];
       },
     } as unknown as EndpointRepository;
@@ -297,6 +302,55 @@ describe(DeliverWebhookService.name, () => {
     sender.response = { statusCode: 500, body: '', durationMs: 5, error: null, headers: { 'webhook-outcome': 'rejected' } };
     expect(await sut.deliver({ deliveryId: second.deliveryId, attemptNumber: 1 })).toEqual({ kind: 'recorded', transition: DeliveryTransition.Retry });
     expect(endedMessages).toEqual([]);
+  });
+
+  describe('stale outcome (webhook-outcome: stale)', () => {
+    const stale = { 'webhook-outcome': 'stale' };
+
+    it('ends the delivery stale on a 409 or a 2xx with the header: resolved, not retried, and the sagas told', async () => {
+      const conflict = claimable(1, { deliveryId: 'dlv_409_stale' });
+      sender.response = { statusCode: 409, body: '', durationMs: 5, error: null, headers: stale };
+      expect(await sut.deliver({ deliveryId: conflict.deliveryId, attemptNumber: 1 })).toEqual({ kind: 'recorded', transition: DeliveryTransition.ResolveStale });
+      const accepted = claimable(1, { deliveryId: 'dlv_200_stale', messageId: 'msg_2' });
+      sender.response = { statusCode: 200, body: '', durationMs: 5, error: null, headers: { 'webhook-outcome': ' Stale ' } };
+      expect(await sut.deliver({ deliveryId: accepted.deliveryId, attemptNumber: 1 })).toEqual({ kind: 'recorded', transition: DeliveryTransition.ResolveStale });
+
+      expect(deliveries.recorded.map((record) => [record.transition, record.outcome, record.nextAttemptAt])).toEqual([
+        [DeliveryTransition.ResolveStale, 'succeeded', null],
+        [DeliveryTransition.ResolveStale, 'succeeded', null],
+      ]);
+      expect(queue.enqueued).toEqual([]);
+      expect(endedMessages).toEqual(['msg_1', 'msg_2']);
+    });
+
+    it('retries a 5xx with the header, and a 409 without it: only an answer from a receiver that holds a newer version is stale', async () => {
+      const crashed = claimable(1, { deliveryId: 'dlv_503_stale' });
+      sender.response = { statusCode: 503, body: '', durationMs: 5, error: null, headers: stale };
+      expect(await sut.deliver({ deliveryId: crashed.deliveryId, attemptNumber: 1 })).toEqual({ kind: 'recorded', transition: DeliveryTransition.Retry });
+      const conflict = claimable(1, { deliveryId: 'dlv_409_plain' });
+      sender.response = { statusCode: 409, body: '', durationMs: 5, error: null };
+      expect(await sut.deliver({ deliveryId: conflict.deliveryId, attemptNumber: 1 })).toEqual({ kind: 'recorded', transition: DeliveryTransition.Retry });
+
+      expect(deliveries.recorded.map((record) => record.outcome)).toEqual(['failed', 'failed']);
+      expect(queue.enqueued.map((job) => job.deliveryId)).toEqual([crashed.deliveryId, conflict.deliveryId]);
+      expect(endedMessages).toEqual([]);
+    });
+
+    it('raises no failing event and counts as an answer for the endpoint, not toward auto-disable, even after failed attempts', async () => {
+      sut = build(loadIdemConfig({ IDEM_RETRY_SCHEDULE: '1s,1s,1s,1s,1s' }));
+      sender.response = { statusCode: 409, body: '', durationMs: 5, error: null, headers: stale };
+
+      await sut.deliver({ deliveryId: claimable(4).deliveryId, attemptNumber: 4 });
+      await sut.deliver({ deliveryId: claimable(5, { deliveryId: 'dlv_after_failing' }).deliveryId, attemptNumber: 5 });
+
+      expect(emitted).toEqual([]);
+      expect(healthOutcomes.map((outcome) => [outcome.succeeded, outcome.gone])).toEqual([
+        [true, false],
+        [true, false],
+      ]);
+      expect(metrics.attempts).toEqual(['succeeded', 'succeeded']);
+      expect(metrics.exhausted).toBe(0);
+    });
   });
 
   it('cancels, without a request, a delivery whose endpoint is disabled', async () => {

@@ -369,7 +369,8 @@ function isSuccess(response: WebhookResponse): boolean {
   return response.error === null && response.statusCode >= 200 && response.statusCode < 300;
 }
 
+/** As the attempt is recorded: a stale answer (a 409 too) is a success. */
 function outcomeOf(response: WebhookResponse): AttemptOutcomeLabel {
   if (response.refused) return 'refused';
-  return isSuccess(response) ? 'succeeded' : 'failed';
+  return isSuccess(response) || isStale(response) ? 'succeeded' : 'failed';
 }
