@@ -147,6 +147,22 @@ describe('Delivery repositories', () => {
       expect(await repos.statusOf(abandoned.deliveryId)).toMatchObject({ status: 'superseded', superseded_by: newer.messageId, scheduled_attempts: 0 });
     });
 
+    it('recovers the newest state of an entity, supersedes an older one waiting for its retry, and leaves a failed older one failed', async () => {
+      const endpoint = await repos.endpoint();
+      const waiting = await repos.delivery(endpoint, { entity: account(50), scheduledAttempts: 1, dueInS: 600 });
+      const newest = await repos.delivery(endpoint, { entity: account(51), scheduledAttempts: 1, dueInS: 600 });
+      const failedOlder = await repos.delivery(endpoint, { entity: { name: 'account', id: 'acc-4', version: 1 }, status: 'failed', scheduledAttempts: 3 });
+      await repos.delivery(endpoint, { entity: { name: 'account', id: 'acc-4', version: 2 }, status: 'succeeded', scheduledAttempts: 1 });
+      const command = await repos.delivery(endpoint, { status: 'failed', scheduledAttempts: 3 });
+
+      const recovery = await repos.resend.requestRecovery(endpoint.endpointId, new Date(Date.now() - 60_000), null);
+
+      expect(recovery.deliveryIds.sort()).toEqual([newest.deliveryId, command.deliveryId].sort());
+      expect(await repos.statusOf(waiting.deliveryId)).toMatchObject({ status: 'superseded', superseded_by: newest.messageId, next_attempt_at: null });
+      expect(await repos.statusOf(failedOlder.deliveryId)).toMatchObject({ status: 'failed', superseded_by: null });
+      expect(await repos.sql(`SELECT count(*)::int AS n FROM deliveries WHERE id = $1 AND resend_requested_at IS NOT NULL`, [failedOlder.deliveryId])).toEqual([{ n: 0 }]);
+    });
+
     it('leaves an older state alone while its worker still holds the lease', async () => {
       const endpoint = await repos.endpoint();
       const held = await repos.delivery(endpoint, { entity: account(30), status: 'sending', leaseExpiresInS: 30 });

@@ -15,6 +15,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { EndpointSecretCipher } from '../../endpoint-secret-cipher';
+import { sqlNewerStateFor } from './entity-supersede.sql';
 import { ScheduledAttemptRecord } from './delivery-outcome.repository';
 import { ClaimedDelivery, DeliverySql, LIVE_SECRETS_SQL, RESPONSE_BODY_SQL, RESPONSE_HEADERS_SQL, SendableRow, THROTTLE_RATE_SQL, toSendable } from './sendable-delivery';
 
@@ -35,8 +36,8 @@ export interface ResendRequest {
   requestedAt: Date;
 }
 
-const { Pending } = DeliveryStatus;
-const { ResendSucceed } = DeliveryTransition;
+const { Pending, Blocked } = DeliveryStatus;
+const { ResendSucceed, Supersede } = DeliveryTransition;
 
 /**
  * Manual resends and recoveries: marking deliveries to be sent again, durably, and recording the
@@ -119,18 +120,26 @@ export class DeliveryResendRepository extends DeliverySql {
    * or an attempt failed and it waits for a retry. All get one request time, returned even when nothing
    * matched, so the task can say when it was asked. Deliveries with a resend already pending are
    * skipped: asking twice never sends twice what the first request is already resending or has
-   * delivered. Messages whose payload was expunged are skipped too: there is nothing left to send.
+   * delivered. Messages whose payload was expunged are skipped too: there is nothing left to send. So is
+   * an older state of an entity whose newer state goes to the endpoint (it would take the receiver back
+   * in time; one waiting for its retry is superseded instead), unless it blocks its ordered lane, where
+   * the newer states wait behind it and arrive after it.
    */
   async requestRecovery(endpointId: string, since: Date, until: Date | null): Promise<{ requestedAt: Date; deliveryIds: string[]; blocked: number }> {
+    const recoverable = `d.endpoint_id = $1 AND d.resend_requested_at IS NULL
+                 AND ${sqlStatusIn(RECOVERABLE_DELIVERY_STATUSES, 'd.status')} AND (NOT ${sqlStatusIn([Pending], 'd.status')} OR d.scheduled_attempts > 0)
+                 AND d.created_at >= $2 AND ($3::timestamptz IS NULL OR d.created_at < $3)
+                 AND EXISTS (SELECT 1 FROM messages m WHERE m.id = d.message_id AND m.payload IS NOT NULL)`;
+    const newer = sqlNewerStateFor('d.message_id', 'd.endpoint_id');
     const rows = await this.query<{ requested_at: Date; id: string | null; status: DeliveryStatus | null }>(
       `WITH requested AS (SELECT date_trunc('milliseconds', now()) AS at),
+            superseded AS (
+              UPDATE deliveries d SET status = ${sqlStatusAfter(Supersede)}, superseded_by = ${newer}, next_attempt_at = NULL, updated_at = now()
+               WHERE ${recoverable} AND ${sqlStatusMayTake(Supersede, 'd.status')} AND ${newer} IS NOT NULL),
             marked AS (
               UPDATE deliveries d SET resend_requested_at = requested.at, updated_at = now()
                 FROM requested
-               WHERE d.endpoint_id = $1 AND d.resend_requested_at IS NULL
-                 AND ${sqlStatusIn(RECOVERABLE_DELIVERY_STATUSES, 'd.status')} AND (NOT ${sqlStatusIn([Pending], 'd.status')} OR d.scheduled_attempts > 0)
-                 AND d.created_at >= $2 AND ($3::timestamptz IS NULL OR d.created_at < $3)
-                 AND EXISTS (SELECT 1 FROM messages m WHERE m.id = d.message_id AND m.payload IS NOT NULL)
+               WHERE ${recoverable} AND (${sqlStatusIn([Blocked], 'd.status')} OR ${newer} IS NULL)
               RETURNING d.id, d.status)
        SELECT requested.at AS requested_at, marked.id, marked.status FROM requested LEFT JOIN marked ON true`,
       [endpointId, since, until],
