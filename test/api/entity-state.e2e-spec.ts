@@ -139,33 +139,64 @@ describe('Entity state at ingest: retrySafety contracts, stale versions, coalesc
     expect(await deliveriesOf(second.body.id)).toEqual([{ status: 'pending', superseded_by: null }]);
   });
 
-  it('sends one request per entity, the newest state, after 10 entities changed 1,000 times while nothing was delivered', async () => {
-    const entities = Array.from({ length: 10 }, (_, n) => `bulk-${n}`);
-    // Concurrent single creates and batches, versions arriving out of order within each entity.
-    const versions = Array.from({ length: 100 }, (_, n) => n + 1).sort(() => Math.random() - 0.5);
-    await Promise.all(
-      entities.map(async (id, n) => {
-        for (let start = 0; start < versions.length; start += 20) {
-          const slice = versions.slice(start, start + 20);
-          if (n % 2 === 0) {
-            await Promise.all(slice.map((version) => send('order.updated', id, version, { total: version * 10 })));
-          } else {
-            const messages = slice.map((version) => ({ eventType: 'order.updated', payload: { order: { id }, version, total: version * 10 } }));
-            expect((await suite.request('POST', `/api/v1/app/${appId}/msg/batch`, { body: { messages } })).status).toBe(202);
-          }
-        }
-      }),
+  it('sends one request per entity, the newest state, once an endpoint that was down while 10 entities changed 1,000 times is back and recovered', async () => {
+    let up = false;
+    const { receiver, app, endpoint } = await suite.endpointReceiving(() => ({ status: up ? 200 : 503 }));
+    // Retries minutes apart, as on Svix's schedule after its first few: what reaches the endpoint once it is back is the recovery's doing.
+    worker = await WorkerProcess.start({ ...suite.environment.env, IDEM_RETRY_SCHEDULE: '10m' });
+    const since = new Date(Date.now() - 60_000);
+    const entities = Array.from({ length: 10 }, (_, n) => `down-${n}`);
+    const versions = Array.from({ length: 100 }, (_, n) => n + 1);
+
+    for (const version of versions) {
+      const messages = entities.map((id) => ({ eventType: 'order.updated', payload: { order: { id }, version, total: version * 10 } }));
+      expect((await suite.request('POST', `/api/v1/app/${app.id}/msg/batch`, { body: { messages } })).status).toBe(202);
+    }
+    const deliveriesWhere = (where: string) => suite.count('deliveries d JOIN messages m ON m.id = d.message_id', `d.endpoint_id = $1 AND ${where}`, [endpoint.id]);
+    // Every newest state was tried and failed while the endpoint was down, and nothing is in flight or untried.
+    await until(
+      async () =>
+        (await deliveriesWhere(`m.entity_version = 100 AND d.status = 'pending' AND d.scheduled_attempts = 1`)) === 10 &&
+        (await deliveriesWhere(`d.status = 'sending' OR (d.status = 'pending' AND d.scheduled_attempts = 0)`)) === 0,
+      'the newest states to fail once and nothing to be in flight',
     );
-    expect(await suite.count('messages', "entity_id LIKE 'bulk-%'")).toBe(1000);
-    expect(await suite.count('deliveries', "status = 'pending' AND message_id IN (SELECT id FROM messages WHERE entity_id LIKE 'bulk-%')")).toBe(10);
+    const whileDown = receiver.received.length;
+    expect(whileDown).toBeGreaterThanOrEqual(10);
 
-    receiver.received.length = 0;
-    worker = await WorkerProcess.start(suite.environment.env);
-    await until(async () => receiver.received.filter((request) => request.body.includes('bulk-')).length >= 10, 'the 10 newest states to arrive');
-    await until(async () => (await suite.count('deliveries', "status = 'succeeded' AND message_id IN (SELECT id FROM messages WHERE entity_id LIKE 'bulk-%')")) === 10);
+    up = true;
+    const recovery = await suite.svix.endpoint.recover(app.id, endpoint.id, { since });
+    await until(async () => (await suite.svix.backgroundTask.get(recovery.id)).status === 'finished', 'the recovery to finish');
+    await until(async () => (await deliveriesWhere(`d.status = 'succeeded'`)) === 10, 'the newest states to arrive');
 
-    const bulk = receiver.received.filter((request) => request.body.includes('bulk-')).map((request) => JSON.parse(request.body));
-    expect(bulk.map((payload) => payload.order.id).sort()).toEqual([...entities].sort());
-    expect(bulk.every((payload) => payload.version === 100 && payload.total === 1000)).toBe(true);
+    // Every delivery is final now, so nothing more can reach the endpoint.
+    expect(await deliveriesWhere(`d.status NOT IN ('succeeded', 'superseded')`)).toBe(0);
+    const afterRecovery = receiver.received.slice(whileDown).map((request) => JSON.parse(request.body));
+    expect(afterRecovery.map((payload) => payload.order.id).sort()).toEqual([...entities].sort());
+    expect(afterRecovery.every((payload) => payload.version === 100 && payload.total === 1000)).toBe(true);
+
+    const log: { id: string; payload: { order: { id: string }; version: number }; status: number; idemStatus: string; supersededBy?: string }[] = [];
+    for (let iterator: string | undefined; ; ) {
+      const page = (await suite.request('GET', `/api/v1/app/${app.id}/endpoint/${endpoint.id}/msg?limit=250${iterator ? `&iterator=${iterator}` : ''}`)).body;
+      log.push(...page.data);
+      if (page.done) break;
+      iterator = page.iterator;
+    }
+    const byId = new Map(log.map((message) => [message.id, message]));
+    const superseded = log.filter((message) => message.idemStatus === 'superseded');
+    expect(log).toHaveLength(1000);
+    expect(superseded).toHaveLength(990);
+    for (const older of superseded) {
+      const newer = byId.get(older.supersededBy!)!;
+      expect({ status: older.status, entity: newer.payload.order.id, newer: newer.payload.version > older.payload.version }).toEqual({
+        status: 4,
+        entity: older.payload.order.id,
+        newer: true,
+      });
+    }
+    const secondNewest = superseded.filter((message) => message.payload.version === 99);
+    for (const message of secondNewest) {
+      const destinations = (await suite.request('GET', `/api/v1/app/${app.id}/msg/${message.id}/endpoint`)).body.data;
+      expect(destinations).toEqual([expect.objectContaining({ id: endpoint.id, status: 4, idemStatus: 'superseded', supersededBy: message.supersededBy })]);
+    }
   });
 });
