@@ -16,7 +16,7 @@ import { SagasModule } from './sagas/sagas.module';
 import { EndpointsModule } from './endpoints/endpoints.module';
 import { EventTypesModule } from './event-types/event-types.module';
 import { HealthModule } from './health/health.module';
-import { requestLogOptions } from './http/request-log';
+import { requestLogParams } from './http/request-log';
 import { SvixErrorFilter } from './http/svix-error.filter';
 import { SvixValidationPipe } from './http/validation.pipe';
 import { IdempotencyModule } from './idempotency/idempotency.module';
@@ -29,7 +29,7 @@ import { RecoveryModule } from './recovery/recovery.module';
     IdemConfigModule,
     LoggerModule.forRootAsync({
       inject: [IdemConfig],
-      useFactory: (config: IdemConfig) => ({ pinoHttp: requestLogOptions(config.logLevel) }),
+      useFactory: (config: IdemConfig) => requestLogParams(config.logLevel),
     }),
     PersistenceModule,
     QueueModule,

@@ -2,9 +2,10 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pinoHttp from 'pino-http';
-import { requestLogOptions } from './request-log';
+import type { Options } from 'pino-http';
+import { requestLogParams } from './request-log';
 
-describe('requestLogOptions', () => {
+describe('requestLogParams', () => {
   let server: Server;
   let lines: Record<string, any>[];
   let url: string;
@@ -17,7 +18,7 @@ describe('requestLogOptions', () => {
         done();
       },
     });
-    const log = pinoHttp({ ...requestLogOptions(level), stream });
+    const log = pinoHttp({ ...(requestLogParams(level).pinoHttp as Options), stream });
     server = createServer((req, res) => {
       log(req, res);
       req.log.warn({ step: 'handler' }, 'inside the request');
@@ -42,13 +43,21 @@ describe('requestLogOptions', () => {
     expect(JSON.stringify(lines)).not.toContain('idem_secret_token');
   });
 
-  it('at warn, logs only failed requests, each with the request it failed', async () => {
-    await serve('warn', (path) => (path === '/fails' ? 500 : 200));
+  it('logs a failed request at error, with the request it failed', async () => {
+    await serve('info', (path) => (path === '/fails' ? 500 : 200));
     await fetch(`${url}/works`);
     await fetch(`${url}/fails`);
     await new Promise((resolve) => setImmediate(resolve));
     const completions = lines.filter((line) => line.res);
-    expect(completions).toEqual([expect.objectContaining({ level: 50, req: expect.objectContaining({ method: 'GET', url: '/fails' }), res: { statusCode: 500, headers: expect.any(Object) } })]);
+    expect(completions.map((line) => [line.level, line.req.url, line.res.statusCode])).toEqual([
+      [30, '/works', 200],
+      [50, '/fails', 500],
+    ]);
+  });
+
+  it('mounts the request logger on every route at info and below, and on none above, where no request line could be written', () => {
+    for (const level of ['info', 'debug', 'trace']) expect(requestLogParams(level).forRoutes).toBeUndefined();
+    for (const level of ['warn', 'error', 'fatal', 'silent']) expect(requestLogParams(level).forRoutes).toEqual([]);
   });
 
   it('leaves health checks and scrapes out', async () => {
