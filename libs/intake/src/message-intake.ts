@@ -86,8 +86,9 @@ type BatchResult = { ok: true; outcome: IntakeOutcome } | { ok: false; error: un
 @Injectable()
 export class MessageIntake {
   private readonly logger = new Logger(MessageIntake.name);
-  // Up to four batches at once (each holds one connection for its transaction); requests arriving meanwhile form the next.
-  private readonly batcher = new MicroBatcher<IntakeRequest, BatchResult>({ maxItems: 256, maxDelayMs: 1, maxInFlight: 4 }, (requests) =>
+  // Two batches at once (each holds one connection for its transaction); requests arriving meanwhile form the next, so the
+  // busier the API, the fewer statements per request. Four let batches shrink to a few requests each.
+  private readonly batcher = new MicroBatcher<IntakeRequest, BatchResult>({ maxItems: 256, maxDelayMs: 1, maxInFlight: 2 }, (requests) =>
     this.commitBatch(requests),
   );
 
