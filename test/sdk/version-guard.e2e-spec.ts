@@ -103,7 +103,8 @@ describe(PostgresVersionGuard.name, () => {
     const newer = await deliver(7);
     const stale = await deliver(6);
 
-    expect([newer.status, stale.status]).toEqual([200, 200]);
+    expect([newer.status, newer.headers['webhook-outcome']]).toEqual([200, undefined]);
+    expect([stale.status, stale.headers['webhook-outcome']]).toEqual([200, 'stale']);
     expect(await appliedVersions('order:stale')).toEqual([7]);
   });
 });
