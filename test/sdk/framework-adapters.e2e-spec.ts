@@ -6,9 +6,21 @@ import { Test } from '@nestjs/testing';
 import express from 'express';
 import { PoolClient } from 'pg';
 import { IdemDelivery, IdemTransaction, IdemWebhookInterceptor } from '@idem/sdk/nestjs';
-import { expressWebhookMiddleware, MemoryDedupStore, PostgresInbox, WebhookDelivery, WebhookHandler, WebhookReceiver } from '@idem/sdk/receiver';
+import { expressWebhookMiddleware, MemoryDedupStore, MemoryVersionGuard, PostgresInbox, WebhookDelivery, WebhookHandler, WebhookReceiver } from '@idem/sdk/receiver';
 import { DeliveryFactory, post } from './support/delivery.factory';
 import { TestDatabase } from './support/test-database';
+
+interface VersionedOrder {
+  orderId: string;
+  version: number;
+}
+
+/** Two deliveries of one order, the newer first: the guard applies the first and refuses the second. */
+async function newerThenOlder(url: string, secret: string, orderId: string): Promise<Awaited<ReturnType<typeof post>>[]> {
+  const responses = [];
+  for (const version of [7, 6]) responses.push(await post(url, DeliveryFactory.create({ secret, payload: { orderId, version } })));
+  return responses;
+}
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -93,6 +105,20 @@ describe('framework adapters', () => {
       expect([forged.status, unsigned.status, notJson.status]).toEqual([401, 400, 400]);
     });
 
+    it('answers 200 with webhook-outcome: stale when the handler returns a version guard refusal', async () => {
+      const guard = new MemoryVersionGuard();
+      const applied: number[] = [];
+      const { url } = await receiverApp(({ payload }: WebhookDelivery<VersionedOrder>) =>
+        guard.applyIfNewer(`order:${payload.orderId}`, payload.version, async () => void applied.push(payload.version)),
+      );
+
+      const [newer, older] = await newerThenOlder(url, secret, 'express');
+
+      expect([newer.status, newer.headers.get('webhook-outcome')]).toEqual([200, null]);
+      expect([older.status, older.headers.get('webhook-outcome'), JSON.parse(older.text)]).toEqual([200, 'stale', { status: 'stale' }]);
+      expect(applied).toEqual([7]);
+    });
+
     it('answers 413 to a body over the limit', async () => {
       const { url } = await receiverApp();
 
@@ -130,6 +156,7 @@ describe('framework adapters', () => {
     let gate = deferred();
     const handled: string[] = [];
     let failNext = false;
+    const versionsApplied: number[] = [];
 
     beforeAll(async () => {
       database = await TestDatabase.create();
@@ -138,6 +165,7 @@ describe('framework adapters', () => {
       await inbox.install();
       const memoryReceiver = new WebhookReceiver({ secret, store: new MemoryDedupStore() });
       const inboxReceiver = new WebhookReceiver({ secret, store: inbox });
+      const guard = new MemoryVersionGuard();
 
       @Controller('webhooks')
       class WebhooksController {
@@ -152,6 +180,16 @@ describe('framework adapters', () => {
           }
           handled.push(delivery.id);
           return { received: delivery.id };
+        }
+
+        @Post('versioned')
+        @HttpCode(200)
+        @UseInterceptors(new IdemWebhookInterceptor(memoryReceiver))
+        async versioned(@IdemDelivery() { payload }: WebhookDelivery<VersionedOrder>) {
+          return guard.applyIfNewer(`order:${payload.orderId}`, payload.version, async () => {
+            versionsApplied.push(payload.version);
+            return { applied: payload.version };
+          });
         }
 
         @Post('inbox')
@@ -206,6 +244,15 @@ describe('framework adapters', () => {
       expect(second.status).toBe(409);
       expect(second.headers.get('retry-after')).toBe('5');
       expect((await first).status).toBe(200);
+    });
+
+    it("answers with the route's status and webhook-outcome: stale when the handler returns a version guard refusal", async () => {
+      const [newer, older] = await newerThenOlder(`${url}/webhooks/versioned`, secret, 'nest');
+
+      expect([newer.status, newer.headers.get('webhook-outcome')]).toEqual([200, null]);
+      expect(JSON.parse(newer.text)).toEqual({ applied: true, result: { applied: 7 } });
+      expect([older.status, older.headers.get('webhook-outcome'), JSON.parse(older.text)]).toEqual([200, 'stale', { status: 'stale' }]);
+      expect(versionsApplied).toEqual([7]);
     });
 
     it('answers 401 to a bad signature and 400 to missing headers', async () => {
