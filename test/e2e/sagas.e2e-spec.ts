@@ -23,6 +23,8 @@ describe('Sagas across endpoints, with compensations', () => {
   let suite: ApiSuite;
   let consumer: TestDatabase;
   let operator: FakeReceiver;
+  /** Audit events on the channel `eu` only. */
+  let euAudit: FakeReceiver;
   let appId: string;
   const servers: Server[] = [];
   const workers: WorkerProcess[] = [];
@@ -79,6 +81,9 @@ describe('Sagas across endpoints, with compensations', () => {
       });
       receiver = new WebhookReceiver<PoolClient>({ secret: (await suite.svix.endpoint.getSecret(appId, endpoint.id)).key, store: inbox });
     }
+    euAudit = await FakeReceiver.start();
+    const euEndpoint = await suite.svix.endpoint.create(appId, { url: euAudit.url, filterTypes: ['audit.record', 'audit.erase'], channels: ['eu'] });
+    euAudit.verifyWith((await suite.svix.endpoint.getSecret(appId, euEndpoint.id)).key);
     // Two workers, so outcomes of one saga's deliveries may be recorded by either, concurrently.
     // A worker from source takes long to start on a busy machine: give it the time.
     workers.push(...(await Promise.all([WorkerProcess.start(suite.environment.env, 90_000), WorkerProcess.start(suite.environment.env, 90_000)])));
@@ -92,6 +97,7 @@ describe('Sagas across endpoints, with compensations', () => {
       await new Promise((resolve) => server.close(resolve));
     }
     await operator?.close();
+    await euAudit?.close();
     await consumer?.drop();
     await suite?.close();
   });
@@ -133,6 +139,16 @@ describe('Sagas across endpoints, with compensations', () => {
     expect(saga.finishedAt).not.toBeNull();
     await operator.waitFor(() => operational('saga.completed', 'all-good'));
     expect(JSON.parse(operator.received.find((webhook) => JSON.parse(webhook.body).data.sagaId === 'all-good')!.body).data).toMatchObject({ appId, appUid: 'shop', id, sagaId: 'all-good' });
+  });
+
+  it('delivers a step sent on a channel to the endpoint restricted to that channel', async () => {
+    const created = await suite.request('POST', `/api/v1/app/${appId}/saga`, {
+      body: { sagaId: 'on-channel', steps: [{ name: 'audit', eventType: 'audit.record', payload: { saga: 'on-channel' }, channels: ['eu'], compensation: { eventType: 'audit.erase', payload: { saga: 'on-channel' }, channels: ['eu'] } }] },
+    });
+    expect(created.status).toBe(201);
+
+    await endsIn('on-channel', 'completed');
+    expect(euAudit.received.map((webhook) => [webhook.verified, JSON.parse(webhook.body)])).toEqual([[true, { saga: 'on-channel' }]]);
   });
 
   it('compensates the steps that succeeded, newest first, each once, when a receiver rejects a step', async () => {

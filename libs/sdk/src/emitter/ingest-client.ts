@@ -26,7 +26,9 @@ export interface SagaStepIn {
   name: string;
   eventType: string;
   payload: Record<string, unknown>;
-  compensation: { eventType: string; payload: Record<string, unknown> };
+  /** Routed as a message's channels: only endpoints without channels, or with one of these, get it. */
+  channels?: string[];
+  compensation: { eventType: string; payload: Record<string, unknown>; channels?: string[] };
 }
 
 /** A saga to start: the body of Idem's `POST /api/v1/app/{app}/saga`. */
