@@ -7,6 +7,7 @@ import {
   ENTITY_VERSION_HEADER,
   entityHeaderValue,
   LaneExhaustion,
+  mayMoveSaga,
   MicroBatcher,
   OUTCOME_HEADER,
   REDACTED_HEADER_VALUE,
@@ -57,9 +58,6 @@ export type DeliveryJobResult =
 /** What became of one resend job. */
 export type ResendJobResult = Throttled | { kind: 'recorded' | 'answered' | 'gone' | 'expired' };
 
-/** The transitions of a record that end a delivery, and so may move a saga waiting on its message. */
-const ENDING_TRANSITIONS: ReadonlySet<DeliveryTransition> = new Set([DeliveryTransition.Succeed, DeliveryTransition.Exhaust, DeliveryTransition.ResolveStale]);
-
 const USER_AGENT = 'Idem-Webhooks/0.1';
 
 /**
@@ -109,7 +107,7 @@ export class DeliverWebhookService {
         const recorded = records.filter((record) => attempts.has(record.deliveryId));
         const disabled = await this.updateEndpointHealth(recorded, config.disableAfterMs);
         await this.reportOperationalEvents(recorded, attempts, disabled);
-        await this.sagaProgress.onDeliveriesEnded(recorded.filter((record) => ENDING_TRANSITIONS.has(record.transition)).map((record) => record.messageId));
+        await this.sagaProgress.onDeliveriesEnded(recorded.filter((record) => mayMoveSaga(record.transition)).map((record) => record.messageId));
         const laneHeads = recorded.filter((record) => record.headsLane).map((record) => record.deliveryId);
         return { outcome: records.map((record) => attempts.has(record.deliveryId)), heads: laneHeads, promoted: await this.lanes.promoteNext(laneHeads) };
       });
