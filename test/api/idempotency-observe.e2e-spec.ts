@@ -120,6 +120,33 @@ describe('Observe-then-enforce and the send-time-key detector', () => {
       expect((await report(appId)).counts).toEqual({ replay: 0, conflict: 0, sendTimeKey: 0 });
     });
 
+    it('takes a retry of an earlier eventId in observe mode for a replay, not for a send-time key, whatever came since', async () => {
+      const appId = await application('observe');
+      const first = await send(appId, { eventType: 'user.created', eventId: 'evt-a', payload: { user: 5 } });
+      const other = await send(appId, { eventType: 'user.created', eventId: 'evt-b', payload: { user: 5 } });
+      const retry = await send(appId, { eventType: 'user.created', eventId: 'evt-a', payload: { user: 5 } });
+
+      const found = await report(appId);
+      expect(found.counts).toEqual({ replay: 1, conflict: 0, sendTimeKey: 1 });
+      expect(found.samples).toEqual([
+        expect.objectContaining({ kind: 'replay', key: 'evt-a', messageId: retry.body.id, earlierMessageId: first.body.id }),
+        expect.objectContaining({ kind: 'send_time_key', key: 'evt-b', earlierKey: 'evt-a', messageId: other.body.id, earlierMessageId: first.body.id }),
+      ]);
+    });
+
+    it("leaves out sagas' messages, whose eventIds are Idem's own, however alike two sagas are", async () => {
+      const appId = await application();
+      for (const name of ['stock.reserve', 'stock.release']) await suite.request('POST', '/api/v1/event-type', { body: { name, description: name } });
+      const saga = (sagaId: string) => ({ sagaId, steps: [{ name: 'reserve', eventType: 'stock.reserve', payload: { sku: 'A' }, compensation: { eventType: 'stock.release', payload: { sku: 'A' } } }] });
+      for (const sagaId of ['order-1', 'order-2', 'order-3']) expect((await suite.request('POST', `/api/v1/app/${appId}/saga`, { body: saga(sagaId) })).status).toBe(201);
+
+      expect((await report(appId)).counts.sendTimeKey).toBe(0);
+      // The same content from the producer itself is still watched.
+      await send(appId, { eventType: 'stock.reserve', eventId: `evt-${randomUUID()}`, payload: { sku: 'A' } });
+      await send(appId, { eventType: 'stock.reserve', eventId: `evt-${randomUUID()}`, payload: { sku: 'A' } });
+      expect((await report(appId)).counts.sendTimeKey).toBe(1);
+    });
+
     it('forgets content older than its window', async () => {
       const appId = await application();
       await send(appId, { eventType: 'user.created', eventId: 'evt-old', payload: { user: 1 } });

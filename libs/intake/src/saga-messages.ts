@@ -23,6 +23,7 @@ export class SagaMessages {
       {
         application: saga.appId,
         onlyApplicationId: saga.appId,
+        derivedEventIds: true,
         messages: [{ eventType, eventId: sagaEventId(saga.sagaId, role, step.name), payload, channels: channels ?? null, payloadRetentionHours: DEFAULT_PAYLOAD_RETENTION_HOURS }],
       },
     ]);
