@@ -78,6 +78,29 @@ describe('Observe-then-enforce and the send-time-key detector', () => {
     expect((await report(appId)).counts).toEqual({ replay: 1, conflict: 0, sendTimeKey: 0 });
   });
 
+  it('counts only the findings since `since`, and shows the newest `samples` of them', async () => {
+    const appId = await application('observe');
+    const sent = [];
+    for (let n = 0; n < 7; n++) sent.push(await send(appId, { eventType: 'order.paid', eventId: 'evt-aged', payload: { order: 1 } }));
+    // The six replays, the newest now and each other an hour older.
+    await suite.db.query(
+      `UPDATE idempotency_findings f SET created_at = now() - a.age * interval '1 hour'
+         FROM (SELECT id, row_number() OVER (ORDER BY id DESC) - 1 AS age FROM idempotency_findings WHERE app_id = $1) a WHERE f.id = a.id`,
+      [appId],
+    );
+    const newestFirst = sent.slice(1).reverse().map((response) => response.body.id);
+    const reportWith = async (query: string) => (await suite.request('GET', `/api/v1/app/${appId}/idempotency-report?${query}`)).body;
+
+    const since = new Date(Date.now() - 2.5 * 3_600_000).toISOString();
+    const recent = await reportWith(`since=${since}`);
+    expect([recent.since, recent.counts.replay]).toEqual([since, 3]);
+    expect(recent.samples.map((sample: { messageId: string }) => sample.messageId)).toEqual(newestFirst.slice(0, 3));
+    const bounded = await reportWith('samples=2');
+    expect(bounded.counts.replay).toBe(6);
+    expect(bounded.samples.map((sample: { messageId: string }) => sample.messageId)).toEqual(newestFirst.slice(0, 2));
+    expect((await suite.request('GET', `/api/v1/app/${appId}/idempotency-report?samples=251`)).status).toBe(422);
+  });
+
   it('keeps the mode on a Svix update that does not know the field', async () => {
     const appId = await application('observe');
     await suite.svix.application.update(appId, { name: 'renamed' });
