@@ -16,6 +16,9 @@ describe('Sagas: the API', () => {
 
   beforeAll(async () => {
     suite = await startApiSuite();
+    for (const name of ['stock.reserve', 'stock.release', 'payment.charge', 'payment.refund', 'audit.record', 'audit.erase', 'nobody.listens']) {
+      await suite.svix.eventType.create({ name, description: name });
+    }
     appId = (await suite.svix.application.create({ name: 'shop' })).id;
     await suite.svix.endpoint.create(appId, { url: 'http://127.0.0.1:9/stock', filterTypes: ['stock.reserve', 'stock.release'] });
     await suite.svix.endpoint.create(appId, { url: 'http://127.0.0.1:9/payments', filterTypes: ['payment.charge', 'payment.refund'] });
@@ -100,6 +103,26 @@ describe('Sagas: the API', () => {
       expect(response.body.detail[0]).toEqual(expect.objectContaining({ loc, msg: expect.any(String), type: expect.any(String) }));
       expect(await counts()).toEqual(before);
     });
+  });
+
+  it('refuses a step or compensation whose event type is not in the catalog, though an endpoint takes every type', async () => {
+    const catchAll = (await suite.svix.application.create({ name: 'catch-all' })).id;
+    await suite.svix.endpoint.create(catchAll, { url: 'http://127.0.0.1:9/everything' });
+    await suite.svix.eventType.create({ name: 'stock.retired', description: 'archived below' });
+    await suite.svix.eventType.delete('stock.retired');
+    const before = await counts();
+
+    const unknown = await suite.request('POST', `/api/v1/app/${catchAll}/saga`, {
+      body: { sagaId: 'uncataloged', steps: [steps()[0], { ...steps()[1], eventType: 'payment.chrage', compensation: { eventType: 'stock.retired', payload: {} } }] },
+    });
+
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.detail).toEqual([
+      { loc: ['body', 'steps', '1', 'eventType'], msg: expect.stringContaining('"payment.chrage" is not in the catalog'), type: 'value_error' },
+      { loc: ['body', 'steps', '1', 'compensation', 'eventType'], msg: expect.stringContaining('"stock.retired" is not in the catalog'), type: 'value_error' },
+    ]);
+    expect(await counts()).toEqual(before);
+    expect((await suite.request('POST', `/api/v1/app/${catchAll}/saga`, { body: { sagaId: 'cataloged', steps: steps() } })).status).toBe(201);
   });
 
   it('lists sagas newest first, by status, a page at a time', async () => {

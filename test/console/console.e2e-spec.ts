@@ -494,6 +494,7 @@ describeInChromium('web console', () => {
     it('lists an application’s sagas and shows one as a timeline of its messages', async () => {
       const app = await post<{ id: string }>('/api/v1/app', { name: `Saga shop ${suffix}` }, 201);
       await post(`/api/v1/app/${app.id}/endpoint`, { url: 'http://127.0.0.1:9/hook' }, 201);
+      for (const name of ['stock.reserve', 'stock.release']) await post('/api/v1/event-type', { name, description: name }, 201);
       const saga = await post<{ id: string }>(
         `/api/v1/app/${app.id}/saga`,
         { sagaId: 'order-7', steps: [{ name: 'reserve', eventType: 'stock.reserve', payload: {}, compensation: { eventType: 'stock.release', payload: {} } }] },

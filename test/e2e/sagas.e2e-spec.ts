@@ -52,6 +52,9 @@ describe('Sagas across endpoints, with compensations', () => {
     });
     consumer = await TestDatabase.create();
     await consumer.pool.query('CREATE TABLE applied (id serial PRIMARY KEY, service text NOT NULL, event_type text NOT NULL, saga text NOT NULL)');
+    for (const name of [...SERVICES.flatMap((service) => [service.step, service.compensation]), 'audit.record', 'audit.erase']) {
+      await suite.svix.eventType.create({ name, description: name });
+    }
     appId = (await suite.svix.application.create({ name: 'shop', uid: 'shop' })).id;
     for (const service of SERVICES) {
       const inbox = new PostgresInbox<PoolClient>(consumer.pool, { table: `inbox_${service.name}` });

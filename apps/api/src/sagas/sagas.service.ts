@@ -1,6 +1,6 @@
 import { canonicalJson, IdemError, newId, SAGA_LIMITS, SagaMessageRole, sha256Hex, subscriptionMatches } from '@app/core';
 import { SagaMessages } from '@app/intake';
-import { SagaMessageDefinition, SagaRepository, SagaStepDefinition, UnitOfWork } from '@app/persistence';
+import { EventTypeRepository, SagaMessageDefinition, SagaRepository, SagaStepDefinition, UnitOfWork } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
 import { ApplicationsService } from '../applications/applications.service';
 import { Principal } from '../auth/principal';
@@ -17,14 +17,15 @@ export class SagasService {
   constructor(
     private readonly applications: ApplicationsService,
     private readonly sagas: SagaRepository,
+    private readonly eventTypes: EventTypeRepository,
     private readonly sagaMessages: SagaMessages,
     private readonly unitOfWork: UnitOfWork,
   ) {}
 
   /**
    * Creates the saga and writes its first step, in one transaction; the same `sagaId` with the same steps
-   * is the existing saga (created false), with other steps a 409. A step or compensation no enabled
-   * endpoint subscribes to is a 422, and nothing is written.
+   * is the existing saga (created false), with other steps a 409. A step or compensation whose event
+   * type is not in the catalog, or that no enabled endpoint subscribes to, is a 422, and nothing is written.
    */
   async create(principal: Principal, appIdOrUid: string, input: SagaIn): Promise<{ saga: SagaOut; created: boolean }> {
     const application = await this.applications.resolve(principal, appIdOrUid);
@@ -32,13 +33,18 @@ export class SagasService {
     checkShape(steps);
     return this.unitOfWork.run(async () => {
       const subscriptions = await this.sagas.findSubscriptions(application.id);
-      const unsubscribed: ValidationProblem[] = [];
-      const subscribed = ({ eventType, channels }: SagaMessageDefinition) => subscriptions.some((subscription) => subscriptionMatches(subscription, { eventType, channels: channels ?? null }));
+      const listed = await this.eventTypes.findListed([...new Set(steps.flatMap((step) => [step.eventType, step.compensation.eventType]))]);
+      const problems: ValidationProblem[] = [];
+      const check = (message: SagaMessageDefinition, loc: string[]) => {
+        const { eventType, channels } = message;
+        if (!listed.has(eventType)) problems.push({ loc, msg: `event type "${eventType}" is not in the catalog (create it first)`, type: 'value_error' });
+        else if (!subscriptions.some((subscription) => subscriptionMatches(subscription, { eventType, channels: channels ?? null }))) problems.push(noSubscriber(loc, message));
+      };
       steps.forEach((step, index) => {
-        if (!subscribed(step)) unsubscribed.push(noSubscriber(['body', 'steps', String(index), 'eventType'], step));
-        if (!subscribed(step.compensation)) unsubscribed.push(noSubscriber(['body', 'steps', String(index), 'compensation', 'eventType'], step.compensation));
+        check(step, ['body', 'steps', String(index), 'eventType']);
+        check(step.compensation, ['body', 'steps', String(index), 'compensation', 'eventType']);
       });
-      if (unsubscribed.length > 0) throw new RequestValidationError(unsubscribed);
+      if (problems.length > 0) throw new RequestValidationError(problems);
 
       const requestHash = sha256Hex(canonicalJson(steps));
       const inserted = await this.sagas.insertUnlessTaken({ id: newId('saga'), appId: application.id, sagaId: input.sagaId, requestHash, steps });
