@@ -165,6 +165,8 @@ describe('Sagas across endpoints, with compensations', () => {
     expect(saga.steps[2].message.deliveries[0].status).toBe('failed');
     expect(saga.steps[2].compensation).toBeNull();
     expect(saga.steps[1].compensation.deliveries[0].status).toBe('succeeded');
+    const refund = await suite.svix.message.get(appId, saga.steps[1].compensation.messageId);
+    expect([refund.eventType, refund.eventId]).toEqual(['payment.refund', 'saga:rejected:compensation:payment']);
     // One attempt: a rejection is not retried.
     const attempts = await suite.count('attempts', 'message_id = $1', [saga.steps[2].message.messageId]);
     expect(attempts).toBe(1);
