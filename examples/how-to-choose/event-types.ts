@@ -9,10 +9,10 @@ export interface RetrySafety {
 }
 
 /**
- * Creates or updates an event type with its contract, once at deploy (a `PUT`: run it as often as you
- * like). Plain JSON, because the svix client drops the Idem extension field it does not know.
+ * Creates or updates an event type, with its contract if it has one, once at deploy (a `PUT`: run it as
+ * often as you like). Plain JSON, because the svix client drops the Idem extension field it does not know.
  */
-export async function declareEventType(idemUrl: string, token: string, name: string, description: string, retrySafety: RetrySafety): Promise<void> {
+export async function declareEventType(idemUrl: string, token: string, name: string, description: string, retrySafety?: RetrySafety): Promise<void> {
   const response = await fetch(`${idemUrl}/api/v1/event-type/${encodeURIComponent(name)}`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -8,7 +8,7 @@ import { announceSignUp } from '../../examples/how-to-choose/dedup-floor/emitter
 import { startWelcomeMailer, WELCOME_DEDUP_PREFIX } from '../../examples/how-to-choose/dedup-floor/receiver';
 import { installBilling, markInvoicePaid, outboxRelay } from '../../examples/how-to-choose/idempotency-keys/emitter';
 import { startPayouts } from '../../examples/how-to-choose/idempotency-keys/receiver';
-import { PAYMENT_EVENTS, placeOrder, STOCK_EVENTS } from '../../examples/how-to-choose/sagas/emitter';
+import { declareShopEventTypes, PAYMENT_EVENTS, placeOrder, STOCK_EVENTS } from '../../examples/how-to-choose/sagas/emitter';
 import { startShopServices } from '../../examples/how-to-choose/sagas/receiver';
 import type { ServedWebhooks } from '../../examples/how-to-choose/serve';
 import { declareBalanceChanges, publishChange } from '../../examples/how-to-choose/version-checks/emitter';
@@ -157,6 +157,7 @@ describe('How to choose: the examples, emitter → Idem → receiver', () => {
       { receiver: services.payments, secret: secrets.payments, filterTypes: Object.values(PAYMENT_EVENTS) },
     ]);
     const idem = new IdemClient({ baseUrl: suite.url, token });
+    await declareShopEventTypes(suite.url, token);
     const paid = { id: 'o1', sku: 'mug', amount: 25 };
 
     expect((await placeOrder(idem, app.id, paid)).replayed).toBe(false);

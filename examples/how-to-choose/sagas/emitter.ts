@@ -1,6 +1,7 @@
 // IDEM_URL=http://127.0.0.1:8040 IDEM_TOKEN=… IDEM_APP=app_… npx ts-node -r tsconfig-paths/register examples/how-to-choose/sagas/emitter.ts
 import { IdemClient, SagaIn } from '@idem/sdk/emitter';
 import { required } from '../environment';
+import { declareEventType } from '../event-types';
 
 export type Order = { id: string; sku: string; amount: number };
 
@@ -12,6 +13,11 @@ export type Payment = { orderId: string; amount: number };
 /** What each service subscribes to: a saga's step and its compensation go to the same service. */
 export const STOCK_EVENTS = { reserve: 'stock.reserve', release: 'stock.release' } as const;
 export const PAYMENT_EVENTS = { charge: 'payment.charge', refund: 'payment.refund' } as const;
+
+/** The saga's event types, in the catalog once at deploy: Idem refuses a saga that names a type it does not list. */
+export async function declareShopEventTypes(idemUrl: string, token: string): Promise<void> {
+  for (const name of [...Object.values(STOCK_EVENTS), ...Object.values(PAYMENT_EVENTS)]) await declareEventType(idemUrl, token, name, `The shop's ${name}`);
+}
 
 /** Placing an order: reserve its item, then charge it; when the charge is refused for good, Idem releases the item. */
 export function orderSaga(order: Order): SagaIn {
@@ -33,5 +39,7 @@ export function placeOrder(idem: IdemClient, app: string, order: Order): ReturnT
 
 if (require.main === module) {
   const idem = new IdemClient({ baseUrl: required('IDEM_URL'), token: required('IDEM_TOKEN') });
-  void placeOrder(idem, required('IDEM_APP'), { id: '1042', sku: 'mug', amount: 25 }).then(({ saga, replayed }) => console.log(saga, { replayed }));
+  void declareShopEventTypes(required('IDEM_URL'), required('IDEM_TOKEN'))
+    .then(() => placeOrder(idem, required('IDEM_APP'), { id: '1042', sku: 'mug', amount: 25 }))
+    .then(({ saga, replayed }) => console.log(saga, { replayed }));
 }
