@@ -7,7 +7,8 @@
 // in short slices, so that whatever else the machine does weighs on all of them alike. Prints req/s and
 // the API's main-thread CPU time per request (its minimum over slices is the least disturbed figure).
 // Loopback only; stops by itself. CHEAP_ROUNDS (10), CHEAP_SLICE_MS (600), CHEAP_CONNECTIONS (16),
-// CHEAP_PROFILE_DIR=<dir> writes a CPU profile of each API there (see profile-top.js).
+// CHEAP_PROFILE_DIR=<dir> writes a CPU profile of each API there (see profile-top.js), CHEAP_ROUTES=<regex>
+// measures only the routes whose name matches.
 const { spawn, spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
@@ -70,7 +71,7 @@ async function start(spec, index) {
     { name: 'GET /api/v1/event-type (API token)', path: '/api/v1/event-type', headers: { authorization: `Bearer ${token}` }, status: 200 },
     { name: 'POST …/msg (no key)', path: `/api/v1/app/${app.id}/msg`, method: 'POST', headers: () => create, body: message, status: 202 },
     { name: 'POST …/msg (Idempotency-Key)', path: `/api/v1/app/${app.id}/msg`, method: 'POST', headers: () => ({ ...create, 'idempotency-key': randomBytes(12).toString('hex') }), body: message, status: 202 },
-  ];
+  ].filter((route) => new RegExp(process.env.CHEAP_ROUTES ?? '').test(route.name));
   return api;
 }
 

@@ -78,6 +78,29 @@ describe('Observe-then-enforce and the send-time-key detector', () => {
     expect((await report(appId)).counts).toEqual({ replay: 1, conflict: 0, sendTimeKey: 0 });
   });
 
+  it('counts only the findings since `since`, and shows the newest `samples` of them', async () => {
+    const appId = await application('observe');
+    const sent = [];
+    for (let n = 0; n < 7; n++) sent.push(await send(appId, { eventType: 'order.paid', eventId: 'evt-aged', payload: { order: 1 } }));
+    // The six replays, the newest now and each other an hour older.
+    await suite.db.query(
+      `UPDATE idempotency_findings f SET created_at = now() - a.age * interval '1 hour'
+         FROM (SELECT id, row_number() OVER (ORDER BY id DESC) - 1 AS age FROM idempotency_findings WHERE app_id = $1) a WHERE f.id = a.id`,
+      [appId],
+    );
+    const newestFirst = sent.slice(1).reverse().map((response) => response.body.id);
+    const reportWith = async (query: string) => (await suite.request('GET', `/api/v1/app/${appId}/idempotency-report?${query}`)).body;
+
+    const since = new Date(Date.now() - 2.5 * 3_600_000).toISOString();
+    const recent = await reportWith(`since=${since}`);
+    expect([recent.since, recent.counts.replay]).toEqual([since, 3]);
+    expect(recent.samples.map((sample: { messageId: string }) => sample.messageId)).toEqual(newestFirst.slice(0, 3));
+    const bounded = await reportWith('samples=2');
+    expect(bounded.counts.replay).toBe(6);
+    expect(bounded.samples.map((sample: { messageId: string }) => sample.messageId)).toEqual(newestFirst.slice(0, 2));
+    expect((await suite.request('GET', `/api/v1/app/${appId}/idempotency-report?samples=251`)).status).toBe(422);
+  });
+
   it('keeps the mode on a Svix update that does not know the field', async () => {
     const appId = await application('observe');
     await suite.svix.application.update(appId, { name: 'renamed' });
@@ -118,6 +141,33 @@ describe('Observe-then-enforce and the send-time-key detector', () => {
       for (let attempt = 0; attempt < RETRIES; attempt++) await suite.svix.message.create(appId, { eventType: 'user.updated', eventId: 'evt-svix', payload: { user: 7 } });
       for (let attempt = 0; attempt < RETRIES; attempt++) await send(appId, { eventType: 'user.deleted', payload: { user: 7 } }, 'key-source');
       expect((await report(appId)).counts).toEqual({ replay: 0, conflict: 0, sendTimeKey: 0 });
+    });
+
+    it('takes a retry of an earlier eventId in observe mode for a replay, not for a send-time key, whatever came since', async () => {
+      const appId = await application('observe');
+      const first = await send(appId, { eventType: 'user.created', eventId: 'evt-a', payload: { user: 5 } });
+      const other = await send(appId, { eventType: 'user.created', eventId: 'evt-b', payload: { user: 5 } });
+      const retry = await send(appId, { eventType: 'user.created', eventId: 'evt-a', payload: { user: 5 } });
+
+      const found = await report(appId);
+      expect(found.counts).toEqual({ replay: 1, conflict: 0, sendTimeKey: 1 });
+      expect(found.samples).toEqual([
+        expect.objectContaining({ kind: 'replay', key: 'evt-a', messageId: retry.body.id, earlierMessageId: first.body.id }),
+        expect.objectContaining({ kind: 'send_time_key', key: 'evt-b', earlierKey: 'evt-a', messageId: other.body.id, earlierMessageId: first.body.id }),
+      ]);
+    });
+
+    it("leaves out sagas' messages, whose eventIds are Idem's own, however alike two sagas are", async () => {
+      const appId = await application();
+      for (const name of ['stock.reserve', 'stock.release']) await suite.request('POST', '/api/v1/event-type', { body: { name, description: name } });
+      const saga = (sagaId: string) => ({ sagaId, steps: [{ name: 'reserve', eventType: 'stock.reserve', payload: { sku: 'A' }, compensation: { eventType: 'stock.release', payload: { sku: 'A' } } }] });
+      for (const sagaId of ['order-1', 'order-2', 'order-3']) expect((await suite.request('POST', `/api/v1/app/${appId}/saga`, { body: saga(sagaId) })).status).toBe(201);
+
+      expect((await report(appId)).counts.sendTimeKey).toBe(0);
+      // The same content from the producer itself is still watched.
+      await send(appId, { eventType: 'stock.reserve', eventId: `evt-${randomUUID()}`, payload: { sku: 'A' } });
+      await send(appId, { eventType: 'stock.reserve', eventId: `evt-${randomUUID()}`, payload: { sku: 'A' } });
+      expect((await report(appId)).counts.sendTimeKey).toBe(1);
     });
 
     it('forgets content older than its window', async () => {

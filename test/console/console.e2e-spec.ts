@@ -494,6 +494,7 @@ describeInChromium('web console', () => {
     it('lists an application’s sagas and shows one as a timeline of its messages', async () => {
       const app = await post<{ id: string }>('/api/v1/app', { name: `Saga shop ${suffix}` }, 201);
       await post(`/api/v1/app/${app.id}/endpoint`, { url: 'http://127.0.0.1:9/hook' }, 201);
+      for (const name of ['stock.reserve', 'stock.release']) await post('/api/v1/event-type', { name, description: name }, 201);
       const saga = await post<{ id: string }>(
         `/api/v1/app/${app.id}/saga`,
         { sagaId: 'order-7', steps: [{ name: 'reserve', eventType: 'stock.reserve', payload: {}, compensation: { eventType: 'stock.release', payload: {} } }] },
@@ -983,6 +984,92 @@ describeInChromium('web console', () => {
         await queue.resume();
         await queue.close();
         redis.disconnect();
+        await receiver.close();
+      }
+    });
+
+    /** Waits until the API reports Idem's own status for each message's delivery to the endpoint. */
+    async function idemStatusesReach(appId: string, endpointId: string, expected: Record<string, string>): Promise<void> {
+      await until(async () => {
+        for (const [msgId, idemStatus] of Object.entries(expected)) {
+          const list = await call<{ data: { id: string; idemStatus: string }[] }>('GET', `/api/v1/app/${appId}/msg/${msgId}/endpoint`, undefined, 200);
+          if (!list.data.some((delivery) => delivery.id === endpointId && delivery.idemStatus === idemStatus)) return false;
+        }
+        return true;
+      }, `the deliveries to reach ${JSON.stringify(expected)}`);
+    }
+
+    /** The badge of a message's delivery to the endpoint, as the message page shows it. */
+    async function destinationBadge(endpointId: string): Promise<{ text: string | null; idemStatus: string | null; svixStatus: string | null; title: string | null }> {
+      const badge = ui.message.endpointRow(endpointId).getByTestId('status-badge');
+      return { text: await badge.textContent(), idemStatus: await badge.getAttribute('data-idem-status'), svixStatus: await badge.getAttribute('data-status'), title: await badge.getAttribute('title') };
+    }
+
+    it('badges a delivery its receiver answered stale as stale, not success, and shows why resending it sends nothing', async () => {
+      const receiver = await FakeReceiver.start(() => ({ status: 200, body: '{"status":"stale"}', headers: { 'webhook-outcome': 'stale' } }));
+      try {
+        const name = `account.changed.${suffix}`;
+        await post('/api/v1/event-type', { name, description: 'A change to an account', retrySafety: { semantics: 'delta', entity: 'account', entityIdPath: '/id', versionPath: '/version' } }, 201);
+        const app = await createApplication('Account mirror');
+        const endpoint = await post<{ id: string }>(`/api/v1/app/${app.id}/endpoint`, { url: receiver.url, filterTypes: [name] }, 201);
+        const message = await post<{ id: string }>(`/api/v1/app/${app.id}/msg`, { eventType: name, payload: { id: 'acc_7', version: 3, add: 5 } }, 202);
+        await idemStatusesReach(app.id, endpoint.id, { [message.id]: 'stale' });
+
+        await goTo(`/app/${app.id}/msg/${message.id}`, 'message-detail-page');
+        await ui.message.waitFor();
+        expect(await destinationBadge(endpoint.id)).toEqual({ text: 'stale', idemStatus: 'stale', svixStatus: '0', title: 'Svix clients see it as success' });
+        expect(await ui.message.endpointRow(endpoint.id).getByTestId('status-note').textContent()).toContain('holds this version of the entity or a newer one');
+        await ui.screenshots('message-delivery-stale');
+
+        await ui.message.resendButton(endpoint.id).click();
+        const detail = ui.message.endpointRow(endpoint.id).getByTestId('resend-detail');
+        await detail.waitFor();
+        expect(await detail.textContent()).toBe('Not resent: the receiver holds, or is being sent, a newer state of this entity');
+        expect(await ui.message.endpointRow(endpoint.id).getByTestId('resend-feedback').textContent()).toBe(await detail.textContent());
+        expect(await ui.message.resendButton(endpoint.id).isEnabled()).toBe(true);
+        await ui.screenshots('message-resend-not-resent');
+
+        await goTo(`/app/${app.id}/endpoint/${endpoint.id}`, 'endpoint-detail-page');
+        expect(await ui.endpoint.messageIds()).toEqual([message.id]);
+        expect(await ui.endpoint.messageRows().first().getByTestId('status-badge').textContent()).toBe('stale');
+        expect(receiver.received).toHaveLength(1);
+      } finally {
+        await receiver.close();
+      }
+    });
+
+    it('badges a blocked head and the message queued behind it, and a recovery says how many lanes it unblocks', async () => {
+      const receiver = await FakeReceiver.start(() => ({ status: 503, body: 'down' }));
+      try {
+        const name = `ledger.posted.${suffix}`;
+        const retrySafety = { semantics: 'delta', entity: 'ledger', entityIdPath: '/id', versionPath: '/version', ordering: 'entity', onExhausted: 'block' };
+        await post('/api/v1/event-type', { name, description: 'An entry in a ledger, in order', retrySafety }, 201);
+        const app = await createApplication('Ledger mirror');
+        const endpoint = await post<{ id: string }>(`/api/v1/app/${app.id}/endpoint`, { url: receiver.url, filterTypes: [name] }, 201);
+        const send = (version: number) => post<{ id: string }>(`/api/v1/app/${app.id}/msg`, { eventType: name, payload: { id: 'ldg_1', version } }, 202);
+        const head = await send(1);
+        const behind = await send(2);
+        await idemStatusesReach(app.id, endpoint.id, { [head.id]: 'blocked', [behind.id]: 'queued' });
+
+        await goTo(`/app/${app.id}/msg/${head.id}`, 'message-detail-page');
+        await ui.message.waitFor();
+        expect(await destinationBadge(endpoint.id)).toEqual({ text: 'blocked', idemStatus: 'blocked', svixStatus: '2', title: 'Svix clients see it as fail' });
+        await goTo(`/app/${app.id}/msg/${behind.id}`, 'message-detail-page');
+        await ui.message.waitFor();
+        expect(await destinationBadge(endpoint.id)).toEqual({ text: 'queued', idemStatus: 'queued', svixStatus: '1', title: 'Svix clients see it as pending' });
+        await ui.screenshots('message-delivery-queued');
+
+        receiver.behaviour = () => ({ status: 200, body: 'ok' });
+        await goTo(`/app/${app.id}/endpoint/${endpoint.id}`, 'endpoint-detail-page');
+        await ui.testId('recover-submit').click();
+        expect(await ui.endpoint.recoveryOutcome()).toBe('finished');
+        const blockedLanes = ui.testId('recover-blocked-lanes');
+        expect(await blockedLanes.getAttribute('data-count')).toBe('1');
+        expect(await blockedLanes.textContent()).toBe('Blocked lanes: 1. The later messages of each go out once its recovered message is delivered.');
+        await ui.screenshots('endpoint-recover-blocked-lanes');
+        await deliveryReaches(app.id, behind.id, endpoint.id, 0);
+        expect(receiver.received.filter((request) => request.body.includes('"version":2'))).toHaveLength(1);
+      } finally {
         await receiver.close();
       }
     });

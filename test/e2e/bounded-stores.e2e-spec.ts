@@ -14,6 +14,7 @@ jest.setTimeout(240_000);
 const MESSAGE_RETENTION_MS = 5_000;
 const IDEMPOTENCY_RETENTION_MS = 4_000;
 const SDK_RETENTION_MS = 4_000;
+const SEND_TIME_KEY_WINDOW_MS = 4_000;
 const CLEANUP_INTERVAL_MS = 500;
 
 const RUN_MS = 30_000;
@@ -33,7 +34,8 @@ interface Sample {
 /**
  * Every table that grows with traffic stays bounded under constant ingest: a producer's outbox ships
  * events (with an Idempotency-Key and an eventId) through Idem to a consumer's atomic inbox, each side
- * cleaning up on its own retention, for half a minute. Once the windows have passed, the row counts
+ * cleaning up on its own retention, for half a minute; beside them, sagas run to completion, and a ping
+ * sent under a fresh key each time keeps the send-time-key detector finding. Once the windows have passed, the row counts
  * stop growing while the messages keep flowing.
  */
 describe('Bounded stores under constant ingest', () => {
@@ -49,6 +51,7 @@ describe('Bounded stores under constant ingest', () => {
     suite = await startApiSuite({
       IDEM_MESSAGE_RETENTION: `${MESSAGE_RETENTION_MS}ms`,
       IDEM_IDEMPOTENCY_RETENTION: `${IDEMPOTENCY_RETENTION_MS}ms`,
+      IDEM_SEND_TIME_KEY_WINDOW: `${SEND_TIME_KEY_WINDOW_MS}ms`,
       IDEM_CLEANUP_INTERVAL: `${CLEANUP_INTERVAL_MS}ms`,
     });
     producer = await TestDatabase.create();
@@ -66,7 +69,7 @@ describe('Bounded stores under constant ingest', () => {
     await suite?.close();
   });
 
-  it('keeps messages, deliveries, attempts, idempotency records, event ids, the SDK inbox and outbox flat while messages keep flowing', async () => {
+  it('keeps messages, deliveries, attempts, idempotency records, event ids, sagas, the detector\'s memory and findings, the SDK inbox and outbox flat while messages keep flowing', async () => {
     // The consumer: an atomic inbox remembering ids for a few seconds, and its cleanup.
     const inbox = new PostgresInbox<PoolClient>(consumer.pool, { ttlMs: SDK_RETENTION_MS });
     await inbox.install();
@@ -83,6 +86,7 @@ describe('Bounded stores under constant ingest', () => {
     const app = await suite.svix.application.create({ name: 'shop', uid: 'shop' });
     const endpoint = await suite.svix.endpoint.create(app.id, { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks` });
     receiver = new WebhookReceiver<PoolClient>({ secret: (await suite.svix.endpoint.getSecret(app.id, endpoint.id)).key, store: inbox });
+    for (const name of ['order.pack', 'order.unpack']) await suite.svix.eventType.create({ name, description: name });
 
     worker = await WorkerProcess.start(suite.environment.env, 90_000);
 
@@ -120,7 +124,8 @@ describe('Bounded stores under constant ingest', () => {
       const idem = await suite.db.query<Record<string, string>>(
         `SELECT (SELECT count(*) FROM messages) AS messages, (SELECT count(*) FROM deliveries) AS deliveries,
                 (SELECT count(*) FROM attempts) AS attempts, (SELECT count(*) FROM idempotency_records) AS idempotency_records,
-                (SELECT count(*) FROM message_event_ids) AS message_event_ids`,
+                (SELECT count(*) FROM message_event_ids) AS message_event_ids, (SELECT count(*) FROM sagas) AS sagas,
+                (SELECT count(*) FROM payload_fingerprints) AS payload_fingerprints, (SELECT count(*) FROM idempotency_findings) AS idempotency_findings`,
       );
       const inboxRows = await consumer.pool.query<{ n: string }>('SELECT count(*) AS n FROM idem_inbox');
       const outboxRows = await producer.pool.query<{ n: string }>('SELECT count(*) AS n FROM idem_outbox');
@@ -138,6 +143,13 @@ describe('Bounded stores under constant ingest', () => {
       for (let round = 0; Date.now() - startedAt < RUN_MS; round++) {
         if (round % 2 === 0) await enqueue();
         else await client.sendMessage('shop', { eventType: 'order.shipped', payload: { order: ++sequence } }, { idempotencyKey: `direct-${sequence}` });
+        // Each saga completes once its one step is delivered, and is then kept for the message retention.
+        if (round % 4 === 1) {
+          const pack = { eventType: 'order.pack', payload: { order: sequence } };
+          await client.startSaga('shop', { sagaId: `order-${sequence}`, steps: [{ name: 'pack', ...pack, compensation: { ...pack, eventType: 'order.unpack' } }] });
+        }
+        // The same content under a fresh key each time: a send-time-key finding.
+        if (round % 4 === 3) await client.sendMessage('shop', { eventType: 'shop.pinged', payload: { open: true } }, { idempotencyKey: `ping-${sequence}` });
         await sleep(40);
       }
     })();

@@ -23,6 +23,8 @@ describe('Sagas across endpoints, with compensations', () => {
   let suite: ApiSuite;
   let consumer: TestDatabase;
   let operator: FakeReceiver;
+  /** Audit events on the channel `eu` only. */
+  let euAudit: FakeReceiver;
   let appId: string;
   const servers: Server[] = [];
   const workers: WorkerProcess[] = [];
@@ -50,6 +52,9 @@ describe('Sagas across endpoints, with compensations', () => {
     });
     consumer = await TestDatabase.create();
     await consumer.pool.query('CREATE TABLE applied (id serial PRIMARY KEY, service text NOT NULL, event_type text NOT NULL, saga text NOT NULL)');
+    for (const name of [...SERVICES.flatMap((service) => [service.step, service.compensation]), 'audit.record', 'audit.erase']) {
+      await suite.svix.eventType.create({ name, description: name });
+    }
     appId = (await suite.svix.application.create({ name: 'shop', uid: 'shop' })).id;
     for (const service of SERVICES) {
       const inbox = new PostgresInbox<PoolClient>(consumer.pool, { table: `inbox_${service.name}` });
@@ -79,6 +84,9 @@ describe('Sagas across endpoints, with compensations', () => {
       });
       receiver = new WebhookReceiver<PoolClient>({ secret: (await suite.svix.endpoint.getSecret(appId, endpoint.id)).key, store: inbox });
     }
+    euAudit = await FakeReceiver.start();
+    const euEndpoint = await suite.svix.endpoint.create(appId, { url: euAudit.url, filterTypes: ['audit.record', 'audit.erase'], channels: ['eu'] });
+    euAudit.verifyWith((await suite.svix.endpoint.getSecret(appId, euEndpoint.id)).key);
     // Two workers, so outcomes of one saga's deliveries may be recorded by either, concurrently.
     // A worker from source takes long to start on a busy machine: give it the time.
     workers.push(...(await Promise.all([WorkerProcess.start(suite.environment.env, 90_000), WorkerProcess.start(suite.environment.env, 90_000)])));
@@ -92,6 +100,7 @@ describe('Sagas across endpoints, with compensations', () => {
       await new Promise((resolve) => server.close(resolve));
     }
     await operator?.close();
+    await euAudit?.close();
     await consumer?.drop();
     await suite?.close();
   });
@@ -135,6 +144,16 @@ describe('Sagas across endpoints, with compensations', () => {
     expect(JSON.parse(operator.received.find((webhook) => JSON.parse(webhook.body).data.sagaId === 'all-good')!.body).data).toMatchObject({ appId, appUid: 'shop', id, sagaId: 'all-good' });
   });
 
+  it('delivers a step sent on a channel to the endpoint restricted to that channel', async () => {
+    const created = await suite.request('POST', `/api/v1/app/${appId}/saga`, {
+      body: { sagaId: 'on-channel', steps: [{ name: 'audit', eventType: 'audit.record', payload: { saga: 'on-channel' }, channels: ['eu'], compensation: { eventType: 'audit.erase', payload: { saga: 'on-channel' }, channels: ['eu'] } }] },
+    });
+    expect(created.status).toBe(201);
+
+    await endsIn('on-channel', 'completed');
+    expect(euAudit.received.map((webhook) => [webhook.verified, JSON.parse(webhook.body)])).toEqual([[true, { saga: 'on-channel' }]]);
+  });
+
   it('compensates the steps that succeeded, newest first, each once, when a receiver rejects a step', async () => {
     behaviours.set('rejected/shipment.create', 'reject');
     await start('rejected');
@@ -146,6 +165,8 @@ describe('Sagas across endpoints, with compensations', () => {
     expect(saga.steps[2].message.deliveries[0].status).toBe('failed');
     expect(saga.steps[2].compensation).toBeNull();
     expect(saga.steps[1].compensation.deliveries[0].status).toBe('succeeded');
+    const refund = await suite.svix.message.get(appId, saga.steps[1].compensation.messageId);
+    expect([refund.eventType, refund.eventId]).toEqual(['payment.refund', 'saga:rejected:compensation:payment']);
     // One attempt: a rejection is not retried.
     const attempts = await suite.count('attempts', 'message_id = $1', [saga.steps[2].message.messageId]);
     expect(attempts).toBe(1);

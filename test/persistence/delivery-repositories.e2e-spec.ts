@@ -1,7 +1,9 @@
 import { DeliveryTransition } from '@app/core';
+import { ScheduledAttemptRecord } from '@app/persistence';
 import { DeliveryRepositories } from '../support/delivery-repositories';
 
 const LEASE_MS = 20_000;
+const DISABLE_AFTER_MS = 5 * 24 * 3_600_000;
 const EARLY_MS = 1_000;
 
 /** The delivery repositories' SQL against a real Postgres: claim, record, supersede. */
@@ -78,15 +80,40 @@ describe('Delivery repositories', () => {
         repos.attemptRecord(exhausted, endpoint, DeliveryTransition.Exhaust),
       ];
 
-      const recorded = await repos.outcome.recordScheduledAttempts(records);
-      const again = await repos.outcome.recordScheduledAttempts(records);
+      const recorded = await repos.outcome.recordScheduledAttempts(records, DISABLE_AFTER_MS);
+      const again = await repos.outcome.recordScheduledAttempts(records, DISABLE_AFTER_MS);
 
-      expect(recorded.size).toBe(3);
-      expect(again.size).toBe(0);
+      expect(recorded.attempts.size).toBe(3);
+      expect(again.attempts.size).toBe(0);
       expect(await repos.statusOf(ok.deliveryId)).toMatchObject({ status: 'succeeded', scheduled_attempts: 1 });
       expect(await repos.statusOf(retry.deliveryId)).toMatchObject({ status: 'pending', scheduled_attempts: 1 });
       expect(await repos.statusOf(exhausted.deliveryId)).toMatchObject({ status: 'failed', scheduled_attempts: 1 });
       expect(await repos.sql(`SELECT count(*)::int AS n FROM attempts WHERE delivery_id = ANY($1)`, [[ok, retry, exhausted].map((d) => d.deliveryId)])).toEqual([{ n: 3 }]);
+    });
+
+    it("feeds the recorded outcomes into their endpoint's health in the same statement, each once", async () => {
+      const endpoint = await repos.endpoint();
+      const health = async () => (await repos.sql(`SELECT failing_since, disabled, disabled_reason FROM endpoints WHERE id = $1`, [endpoint.endpointId]))[0];
+      const attempt = async (transition: ScheduledAttemptRecord['transition'], overrides: Partial<ScheduledAttemptRecord> = {}) => {
+        const delivery = await repos.delivery(endpoint);
+        await repos.claim.claim([{ deliveryId: delivery.deliveryId, attemptNumber: 1 }], LEASE_MS, EARLY_MS);
+        return { ...repos.attemptRecord(delivery, endpoint, transition), ...overrides };
+      };
+
+      const failed = await attempt(DeliveryTransition.Retry, { attemptedAt: new Date(Date.now() - 60_000) });
+      expect((await repos.outcome.recordScheduledAttempts([failed], DISABLE_AFTER_MS)).disabled).toEqual([]);
+      expect(await health()).toMatchObject({ failing_since: failed.attemptedAt, disabled: false });
+      // Recorded again (a second worker after the lease ran out): neither the attempt nor its failure counts twice.
+      expect(await repos.outcome.recordScheduledAttempts([failed], 1)).toEqual({ attempts: new Map(), disabled: [] });
+      expect(await health()).toMatchObject({ disabled: false });
+
+      await repos.outcome.recordScheduledAttempts([await attempt(DeliveryTransition.Succeed)], DISABLE_AFTER_MS);
+      expect(await health()).toMatchObject({ failing_since: null, disabled: false });
+
+      const gone = await attempt(DeliveryTransition.Exhaust, { responseStatusCode: 410 });
+      const { disabled } = await repos.outcome.recordScheduledAttempts([gone], DISABLE_AFTER_MS);
+      expect(disabled).toEqual([{ endpointId: endpoint.endpointId, appId: endpoint.appId, reason: 'The endpoint answered 410 Gone', failingSince: gone.attemptedAt }]);
+      expect(await health()).toMatchObject({ disabled: true, disabled_reason: 'The endpoint answered 410 Gone' });
     });
 
     it('refuses an outcome the table does not allow a sending delivery before writing anything', async () => {
@@ -94,7 +121,7 @@ describe('Delivery repositories', () => {
       const delivery = await repos.delivery(endpoint);
       const record = { ...repos.attemptRecord(delivery, endpoint, DeliveryTransition.Succeed), transition: DeliveryTransition.Claim as unknown as DeliveryTransition.Succeed };
 
-      await expect(repos.outcome.recordScheduledAttempts([record])).rejects.toThrow('a sending delivery cannot claim');
+      await expect(repos.outcome.recordScheduledAttempts([record], DISABLE_AFTER_MS)).rejects.toThrow('a sending delivery cannot claim');
     });
   });
 
@@ -131,7 +158,7 @@ describe('Delivery repositories', () => {
       await repos.claim.claim([{ deliveryId: older.deliveryId, attemptNumber: 1 }], LEASE_MS, EARLY_MS);
       const newer = await repos.delivery(endpoint, { entity: account(11) });
 
-      await repos.outcome.recordScheduledAttempts([repos.attemptRecord(older, endpoint, DeliveryTransition.Retry)]);
+      await repos.outcome.recordScheduledAttempts([repos.attemptRecord(older, endpoint, DeliveryTransition.Retry)], DISABLE_AFTER_MS);
 
       expect(await repos.statusOf(older.deliveryId)).toMatchObject({ status: 'superseded', superseded_by: newer.messageId, next_attempt_at: null });
     });
@@ -220,12 +247,12 @@ describe('Delivery repositories', () => {
       const [head, second, third] = await states(endpoint, 3);
       await claimAll([head, second, third]);
 
-      await repos.outcome.recordScheduledAttempts([repos.attemptRecord(head, endpoint, DeliveryTransition.Retry)]);
+      await repos.outcome.recordScheduledAttempts([repos.attemptRecord(head, endpoint, DeliveryTransition.Retry)], DISABLE_AFTER_MS);
       expect(await repos.lanes.promoteNext([head.deliveryId])).toEqual([]);
 
       await claimAll([head]).catch(() => undefined);
       await repos.sql(`UPDATE deliveries SET status = 'sending', scheduled_attempts = 1, lease_expires_at = now() + interval '1 minute' WHERE id = $1`, [head.deliveryId]);
-      await repos.outcome.recordScheduledAttempts([repos.attemptRecord(head, endpoint, DeliveryTransition.Succeed, 2)]);
+      await repos.outcome.recordScheduledAttempts([repos.attemptRecord(head, endpoint, DeliveryTransition.Succeed, 2)], DISABLE_AFTER_MS);
       const promoted = await repos.lanes.promoteNext([head.deliveryId]);
 
       expect(promoted).toEqual([{ deliveryId: second.deliveryId, attemptNumber: 1 }]);
@@ -239,7 +266,7 @@ describe('Delivery repositories', () => {
       const [head, second] = await states(endpoint, 2);
       await claimAll([head, second]);
 
-      await repos.outcome.recordScheduledAttempts([repos.attemptRecord(head, endpoint, DeliveryTransition.Block)]);
+      await repos.outcome.recordScheduledAttempts([repos.attemptRecord(head, endpoint, DeliveryTransition.Block)], DISABLE_AFTER_MS);
 
       expect((await repos.statusOf(head.deliveryId)).status).toBe('blocked');
       expect(await repos.lanes.promoteNext([head.deliveryId])).toEqual([]);

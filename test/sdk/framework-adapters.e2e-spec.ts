@@ -6,9 +6,21 @@ import { Test } from '@nestjs/testing';
 import express from 'express';
 import { PoolClient } from 'pg';
 import { IdemDelivery, IdemTransaction, IdemWebhookInterceptor } from '@idem/sdk/nestjs';
-import { expressWebhookMiddleware, MemoryDedupStore, PostgresInbox, WebhookDelivery, WebhookHandler, WebhookReceiver } from '@idem/sdk/receiver';
+import { expressWebhookMiddleware, MemoryDedupStore, MemoryVersionGuard, PermanentRejection, PostgresInbox, WebhookDelivery, WebhookHandler, WebhookReceiver } from '@idem/sdk/receiver';
 import { DeliveryFactory, post } from './support/delivery.factory';
 import { TestDatabase } from './support/test-database';
+
+interface VersionedOrder {
+  orderId: string;
+  version: number;
+}
+
+/** Two deliveries of one order, the newer first: the guard applies the first and refuses the second. */
+async function newerThenOlder(url: string, secret: string, orderId: string): Promise<Awaited<ReturnType<typeof post>>[]> {
+  const responses = [];
+  for (const version of [7, 6]) responses.push(await post(url, DeliveryFactory.create({ secret, payload: { orderId, version } })));
+  return responses;
+}
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -93,6 +105,20 @@ describe('framework adapters', () => {
       expect([forged.status, unsigned.status, notJson.status]).toEqual([401, 400, 400]);
     });
 
+    it('answers 200 with webhook-outcome: stale when the handler returns a version guard refusal', async () => {
+      const guard = new MemoryVersionGuard();
+      const applied: number[] = [];
+      const { url } = await receiverApp(({ payload }: WebhookDelivery<VersionedOrder>) =>
+        guard.applyIfNewer(`order:${payload.orderId}`, payload.version, async () => void applied.push(payload.version)),
+      );
+
+      const [newer, older] = await newerThenOlder(url, secret, 'express');
+
+      expect([newer.status, newer.headers.get('webhook-outcome')]).toEqual([200, null]);
+      expect([older.status, older.headers.get('webhook-outcome'), JSON.parse(older.text)]).toEqual([200, 'stale', { status: 'stale' }]);
+      expect(applied).toEqual([7]);
+    });
+
     it('answers 413 to a body over the limit', async () => {
       const { url } = await receiverApp();
 
@@ -130,6 +156,7 @@ describe('framework adapters', () => {
     let gate = deferred();
     const handled: string[] = [];
     let failNext = false;
+    const versionsApplied: number[] = [];
 
     beforeAll(async () => {
       database = await TestDatabase.create();
@@ -138,6 +165,7 @@ describe('framework adapters', () => {
       await inbox.install();
       const memoryReceiver = new WebhookReceiver({ secret, store: new MemoryDedupStore() });
       const inboxReceiver = new WebhookReceiver({ secret, store: inbox });
+      const guard = new MemoryVersionGuard();
 
       @Controller('webhooks')
       class WebhooksController {
@@ -152,6 +180,16 @@ describe('framework adapters', () => {
           }
           handled.push(delivery.id);
           return { received: delivery.id };
+        }
+
+        @Post('versioned')
+        @HttpCode(200)
+        @UseInterceptors(new IdemWebhookInterceptor(memoryReceiver))
+        async versioned(@IdemDelivery() { payload }: WebhookDelivery<VersionedOrder>) {
+          return guard.applyIfNewer(`order:${payload.orderId}`, payload.version, async () => {
+            versionsApplied.push(payload.version);
+            return { applied: payload.version };
+          });
         }
 
         @Post('inbox')
@@ -208,6 +246,15 @@ describe('framework adapters', () => {
       expect((await first).status).toBe(200);
     });
 
+    it("answers with the route's status and webhook-outcome: stale when the handler returns a version guard refusal", async () => {
+      const [newer, older] = await newerThenOlder(`${url}/webhooks/versioned`, secret, 'nest');
+
+      expect([newer.status, newer.headers.get('webhook-outcome')]).toEqual([200, null]);
+      expect(JSON.parse(newer.text)).toEqual({ applied: true, result: { applied: 7 } });
+      expect([older.status, older.headers.get('webhook-outcome'), JSON.parse(older.text)]).toEqual([200, 'stale', { status: 'stale' }]);
+      expect(versionsApplied).toEqual([7]);
+    });
+
     it('answers 401 to a bad signature and 400 to missing headers', async () => {
       const forged = await post(`${url}/webhooks/memory`, DeliveryFactory.create({ secret: DeliveryFactory.secret() }));
       const unsigned = await post(`${url}/webhooks/memory`, { body: '{}', headers: { 'content-type': 'application/json' } });
@@ -235,6 +282,79 @@ describe('framework adapters', () => {
       expect([crashed.status, redelivered.status, duplicate.status]).toEqual([500, 200, 200]);
       expect(afterCrash).toBe(0);
       expect(Number((await database.pool.query('SELECT count(*) AS n FROM effects')).rows[0].n)).toBe(1);
+    });
+  });
+
+  describe('a refusal on purpose, beside a crash', () => {
+    /** What the handler does with a delivery, named in its payload. */
+    type Act = { act: 'refuse' | 'crash' | 'apply' };
+    const handled: string[] = [];
+    let crashes = 0;
+    const handle = (delivery: WebhookDelivery<Act>) => {
+      if (delivery.payload.act === 'refuse') throw new PermanentRejection('out of stock');
+      if (delivery.payload.act === 'crash' && crashes++ === 0) throw new Error('handler crashed');
+      handled.push(delivery.id);
+      return { received: delivery.id };
+    };
+    let server: Server;
+    let app: INestApplication;
+    let expressUrl: string;
+    let nestUrl: string;
+
+    beforeAll(async () => {
+      const expressApp = express();
+      expressApp.post('/webhooks', expressWebhookMiddleware(new WebhookReceiver({ secret, store: new MemoryDedupStore() }), (delivery) => void handle(delivery as WebhookDelivery<Act>)));
+      expressApp.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+        res.status(500).json({ error: error.message });
+      });
+      server = await new Promise<Server>((resolve) => {
+        const listening = expressApp.listen(0, '127.0.0.1', () => resolve(listening));
+      });
+      expressUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
+
+      const receiver = new WebhookReceiver({ secret, store: new MemoryDedupStore() });
+      @Controller('webhooks')
+      class RefusingController {
+        @Post()
+        @HttpCode(200)
+        @UseInterceptors(new IdemWebhookInterceptor(receiver))
+        receive(@IdemDelivery() delivery: WebhookDelivery<Act>) {
+          return handle(delivery);
+        }
+      }
+      const moduleRef = await Test.createTestingModule({ controllers: [RefusingController] }).compile();
+      app = moduleRef.createNestApplication({ rawBody: true, logger: false });
+      await app.listen(0, '127.0.0.1');
+      nestUrl = `${await app.getUrl()}/webhooks`;
+    });
+
+    afterAll(async () => {
+      server?.closeAllConnections();
+      server?.close();
+      await app?.close();
+    });
+
+    describe.each([
+      ['expressWebhookMiddleware', () => expressUrl],
+      ['IdemWebhookInterceptor', () => nestUrl],
+    ])('%s', (adapter, url) => {
+      it('answers a PermanentRejection 422 with webhook-outcome: rejected, which Idem does not retry', async () => {
+        const response = await post(url(), DeliveryFactory.create({ secret, id: `msg_refused_${adapter}`, payload: { act: 'refuse' } }));
+
+        expect([response.status, response.headers.get('webhook-outcome')]).toEqual([422, 'rejected']);
+        expect(JSON.parse(response.text)).toMatchObject({ status: 'refused', reason: 'out of stock' });
+      });
+
+      it('answers a crash with a 5xx and no outcome, and processes the redelivery', async () => {
+        crashes = 0;
+        const id = `msg_crashed_${adapter}`;
+        const crashed = await post(url(), DeliveryFactory.create({ secret, id, payload: { act: 'crash' } }));
+        const redelivered = await post(url(), DeliveryFactory.create({ secret, id, payload: { act: 'crash' } }));
+
+        expect(crashed.status).toBeGreaterThanOrEqual(500);
+        expect(crashed.headers.get('webhook-outcome')).toBeNull();
+        expect([redelivered.status, handled.filter((handledId) => handledId === id)]).toEqual([200, [id]]);
+      });
     });
   });
 });

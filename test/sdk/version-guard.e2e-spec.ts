@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { PoolClient } from 'pg';
-import { MemoryDedupStore, PostgresInbox, PostgresVersionGuard, WebhookReceiver } from '@idem/sdk/receiver';
+import { MemoryDedupStore, PostgresInbox, PostgresVersionGuard, WebhookDelivery, WebhookReceiver } from '@idem/sdk/receiver';
 import { DeliveryFactory } from './support/delivery.factory';
 import { TestDatabase } from './support/test-database';
 
@@ -103,7 +103,28 @@ describe(PostgresVersionGuard.name, () => {
     const newer = await deliver(7);
     const stale = await deliver(6);
 
-    expect([newer.status, stale.status]).toEqual([200, 200]);
+    expect([newer.status, newer.headers['webhook-outcome']]).toEqual([200, undefined]);
+    expect([stale.status, stale.headers['webhook-outcome']]).toEqual([200, 'stale']);
     expect(await appliedVersions('order:stale')).toEqual([7]);
+  });
+
+  it("reads the entity and version from Idem's idem-entity headers when the handler passes none", async () => {
+    const secret = DeliveryFactory.secret();
+    const receiver = new WebhookReceiver({ secret, store: new MemoryDedupStore() });
+    const handler = (delivery: WebhookDelivery<{ version: number }>) => sut.applyIfNewer(delivery, record('order:headers', delivery.payload.version));
+    const deliver = (version: number, headers: Record<string, string>) =>
+      receiver.receive(DeliveryFactory.create({ secret, payload: { version }, headers }), handler);
+    const named = (version: number) => ({ 'idem-entity': 'order:headers', 'idem-entity-version': String(version) });
+
+    const newer = await deliver(7, named(7));
+    const stale = await deliver(6, named(6));
+    const unnamed = await deliver(8, {});
+
+    expect([newer.status, newer.headers['webhook-outcome']]).toEqual([200, undefined]);
+    expect([stale.status, stale.headers['webhook-outcome']]).toEqual([200, 'stale']);
+    expect(unnamed.status).toBe(500);
+    expect(String(unnamed.error)).toMatch(/no valid idem-entity header/);
+    expect(await appliedVersions('order:headers')).toEqual([7]);
+    expect(await sut.currentVersion('order:headers')).toBe(7n);
   });
 });

@@ -63,6 +63,24 @@ export function statusBadge(status, statusText) {
   return h('span', { class: `badge badge-${name}`, testid: 'status-badge', 'data-status': String(status) }, statusText || name);
 }
 
+/**
+ * Idem's delivery statuses that Svix's `status` folds into another: stale into success, superseded into
+ * canceled, queued into pending, blocked into fail.
+ */
+const IDEM_ONLY_STATUS = new Set(['stale', 'superseded', 'queued', 'blocked']);
+
+/** A delivery's badge (a message's destination, an endpoint's message): Idem's own status where Svix's would hide it. */
+export function deliveryBadge(delivery) {
+  const idemStatus = delivery?.idemStatus;
+  if (!IDEM_ONLY_STATUS.has(idemStatus)) return statusBadge(delivery?.status, delivery?.statusText);
+  const svix = delivery.statusText || MESSAGE_STATUS[delivery.status] || 'unknown';
+  return h(
+    'span',
+    { class: `badge badge-${idemStatus}`, testid: 'status-badge', 'data-status': String(delivery.status), 'data-idem-status': idemStatus, title: `Svix clients see it as ${svix}` },
+    idemStatus,
+  );
+}
+
 export function pageHeader({ title, crumbs = [], testid, actions = [] }) {
   return h(
     'div',

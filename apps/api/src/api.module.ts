@@ -1,4 +1,4 @@
-import { IdemConfig, IdemConfigModule, REDACTED_LOG_PATHS } from '@app/config';
+import { IdemConfig, IdemConfigModule } from '@app/config';
 import { PersistenceModule } from '@app/persistence';
 import { QueueModule } from '@app/queue';
 import { Module } from '@nestjs/common';
@@ -16,6 +16,7 @@ import { SagasModule } from './sagas/sagas.module';
 import { EndpointsModule } from './endpoints/endpoints.module';
 import { EventTypesModule } from './event-types/event-types.module';
 import { HealthModule } from './health/health.module';
+import { requestLogParams } from './http/request-log';
 import { SvixErrorFilter } from './http/svix-error.filter';
 import { SvixValidationPipe } from './http/validation.pipe';
 import { IdempotencyModule } from './idempotency/idempotency.module';
@@ -28,14 +29,7 @@ import { RecoveryModule } from './recovery/recovery.module';
     IdemConfigModule,
     LoggerModule.forRootAsync({
       inject: [IdemConfig],
-      useFactory: (config: IdemConfig) => ({
-        pinoHttp: {
-          level: config.logLevel,
-          redact: REDACTED_LOG_PATHS,
-          // Health checks and scrapes come every few seconds; logging each would drown the log.
-          autoLogging: { ignore: (req) => /^\/(api\/v1\/health|metrics)(\/|\?|$)/.test(req.url ?? '') },
-        },
-      }),
+      useFactory: (config: IdemConfig) => requestLogParams(config.logLevel),
     }),
     PersistenceModule,
     QueueModule,

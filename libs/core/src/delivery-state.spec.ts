@@ -4,6 +4,7 @@ import {
   DeliveryTransition,
   FINAL_DELIVERY_STATUSES,
   nextDeliveryStatus,
+  SETTLED_DELIVERY_STATUSES,
   sqlStatusAfter,
   sqlStatusAfterWhichever,
   sqlStatusIn,
@@ -58,6 +59,10 @@ describe('delivery state machine', () => {
       const neverLeft = final === DeliveryStatus.Succeeded || final === DeliveryStatus.Superseded || final === DeliveryStatus.Stale;
       expect(leaving.map(([transition]) => transition)).toEqual(neverLeft ? [] : [DeliveryTransition.ResendSucceed]);
     }
+  });
+
+  it('reads the settled statuses from the table: the final ones, and a blocked head that only a resend moves on', () => {
+    expect([...SETTLED_DELIVERY_STATUSES].sort()).toEqual([...FINAL_DELIVERY_STATUSES, DeliveryStatus.Blocked].sort());
   });
 
   it('supersedes a delivery still waiting for its attempt; one in flight finishes it first, and only then is superseded', () => {

@@ -204,6 +204,21 @@ export const UNFINISHED_DELIVERY_STATUSES: readonly DeliveryStatus[] = Object.va
   (status) => !FINAL_DELIVERY_STATUSES.includes(status),
 );
 
+/** Transitions taken only when someone asks (a manual resend or a recovery, an expunge through the API); the others are the scheduled path's. */
+const ON_REQUEST_TRANSITIONS: readonly DeliveryTransition[] = [DeliveryTransition.ResendSucceed, DeliveryTransition.ExpungePending];
+
+/**
+ * Statuses no transition of the scheduled path leaves, read from the table: the final ones, and
+ * `blocked`, which holds its lane until someone resends it. Nothing will happen to such a delivery on
+ * its own.
+ */
+export const SETTLED_DELIVERY_STATUSES: readonly DeliveryStatus[] = Object.values(DeliveryStatus).filter(
+  (status) =>
+    !(Object.keys(DELIVERY_TRANSITIONS) as DeliveryTransition[]).some(
+      (transition) => !ON_REQUEST_TRANSITIONS.includes(transition) && DELIVERY_TRANSITIONS[transition].from.includes(status),
+    ),
+);
+
 /**
  * Statuses a recovery (Svix's "recover failed messages") resends: those that failed to arrive. A pending
  * delivery counts only once an attempt has failed (the repository adds that condition).

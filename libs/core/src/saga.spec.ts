@@ -1,5 +1,5 @@
-import { nextSagaPosition, SagaMessageRole, sagaMessageOutcome, SagaStatus } from './saga';
-import { DeliveryStatus } from './delivery-state';
+import { mayMoveSaga, nextSagaPosition, SagaMessageRole, sagaEventId, sagaMessageOutcome, SagaStatus } from './saga';
+import { DeliveryStatus, DeliveryTransition } from './delivery-state';
 
 describe('saga transitions', () => {
   it('runs the steps in order and completes after the last', () => {
@@ -23,5 +23,37 @@ describe('saga transitions', () => {
     expect(sagaMessageOutcome([DeliveryStatus.Succeeded, DeliveryStatus.Stale])).toBe('succeeded');
     expect(sagaMessageOutcome([DeliveryStatus.Succeeded, DeliveryStatus.Canceled])).toBe('failed');
     expect(sagaMessageOutcome([])).toBe('succeeded');
+  });
+
+  it('waits for a delivery queued behind its ordered lane\'s head, and counts a blocked one as failed', () => {
+    expect(sagaMessageOutcome([DeliveryStatus.Succeeded, DeliveryStatus.Queued])).toBe('pending');
+    expect(sagaMessageOutcome([DeliveryStatus.Queued])).toBe('pending');
+    expect(sagaMessageOutcome([DeliveryStatus.Pending, DeliveryStatus.Blocked])).toBe('pending');
+    // A blocked lane waits for a person's resend: the saga does not, it compensates.
+    expect(sagaMessageOutcome([DeliveryStatus.Succeeded, DeliveryStatus.Blocked])).toBe('failed');
+    expect(sagaMessageOutcome([DeliveryStatus.Superseded])).toBe('failed');
+    expect(sagaMessageOutcome([DeliveryStatus.Failed, DeliveryStatus.Stale])).toBe('failed');
+  });
+
+  it('is moved by the transitions that settle a delivery, blocking its lane among them', () => {
+    const moving = Object.values(DeliveryTransition).filter(mayMoveSaga).sort();
+    expect(moving).toEqual(
+      [
+        DeliveryTransition.Block,
+        DeliveryTransition.Cancel,
+        DeliveryTransition.CancelExpunged,
+        DeliveryTransition.Exhaust,
+        DeliveryTransition.ExpungePending,
+        DeliveryTransition.ResendSucceed,
+        DeliveryTransition.ResolveStale,
+        DeliveryTransition.Succeed,
+        DeliveryTransition.Supersede,
+      ].sort(),
+    );
+  });
+
+  it('derives the eventIds of steps and compensations from the saga and the step', () => {
+    expect(sagaEventId('order-7', SagaMessageRole.Step, 'charge')).toBe('saga:order-7:step:charge');
+    expect(sagaEventId('order-7', SagaMessageRole.Compensation, 'charge')).toBe('saga:order-7:compensation:charge');
   });
 });

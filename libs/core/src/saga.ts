@@ -1,4 +1,4 @@
-import { DeliveryStatus } from './delivery-state';
+import { DELIVERY_TRANSITIONS, DeliveryStatus, DeliveryTransition, SETTLED_DELIVERY_STATUSES } from './delivery-state';
 
 /**
  * A saga (Idem extension): an ordered list of steps across endpoints, each delivered once every endpoint
@@ -42,14 +42,24 @@ export function sagaEventId(sagaId: string, role: SagaMessageRole, stepName: str
 /** How a saga message's deliveries went: all answered, one failed for good, or some still under way. */
 export type SagaMessageOutcome = 'succeeded' | 'failed' | 'pending';
 
+/** The statuses of a delivery its receiver took: it answered 2xx, or answered that it holds a newer state. */
+const ANSWERED_STATUSES: readonly DeliveryStatus[] = [DELIVERY_TRANSITIONS[DeliveryTransition.Succeed].to, DELIVERY_TRANSITIONS[DeliveryTransition.ResolveStale].to];
+
 /**
- * A delivery that succeeded or was resolved stale counts as answered; one failed, canceled (its endpoint
- * disabled, its payload expunged) or superseded was not applied and fails its step.
+ * A saga waits while any delivery of its message is unsettled (pending, sending, or queued behind the
+ * head of its ordered lane). Once all are settled, those its receiver took (succeeded, stale) count as
+ * answered; any other (failed, canceled, superseded, or blocked: a lane waiting for a person's resend,
+ * which a saga does not wait for) was not applied and fails its step.
  */
 export function sagaMessageOutcome(statuses: readonly DeliveryStatus[]): SagaMessageOutcome {
-  if (statuses.some((status) => status === DeliveryStatus.Pending || status === DeliveryStatus.Sending)) return 'pending';
-  if (statuses.every((status) => status === DeliveryStatus.Succeeded || status === DeliveryStatus.Stale)) return 'succeeded';
+  if (statuses.some((status) => !SETTLED_DELIVERY_STATUSES.includes(status))) return 'pending';
+  if (statuses.every((status) => ANSWERED_STATUSES.includes(status))) return 'succeeded';
   return 'failed';
+}
+
+/** Whether a delivery that took `transition` may have settled the message a saga waits for. */
+export function mayMoveSaga(transition: DeliveryTransition): boolean {
+  return SETTLED_DELIVERY_STATUSES.includes(DELIVERY_TRANSITIONS[transition].to);
 }
 
 /** Where a saga is: its status and the step whose message (or compensation) is under way. */

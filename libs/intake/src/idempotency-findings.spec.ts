@@ -1,6 +1,7 @@
 import { IdemConfig } from '@app/config';
 import { IdempotencyFindingKind, ProducerKeyKind } from '@app/core';
 import { IdempotencyFindingRepository, KeySighting, NewIdempotencyFinding } from '@app/persistence';
+import { Logger } from '@nestjs/common';
 import { IdempotencyFindings } from './idempotency-findings';
 import { IntakeMetrics } from './intake-metrics';
 
@@ -44,5 +45,50 @@ describe(IdempotencyFindings.name, () => {
     sut.afterCommit(found);
 
     expect(counted).toEqual([IdempotencyFindingKind.Replay, IdempotencyFindingKind.SendTimeKey]);
+  });
+
+  describe('the warning', () => {
+    let warnings: unknown[][];
+    let now: number;
+
+    beforeEach(() => {
+      warnings = [];
+      now = 1_000_000;
+      jest.spyOn(Logger.prototype, 'warn').mockImplementation((...args: unknown[]) => void warnings.push(args));
+      jest.spyOn(Date, 'now').mockImplementation(() => now);
+    });
+
+    afterEach(() => {
+      jest.restoreAllMocks();
+    });
+
+    const sendTimeKeys = async (...ids: string[]) => sut.record(ids.map((id, n) => sighting(id, `k-${id}-${n}`)), []);
+
+    it('names both messages of the first send-time key of a batch, once', async () => {
+      sut.afterCommit(await sendTimeKeys('msg_1', 'msg_2', 'msg_3'));
+
+      expect(warnings).toHaveLength(1);
+      const [fields, text] = warnings[0] as [Record<string, unknown>, string];
+      expect(fields).toMatchObject({ appId: 'app_1', messageId: 'msg_2', earlierMessageId: 'msg_1', inBatch: 2 });
+      expect(text).toContain('msg_2');
+      expect(text).toContain('msg_1');
+    });
+
+    it('stays silent for 10 seconds after a warning, then warns again', async () => {
+      sut.afterCommit(await sendTimeKeys('msg_1', 'msg_2'));
+      now += 9_999;
+      sut.afterCommit(await sendTimeKeys('msg_3', 'msg_4'));
+      expect(warnings).toHaveLength(1);
+
+      now += 1;
+      sut.afterCommit(await sendTimeKeys('msg_5', 'msg_6'));
+      expect(warnings).toHaveLength(2);
+      expect(warnings[1][0]).toMatchObject({ messageId: 'msg_6', earlierMessageId: 'msg_5' });
+    });
+
+    it('says nothing for a batch without a send-time key', async () => {
+      sut.afterCommit(await sendTimeKeys('msg_1'));
+      expect(warnings).toEqual([]);
+    });
   });
 });

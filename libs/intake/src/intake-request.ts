@@ -34,6 +34,8 @@ export interface IntakeRequest {
   idempotency?: IntakeIdempotency;
   /** Sends the messages to this endpoint alone, whatever its filters (a test event); a disabled one refuses the request. */
   onlyEndpointId?: string;
+  /** The eventIds are Idem's own, derived (a saga's messages): the send-time-key detector, which judges a producer's keys, leaves them out. */
+  derivedEventIds?: true;
 }
 
 /** What became of one message: accepted (or found already accepted under its eventId), or refused. */

@@ -86,8 +86,9 @@ type BatchResult = { ok: true; outcome: IntakeOutcome } | { ok: false; error: un
 @Injectable()
 export class MessageIntake {
   private readonly logger = new Logger(MessageIntake.name);
-  // Up to four batches at once (each holds one connection for its transaction); requests arriving meanwhile form the next.
-  private readonly batcher = new MicroBatcher<IntakeRequest, BatchResult>({ maxItems: 256, maxDelayMs: 1, maxInFlight: 4 }, (requests) =>
+  // Two batches at once (each holds one connection for its transaction); requests arriving meanwhile form the next, so the
+  // busier the API, the fewer statements per request. Four let batches shrink to a few requests each.
+  private readonly batcher = new MicroBatcher<IntakeRequest, BatchResult>({ maxItems: 256, maxDelayMs: 1, maxInFlight: 2 }, (requests) =>
     this.commitBatch(requests),
   );
 
@@ -221,7 +222,8 @@ export class MessageIntake {
       keptSince,
     );
     await this.intake.supersedeOlderStates(newestStates);
-    const findings = await this.findings.record(sightingsOf(toWrite, requests), [
+    const repeatedEventIds = new Set(eventIdRepeats.map(({ finding }) => finding.messageId));
+    const findings = await this.findings.record(sightingsOf(toWrite, requests, repeatedEventIds), [
       ...keyRepeats.map((repeat) => keyRepeatFinding(repeat, requests, results, named)),
       // A repeated key and eventId in one request is one repeat, counted once (as the key's).
       ...eventIdRepeats.filter((finding) => !unrecorded.has(finding.request)).map((finding) => finding.finding),
@@ -478,13 +480,16 @@ function candidateOf(
 /**
  * The messages written under a producer key, each named by its eventId or else by its request's
  * Idempotency-Key (a create that repeats an eventId is a retry done right, whatever key the client
- * minted for the call). A test event is an example, not an event: it is left out.
+ * minted for the call). Left out: a test event (an example, not an event); a message of an application
+ * in observe mode that repeats an earlier eventId (`repeatedEventIds`: a retry done right, which the
+ * detector would otherwise compare with whatever key came with that content since); and a message
+ * under Idem's own derived eventIds (a saga's: two sagas may well send the same content).
  */
-function sightingsOf(toWrite: readonly Candidate[], requests: readonly IntakeRequest[]): Omit<KeySighting, 'compare'>[] {
+function sightingsOf(toWrite: readonly Candidate[], requests: readonly IntakeRequest[], repeatedEventIds: ReadonlySet<string | null>): Omit<KeySighting, 'compare'>[] {
   const sightings: Omit<KeySighting, 'compare'>[] = [];
   for (const { request, message, contentHash } of toWrite) {
-    const { idempotency, onlyEndpointId } = requests[request];
-    if (onlyEndpointId !== undefined) continue;
+    const { idempotency, onlyEndpointId, derivedEventIds } = requests[request];
+    if (onlyEndpointId !== undefined || derivedEventIds || repeatedEventIds.has(message.id)) continue;
     const named = message.eventId !== null ? { keyKind: ProducerKeyKind.EventId, key: message.eventId } : idempotency ? { keyKind: ProducerKeyKind.IdempotencyKey, key: idempotency.key } : null;
     // A message under either key has its content hash (see candidateOf).
     if (named) sightings.push({ appId: message.appId, fingerprint: contentHash!, ...named, messageId: message.id, eventType: message.eventType });

@@ -18,12 +18,13 @@ export class SagaMessages {
   /** The message's id, or why the intake refused it (a payload its event type's schema refuses, say). */
   async send(saga: SagaEntity, role: SagaMessageRole, stepIndex: number): Promise<{ messageId: string } | { refused: IdemError }> {
     const step = saga.steps[stepIndex];
-    const { eventType, payload } = role === SagaMessageRole.Step ? step : step.compensation;
+    const { eventType, payload, channels } = role === SagaMessageRole.Step ? step : step.compensation;
     const [outcome] = await this.intake.acceptInTransaction([
       {
         application: saga.appId,
         onlyApplicationId: saga.appId,
-        messages: [{ eventType, eventId: sagaEventId(saga.sagaId, role, step.name), payload, channels: null, payloadRetentionHours: DEFAULT_PAYLOAD_RETENTION_HOURS }],
+        derivedEventIds: true,
+        messages: [{ eventType, eventId: sagaEventId(saga.sagaId, role, step.name), payload, channels: channels ?? null, payloadRetentionHours: DEFAULT_PAYLOAD_RETENTION_HOURS }],
       },
     ]);
     if (outcome.kind === 'refused') return { refused: outcome.error };

@@ -13,7 +13,7 @@ export const DeliveryFactory = {
   },
 
   /** Each call re-signs with the given (default: current) time, as a sender's retry does. */
-  create(options: { secret: string; id?: string; payload?: unknown; body?: string; timestamp?: Date }): SignedDelivery {
+  create(options: { secret: string; id?: string; payload?: unknown; body?: string; timestamp?: Date; headers?: Record<string, string> }): SignedDelivery {
     const id = options.id ?? `msg_${randomUUID()}`;
     const body = options.body ?? JSON.stringify(options.payload ?? { type: 'order.paid', orderId: randomUUID() });
     const timestamp = options.timestamp ?? new Date();
@@ -25,6 +25,7 @@ export const DeliveryFactory = {
         'webhook-id': id,
         'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
         'webhook-signature': signature,
+        ...options.headers,
       },
     };
   },

@@ -3,7 +3,7 @@ import { h } from '../dom.js';
 import { NO_VALUE } from '../format.js';
 import { redrawer } from '../live.js';
 import { links, navigate, withParams } from '../routes.js';
-import { dataTable, emptyState, idText, loadInto, pagination, statusBadge, tagList, time } from '../views.js';
+import { dataTable, deliveryBadge, emptyState, idText, loadInto, pagination, tagList, time } from '../views.js';
 import { STATUS_CHOICES } from './messages.js';
 
 const PAGE_SIZE = 20;
@@ -131,7 +131,7 @@ function messagesTable(appId, messages) {
       { label: 'Time', cell: (message) => time(message.timestamp) },
       { label: 'Event type', cell: (message) => h('a', { href: links.message(appId, message.id), testid: 'message-link', class: 'strong' }, message.eventType ?? NO_VALUE) },
       { label: 'Message', cell: (message) => idText(message.id) },
-      { label: 'Status', cell: (message) => statusBadge(message.status, message.statusText) },
+      { label: 'Status', cell: (message) => deliveryBadge(message) },
       { label: 'Next attempt', cell: (message) => (message.nextAttempt ? time(message.nextAttempt) : null) },
       { label: 'Channels', cell: (message) => tagList(message.channels, NO_VALUE) },
     ],

@@ -340,6 +340,8 @@ function taskView(task) {
   const done = typeof task?.data?.done === 'number' ? task.data.done : null;
   const status = String(task?.status ?? 'unknown');
   const counts = total !== null ? `${formatCount(done ?? 0)} of ${formatCount(total)} messages` : done !== null ? `${formatCount(done)} messages` : '';
+  // Idem extension: recovered deliveries that block an ordered lane, whose later messages go out once they arrive.
+  const blockedLanes = typeof task?.data?.blockedLanes === 'number' ? task.data.blockedLanes : 0;
   return h(
     'div',
     { class: `task task-${status}` },
@@ -353,5 +355,12 @@ function taskView(task) {
       h('span', { class: 'muted' }, 'task ', idText(task?.id), task?.updatedAt ? [' · updated ', time(task.updatedAt)] : null),
     ),
     total ? h('progress', { max: String(total), value: String(done ?? 0), testid: 'recover-progress-bar' }) : status === 'running' ? h('progress', { testid: 'recover-progress-bar' }) : null,
+    blockedLanes > 0
+      ? h(
+          'p',
+          { class: 'task-blocked-lanes', testid: 'recover-blocked-lanes', 'data-count': String(blockedLanes) },
+          `Blocked lanes: ${formatCount(blockedLanes)}. The later messages of each go out once its recovered message is delivered.`,
+        )
+      : null,
   );
 }

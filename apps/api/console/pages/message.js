@@ -2,7 +2,7 @@ import { apiPath } from '../api.js';
 import { h, replace } from '../dom.js';
 import { EXPUNGED_RESPONSE, NO_VALUE, TRIGGER_TYPE, displayHeaders, formatDuration, isExpiredPayload, prettyJson } from '../format.js';
 import { links } from '../routes.js';
-import { dataTable, emptyState, errorState, facts, idText, loadInto, sleep, statusBadge, tagList, time } from '../views.js';
+import { dataTable, deliveryBadge, emptyState, errorState, facts, idText, loadInto, sleep, statusBadge, tagList, time } from '../views.js';
 import { liveRefresh, redrawer } from '../live.js';
 import { applicationHeader } from './application-header.js';
 
@@ -90,14 +90,19 @@ export async function messagePage({ api, route, signal, container }) {
     note('Resending…');
     try {
       const before = new Set((await listAttempts(api, appId, msgId, signal)).data?.map((attempt) => attempt.id) ?? []);
-      await api.post(apiPath`/app/${appId}/msg/${msgId}/endpoint/${endpoint.id}/resend`, undefined, signal);
-      note('Resend queued; waiting for the attempt…');
+      const answer = await api.post(apiPath`/app/${appId}/msg/${msgId}/endpoint/${endpoint.id}/resend`, undefined, signal);
+      const detail = answer?.detail ? resendDetail(answer) : null;
+      if (NOT_RESENT.has(answer?.idemStatus)) {
+        note(detail);
+        return;
+      }
+      note([detail, 'Resend queued; waiting for the attempt…']);
       const attempt = await watchForAttempt(api, appId, msgId, endpoint.id, before, signal);
       if (signal.aborted) return;
       if (attempt) {
-        note(`New attempt: ${attempt.statusText ?? attempt.status} ${attempt.responseStatusCode || ''}`.trim());
+        note([detail, `New attempt: ${attempt.statusText ?? attempt.status} ${attempt.responseStatusCode || ''}`.trim()]);
       } else {
-        note('Resend queued; no attempt yet. Refresh later.');
+        note([detail, 'Resend queued; no attempt yet. Refresh later.']);
       }
       await Promise.all([showAttempts(), showDeliveries()]);
     } catch (error) {
@@ -237,9 +242,9 @@ function deliveryTable(appId, endpoints, notes, payloadExpired, onResend) {
           h(
             'span',
             { class: 'delivery-status', testid: 'message-endpoint-status', 'data-idem-status': endpoint.idemStatus ?? null },
-            statusBadge(endpoint.status, endpoint.statusText),
+            deliveryBadge(endpoint),
             endpoint.idemStatus === 'superseded' ? supersededBy(appId, endpoint.supersededBy) : null,
-            LANE_NOTES[endpoint.idemStatus] ? h('span', { class: 'muted lane-note', testid: 'lane-note' }, LANE_NOTES[endpoint.idemStatus]) : null,
+            STATUS_NOTES[endpoint.idemStatus] ? h('span', { class: 'muted status-note', testid: 'status-note' }, STATUS_NOTES[endpoint.idemStatus]) : null,
           ),
       },
       { label: 'Next attempt', cell: (endpoint) => (endpoint.nextAttempt ? time(endpoint.nextAttempt) : null) },
@@ -262,11 +267,20 @@ function deliveryTable(appId, endpoints, notes, payloadExpired, onResend) {
   });
 }
 
-/** Svix has no ordered lanes: it shows a queued delivery as pending and a blocked one as failed; Idem says why. */
-const LANE_NOTES = {
+/** Svix shows a stale delivery as a success, a queued one as pending and a blocked one as failed; Idem says why. */
+const STATUS_NOTES = {
+  stale: ' the receiver answered that it holds this version of the entity or a newer one',
   queued: ' waiting behind an earlier message of its entity',
   blocked: ' blocking its entity’s later messages: resend it to let them go',
 };
+
+/** The resend answers with these `idemStatus` when it sent nothing: the delivery would take the receiver back to an older state. */
+const NOT_RESENT = new Set(['superseded', 'stale']);
+
+/** Svix's resend answers `{}`; Idem's adds a `detail` where the resend is not an ordinary one. */
+function resendDetail(answer) {
+  return h('span', { class: 'resend-detail', testid: 'resend-detail', 'data-idem-status': answer.idemStatus ?? null }, answer.detail);
+}
 
 /** Svix shows a superseded delivery as canceled; Idem says why, and which message carried the newer state. */
 function supersededBy(appId, msgId) {

@@ -5,6 +5,7 @@ import { OrganisationWide } from '../auth/organisation-wide.decorator';
 import { Principal } from '../auth/principal';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { ApiListResponse, ListResponse } from '../http/list';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ShownOnce } from '../idempotency/shown-once.decorator';
 import { ApiTokensService } from './api-tokens.service';
 import { ApiTokenIn } from './dto/api-token-in.dto';
@@ -19,6 +20,7 @@ export class ApiTokensController {
   constructor(private readonly tokens: ApiTokensService) {}
 
   @Post()
+  @Idempotent()
   @ShownOnce('token')
   @ApiOperation({ operationId: 'v1.api-token.create', summary: 'Create API Token' })
   @ApiErrors({ status: 404, description: '`not_found`: no application has the `appId`' })

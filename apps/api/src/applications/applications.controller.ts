@@ -6,6 +6,7 @@ import { OrganisationWide } from '../auth/organisation-wide.decorator';
 import { Principal } from '../auth/principal';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { ApiListResponse, ListResponse } from '../http/list';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApplicationsService } from './applications.service';
 import { ApplicationIn } from './dto/application-in.dto';
 import { ApplicationOut } from './dto/application-out.dto';
@@ -26,6 +27,7 @@ export class ApplicationsController {
 
   /** 201 when created; 200 when `get_if_exists` found one with the same uid. */
   @Post()
+  @Idempotent()
   @OrganisationWide()
   @ApiOperation({ operationId: 'v1.application.create', summary: 'Create Application' })
   @ApiCreatedResponse({ type: ApplicationOut, description: 'Created' })

@@ -5,6 +5,7 @@ import { Principal } from '../auth/principal';
 import { ResendOut } from './dto/resend-out.dto';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { ApiListResponse, ListQuery, ListResponse } from '../http/list';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { AttemptsService } from './attempts.service';
 import { MessageAttemptOut } from './dto/message-attempt-out.dto';
 import { MessageEndpointOut } from './dto/message-endpoint-out.dto';
@@ -60,6 +61,7 @@ export class MessageDeliveriesController {
    * or stale state, which is not resent.
    */
   @Post('endpoint/:endpoint_id/resend')
+  @Idempotent()
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ operationId: 'v1.message-attempt.resend', summary: 'Resend Webhook' })
   @ApiAcceptedResponse({

@@ -5,6 +5,7 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { ApiListResponse, ListResponse } from '../http/list';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { EndpointHeadersIn, EndpointHeadersOut, EndpointHeadersPatchIn } from './dto/endpoint-headers.dto';
 import { EndpointIn, EndpointPatch, EndpointUpdate } from './dto/endpoint-in.dto';
 import { EndpointOut } from './dto/endpoint-out.dto';
@@ -26,6 +27,7 @@ export class EndpointsController {
   }
 
   @Post()
+  @Idempotent()
   @ApiOperation({ operationId: 'v1.endpoint.create', summary: 'Create Endpoint' })
   @ApiErrors(404, { status: 409, description: '`conflict`: an endpoint of this application already has this uid' })
   create(@CurrentPrincipal() principal: Principal, @Param('app_id') appId: string, @Body() body: EndpointIn): Promise<EndpointOut> {
@@ -118,6 +120,7 @@ export class EndpointsController {
   }
 
   @Post(':endpoint_id/secret/rotate')
+  @Idempotent()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ operationId: 'v1.endpoint.rotate-secret', summary: 'Rotate Endpoint Secret' })
   @ApiErrors(404)

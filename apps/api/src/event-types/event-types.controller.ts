@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { OrganisationWide } from '../auth/organisation-wide.decorator';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { ApiListResponse, ListResponse } from '../http/list';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { EventTypeIn, EventTypePatch, EventTypeUpdate } from './dto/event-type-in.dto';
 import { EventTypeOut } from './dto/event-type-out.dto';
 import { DeleteEventTypeQuery, EventTypeListQuery } from './dto/event-type-queries.dto';
@@ -26,6 +27,7 @@ export class EventTypesController {
   }
 
   @Post()
+  @Idempotent()
   @OrganisationWide()
   @ApiOperation({ operationId: 'v1.event-type.create', summary: 'Create Event Type' })
   @ApiErrors({ status: 409, description: '`conflict`: an event type already has this name' })

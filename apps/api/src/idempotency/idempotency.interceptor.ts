@@ -1,13 +1,16 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { applyDecorators, CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, map, Observable } from 'rxjs';
 import { PRINCIPAL, Principal } from '../auth/principal';
 import { IdempotencyService } from './idempotency.service';
-import { IDEMPOTENT_IN_INTAKE, idempotentRequestOf } from './idempotent-request';
+import { IDEMPOTENCY_APPLIED, idempotentRequestOf } from './idempotent-request';
 import { SHOWN_ONCE_FIELDS } from './shown-once.decorator';
 
-/** Applies the Idempotency-Key contract to every authenticated POST that carries the header, except those the message intake handles. */
+/**
+ * Applies the Idempotency-Key contract to the `@Idempotent()` routes, when the request is authenticated
+ * and carries the header. Only those routes pay for an interceptor in their pipeline.
+ */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
@@ -19,7 +22,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<Request & { [PRINCIPAL]?: Principal }>();
     const response = context.switchToHttp().getResponse<Response>();
     const principal = request[PRINCIPAL];
-    if (!principal || this.reflector.get<boolean | undefined>(IDEMPOTENT_IN_INTAKE, context.getHandler())) return next.handle();
+    if (!principal) return next.handle();
     const idempotentRequest = idempotentRequestOf(request, principal);
     if (!idempotentRequest) return next.handle();
     const shownOnce = this.reflector.get<string[] | undefined>(SHOWN_ONCE_FIELDS, context.getHandler()) ?? [];
@@ -44,3 +47,6 @@ function withoutFields(body: unknown, fields: string[]): unknown {
   if (typeof body !== 'object' || body === null) return body;
   return { ...body, ...Object.fromEntries(fields.map((field) => [field, null])) };
 }
+
+/** A POST route whose Idempotency-Key the interceptor applies: a replay answers the stored response. */
+export const Idempotent = () => applyDecorators(SetMetadata(IDEMPOTENCY_APPLIED, 'interceptor'), UseInterceptors(IdempotencyInterceptor));

@@ -6,13 +6,14 @@ import { idempotencyScope, IdempotentRequest, requestFingerprint } from './idemp
 
 const MAX_KEY_LENGTH = 256;
 
-export const IDEMPOTENT_IN_INTAKE = 'idem:idempotentInIntake';
+/** Where a POST route applies the Idempotency-Key contract; every POST route says (a test checks). */
+export const IDEMPOTENCY_APPLIED = 'idem:idempotencyApplied';
 
 /**
  * Marks a route that accepts messages: the message intake applies its Idempotency-Key, in the group
- * commit of its writes, so the interceptor leaves it alone.
+ * commit of its writes.
  */
-export const IdempotentInIntake = () => SetMetadata(IDEMPOTENT_IN_INTAKE, true);
+export const IdempotentInIntake = () => SetMetadata(IDEMPOTENCY_APPLIED, 'intake');
 
 /** The Idempotency-Key contract's view of an authenticated POST: undefined when it carries no key. */
 export function idempotentRequestOf(request: Request, principal: Principal): IdempotentRequest | undefined {

@@ -4,6 +4,7 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { BackgroundTaskOut } from '../background-tasks/dto/background-task-out.dto';
 import { ApiErrors } from '../http/api-errors.decorator';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { RecoverIn } from './dto/recover-in.dto';
 import { RecoveryService } from './recovery.service';
 
@@ -14,6 +15,7 @@ export class RecoveryController {
 
   /** Svix's recover: 202 with the background task that follows the resends. */
   @Post()
+  @Idempotent()
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ operationId: 'v1.endpoint.recover', summary: 'Recover Failed Webhooks' })
   @ApiErrors(404)

@@ -5,6 +5,7 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Principal } from '../auth/principal';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { ApiListResponse, ListResponse } from '../http/list';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { SagaIn } from './dto/saga-in.dto';
 import { SagaOut, SagaSummaryOut } from './dto/saga-out.dto';
 import { SagaListQuery } from './dto/saga-queries.dto';
@@ -17,6 +18,7 @@ export class SagasController {
 
   /** 201 when created; 200 when the application already has a saga with this `sagaId` and these steps. */
   @Post()
+  @Idempotent()
   @ApiOperation({ operationId: 'v1.saga.create', summary: 'Create Saga', description: 'Idem extension: steps across endpoints, compensated newest first if one fails.' })
   @ApiCreatedResponse({ type: SagaOut, description: 'Created; its first step is on its way' })
   @ApiOkResponse({ type: SagaOut, description: 'The saga this `sagaId` already names, with the same steps' })

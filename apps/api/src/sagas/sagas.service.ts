@@ -1,12 +1,12 @@
 import { canonicalJson, IdemError, newId, SAGA_LIMITS, SagaMessageRole, sha256Hex, subscriptionMatches } from '@app/core';
 import { SagaMessages } from '@app/intake';
-import { SagaRepository, SagaStepDefinition, UnitOfWork } from '@app/persistence';
+import { EventTypeRepository, SagaMessageDefinition, SagaRepository, SagaStepDefinition, UnitOfWork } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
 import { ApplicationsService } from '../applications/applications.service';
 import { Principal } from '../auth/principal';
 import { idCursor, ListResponse, toListResponse, toPageQuery } from '../http/list';
 import { RequestValidationError, ValidationProblem } from '../http/request-validation.error';
-import { SagaIn } from './dto/saga-in.dto';
+import { SagaCompensationIn, SagaIn } from './dto/saga-in.dto';
 import { SagaOut, SagaSummaryOut, toSagaOut, toSagaSummaryOut } from './dto/saga-out.dto';
 import { SagaListQuery } from './dto/saga-queries.dto';
 
@@ -17,28 +17,34 @@ export class SagasService {
   constructor(
     private readonly applications: ApplicationsService,
     private readonly sagas: SagaRepository,
+    private readonly eventTypes: EventTypeRepository,
     private readonly sagaMessages: SagaMessages,
     private readonly unitOfWork: UnitOfWork,
   ) {}
 
   /**
    * Creates the saga and writes its first step, in one transaction; the same `sagaId` with the same steps
-   * is the existing saga (created false), with other steps a 409. A step or compensation no enabled
-   * endpoint subscribes to is a 422, and nothing is written.
+   * is the existing saga (created false), with other steps a 409. A step or compensation whose event
+   * type is not in the catalog, or that no enabled endpoint subscribes to, is a 422, and nothing is written.
    */
   async create(principal: Principal, appIdOrUid: string, input: SagaIn): Promise<{ saga: SagaOut; created: boolean }> {
     const application = await this.applications.resolve(principal, appIdOrUid);
-    const steps: SagaStepDefinition[] = input.steps.map(({ name, eventType, payload, compensation }) => ({ name, eventType, payload, compensation: { eventType: compensation.eventType, payload: compensation.payload } }));
+    const steps: SagaStepDefinition[] = input.steps.map((step) => ({ name: step.name, ...sagaMessageOf(step), compensation: sagaMessageOf(step.compensation) }));
     checkShape(steps);
     return this.unitOfWork.run(async () => {
       const subscriptions = await this.sagas.findSubscriptions(application.id);
-      const unsubscribed: ValidationProblem[] = [];
+      const listed = await this.eventTypes.findListed([...new Set(steps.flatMap((step) => [step.eventType, step.compensation.eventType]))]);
+      const problems: ValidationProblem[] = [];
+      const check = (message: SagaMessageDefinition, loc: string[]) => {
+        const { eventType, channels } = message;
+        if (!listed.has(eventType)) problems.push({ loc, msg: `event type "${eventType}" is not in the catalog (create it first)`, type: 'value_error' });
+        else if (!subscriptions.some((subscription) => subscriptionMatches(subscription, { eventType, channels: channels ?? null }))) problems.push(noSubscriber(loc, message));
+      };
       steps.forEach((step, index) => {
-        const subscribed = (eventType: string) => subscriptions.some((subscription) => subscriptionMatches(subscription, { eventType, channels: null }));
-        if (!subscribed(step.eventType)) unsubscribed.push(noSubscriber(['body', 'steps', String(index), 'eventType'], step.eventType));
-        if (!subscribed(step.compensation.eventType)) unsubscribed.push(noSubscriber(['body', 'steps', String(index), 'compensation', 'eventType'], step.compensation.eventType));
+        check(step, ['body', 'steps', String(index), 'eventType']);
+        check(step.compensation, ['body', 'steps', String(index), 'compensation', 'eventType']);
       });
-      if (unsubscribed.length > 0) throw new RequestValidationError(unsubscribed);
+      if (problems.length > 0) throw new RequestValidationError(problems);
 
       const requestHash = sha256Hex(canonicalJson(steps));
       const inserted = await this.sagas.insertUnlessTaken({ id: newId('saga'), appId: application.id, sagaId: input.sagaId, requestHash, steps });
@@ -82,6 +88,12 @@ function checkShape(steps: readonly SagaStepDefinition[]): void {
   if (problems.length > 0) throw new RequestValidationError(problems);
 }
 
-function noSubscriber(loc: string[], eventType: string): ValidationProblem {
-  return { loc, msg: `no enabled endpoint of the application subscribes to "${eventType}"`, type: 'value_error' };
+/** The message as stored: channels only when there are some, so a saga without them hashes as it always did. */
+function sagaMessageOf({ eventType, payload, channels }: SagaCompensationIn): SagaMessageDefinition {
+  return channels && channels.length > 0 ? { eventType, payload, channels } : { eventType, payload };
+}
+
+function noSubscriber(loc: string[], { eventType, channels }: SagaMessageDefinition): ValidationProblem {
+  const on = channels ? ` on channels ${channels.map((channel) => `"${channel}"`).join(', ')}` : '';
+  return { loc, msg: `no enabled endpoint of the application subscribes to "${eventType}"${on}`, type: 'value_error' };
 }

@@ -8,10 +8,9 @@ import {
   DeliveryLaneRepository,
   DeliveryOutcomeRepository,
   DeliveryResendRepository,
-  EndpointAttemptOutcome,
-  EndpointRepository,
   ResendableDelivery,
   RecordedAttempt,
+  RecordedAttempts,
   ScheduledAttemptRecord,
   ThrottledDelivery,
   UnitOfWork,
@@ -51,10 +50,13 @@ class FakeDeliveries
     return requests.map((request) => this.answers.get(request.deliveryId) ?? { kind: 'stale' });
   }
 
-  async recordScheduledAttempts(records: readonly ScheduledAttemptRecord[]): Promise<Map<string, RecordedAttempt>> {
+  async recordScheduledAttempts(records: readonly ScheduledAttemptRecord[]): Promise<RecordedAttempts> {
     const ours = records.filter((record) => !this.recordedElsewhere.has(record.deliveryId));
     this.recorded.push(...ours);
-    return new Map(ours.map((record) => [record.deliveryId, { attemptId: `atmpt_${record.deliveryId}`, status: this.supersededOnRecord.has(record.deliveryId) ? DeliveryStatus.Superseded : nextDeliveryStatus(DeliveryStatus.Sending, record.transition) }]));
+    const attempts = new Map<string, RecordedAttempt>(
+      ours.map((record) => [record.deliveryId, { attemptId: `atmpt_${record.deliveryId}`, status: this.supersededOnRecord.has(record.deliveryId) ? DeliveryStatus.Superseded : nextDeliveryStatus(DeliveryStatus.Sending, record.transition) }]),
+    );
+    return { attempts, disabled: [] };
   }
 
   async cancel(deliveryId: string, attemptNumber: number, transition: DeliveryTransition): Promise<void> {
@@ -135,9 +137,7 @@ describe(DeliverWebhookService.name, () => {
   let queue: FakeQueue;
   let throttle: FakeThrottle;
   let metrics: FakeMetrics;
-  let healthUpdates: number;
-  /** The attempt outcomes the endpoints' health (failing since, auto-disable) was told of. */
-  let healthOutcomes: EndpointAttemptOutcome[];
+  let transactions: number;
   let emitted: { type: string }[];
   let endedMessages: string[];
   let sut: DeliverWebhookService;
@@ -151,28 +151,24 @@ describe(DeliverWebhookService.name, () => {
     queue = new FakeQueue();
     throttle = new FakeThrottle();
     metrics = new FakeMetrics();
-    healthUpdates = 0;
-    healthOutcomes = [];
-    const endpoints = {
-      recordAttemptOutcomes: async (outcomes: EndpointAttemptOutcome[]) => {
-        healthUpdates += 1;
-        healthOutcomes.push(...outcomes);
-        return [];
-      },
-    } as unknown as EndpointRepository;
     emitted = [];
     const operationalWebhooks = {
       isOperational: () => false,
       emit: async (events: { type: string }[]) => void emitted.push(...events),
     } as unknown as OperationalWebhooks;
-    const unitOfWork = { run: <T>(work: () => Promise<T>) => work() } as unknown as UnitOfWork;
+    transactions = 0;
+    const unitOfWork = {
+      run: <T>(work: () => Promise<T>) => {
+        transactions += 1;
+        return work();
+      },
+    } as unknown as UnitOfWork;
     const sagaProgress = { onDeliveriesEnded: async (messageIds: string[]) => void endedMessages.push(...messageIds) } as unknown as SagaProgress;
     build = (withConfig) => new DeliverWebhookService(
       deliveries as unknown as DeliveryClaimRepository,
       deliveries as unknown as DeliveryOutcomeRepository,
       deliveries as unknown as DeliveryResendRepository,
       { promoteNext: async () => [] } as unknown as DeliveryLaneRepository,
-      endpoints,
       sender,
       throttle,
       queue as unknown as DeliveryQueue,
@@ -200,6 +196,7 @@ describe(DeliverWebhookService.name, () => {
       headers: {},
       entity: null,
       lane: null,
+      inSaga: false,
       ...overrides,
     };
     deliveries.answers.set(delivery.deliveryId, { kind: 'claimed', delivery });
@@ -285,8 +282,26 @@ describe(DeliverWebhookService.name, () => {
     expect(queue.enqueued).toEqual([]);
   });
 
+  it('records a success outside sagas and lanes in one statement with no transaction, and one in a saga in a transaction that tells the saga', async () => {
+    const plain = claimable(1, { deliveryId: 'dlv_plain' });
+    expect(await sut.deliver({ deliveryId: plain.deliveryId, attemptNumber: 1 })).toEqual({ kind: 'recorded', transition: DeliveryTransition.Succeed });
+    expect({ transactions, endedMessages }).toEqual({ transactions: 0, endedMessages: [] });
+
+    const step = claimable(1, { deliveryId: 'dlv_step', messageId: 'msg_step', inSaga: true });
+    expect(await sut.deliver({ deliveryId: step.deliveryId, attemptNumber: 1 })).toEqual({ kind: 'recorded', transition: DeliveryTransition.Succeed });
+    expect({ transactions, endedMessages }).toEqual({ transactions: 1, endedMessages: ['msg_step'] });
+    expect(deliveries.recorded.map((record) => record.deliveryId)).toEqual(['dlv_plain', 'dlv_step']);
+  });
+
+  it('records in a transaction a success that raises an operational event (recovered, after the fourth failed attempt)', async () => {
+    const delivery = claimable(6);
+    expect(await sut.deliver({ deliveryId: delivery.deliveryId, attemptNumber: 6 })).toEqual({ kind: 'recorded', transition: DeliveryTransition.Succeed });
+    expect(transactions).toBe(1);
+    expect(emitted.map((event) => event.type)).toEqual(['message.attempt.recovered']);
+  });
+
   it('ends a delivery its receiver rejects for good (a 4xx with webhook-outcome: rejected) at once, and tells the sagas', async () => {
-    const delivery = claimable(1);
+    const delivery = claimable(1, { inSaga: true });
     sender.response = { statusCode: 422, body: '', durationMs: 5, error: null, headers: { 'webhook-outcome': 'rejected' } };
 
     expect(await sut.deliver({ deliveryId: delivery.deliveryId, attemptNumber: 1 })).toEqual({ kind: 'recorded', transition: DeliveryTransition.Exhaust });
@@ -344,9 +359,10 @@ describe(DeliverWebhookService.name, () => {
       await sut.deliver({ deliveryId: claimable(5, { deliveryId: 'dlv_after_failing' }).deliveryId, attemptNumber: 5 });
 
       expect(emitted).toEqual([]);
-      expect(healthOutcomes.map((outcome) => [outcome.succeeded, outcome.gone])).toEqual([
-        [true, false],
-        [true, false],
+      // The endpoint's health reads each recorded attempt's outcome and status (410 is gone).
+      expect(deliveries.recorded.map((record) => [record.outcome, record.responseStatusCode])).toEqual([
+        ['succeeded', 409],
+        ['succeeded', 409],
       ]);
       expect(metrics.attempts).toEqual(['succeeded', 'succeeded']);
       expect(metrics.exhausted).toBe(0);
@@ -431,7 +447,6 @@ describe(DeliverWebhookService.name, () => {
     expect(sender.requests).toEqual([]);
     expect(deliveries.recorded).toEqual([]);
     expect(deliveries.canceled).toEqual([]);
-    expect(healthUpdates).toBe(0);
     expect(queue.enqueued).toEqual([]);
   });
 

@@ -4,9 +4,11 @@ import {
   DeliveryTransition,
   ENTITY_HEADER,
   DeliveryStatus,
+  nextDeliveryStatus,
   ENTITY_VERSION_HEADER,
   entityHeaderValue,
   LaneExhaustion,
+  mayMoveSaga,
   MicroBatcher,
   OUTCOME_HEADER,
   REDACTED_HEADER_VALUE,
@@ -28,7 +30,6 @@ import {
   DeliveryResendRepository,
   DisabledEndpoint,
   DueDelivery,
-  EndpointRepository,
   RecordedAttempt,
   ScheduledAttemptRecord,
   ThrottledDelivery,
@@ -37,7 +38,7 @@ import {
 import { DeliveryJob, DeliveryQueue, ResendJob } from '@app/queue';
 import { Injectable, Logger } from '@nestjs/common';
 import { AttemptOutcomeLabel, WorkerMetrics } from '../metrics/worker-metrics';
-import { FAILING_AFTER_ATTEMPT, OperationalEvent, OperationalEventType } from '../operational/operational-event';
+import { AttemptEvent, FAILING_AFTER_ATTEMPT, OperationalEvent, OperationalEventType } from '../operational/operational-event';
 import { OperationalWebhooks } from '../operational/operational-webhooks.service';
 import { SagaProgress } from '../sagas/saga-progress.service';
 import { EndpointThrottle } from './endpoint-throttle';
@@ -56,9 +57,6 @@ export type DeliveryJobResult =
 
 /** What became of one resend job. */
 export type ResendJobResult = Throttled | { kind: 'recorded' | 'answered' | 'gone' | 'expired' };
-
-/** The transitions of a record that end a delivery, and so may move a saga waiting on its message. */
-const ENDING_TRANSITIONS: ReadonlySet<DeliveryTransition> = new Set([DeliveryTransition.Succeed, DeliveryTransition.Exhaust, DeliveryTransition.ResolveStale]);
 
 const USER_AGENT = 'Idem-Webhooks/0.1';
 
@@ -85,7 +83,6 @@ export class DeliverWebhookService {
     private readonly outcomes: DeliveryOutcomeRepository,
     private readonly resends: DeliveryResendRepository,
     private readonly lanes: DeliveryLaneRepository,
-    private readonly endpoints: EndpointRepository,
     private readonly sender: WebhookSender,
     private readonly throttle: EndpointThrottle,
     private readonly queue: DeliveryQueue,
@@ -101,15 +98,20 @@ export class DeliverWebhookService {
     // Two batches at once at most: deliveries finishing while both are in flight go together in the next, so the busier the worker, the fewer statements and commits per delivery.
     const batching = { maxItems: 100, maxDelayMs: 2, maxInFlight: 2 };
     this.claimBatch = new MicroBatcher(batching, (requests) => this.claimAndRecheckHeld(requests, policy.leaseMs, policy.earlyToleranceMs));
-    // An attempt, its endpoint's health, the operational events they cause and the promotion of the next
-    // delivery of an ordered lane whose head is done commit together; the promoted are enqueued after.
+    // An attempt, its endpoint's health, the operational events they cause, the saga they move and the
+    // promotion of the next delivery of an ordered lane whose head is done commit together; the promoted
+    // are enqueued after. A batch that can cause none of those is one statement, with no transaction.
     this.records = new MicroBatcher(batching, async (records) => {
+      if (records.every((record) => this.movesOnlyItsDelivery(record))) {
+        const { attempts } = await this.outcomes.recordScheduledAttempts(records, config.disableAfterMs);
+        return records.map((record) => attempts.has(record.deliveryId));
+      }
       const { outcome, heads, promoted } = await this.unitOfWork.run(async () => {
-        const attempts = await this.outcomes.recordScheduledAttempts(records);
+        const { attempts, disabled } = await this.outcomes.recordScheduledAttempts(records, config.disableAfterMs);
         const recorded = records.filter((record) => attempts.has(record.deliveryId));
-        const disabled = await this.updateEndpointHealth(recorded, config.disableAfterMs);
+        for (const endpoint of disabled) this.logger.warn({ endpointId: endpoint.endpointId, reason: endpoint.reason }, 'endpoint disabled');
         await this.reportOperationalEvents(recorded, attempts, disabled);
-        await this.sagaProgress.onDeliveriesEnded(recorded.filter((record) => ENDING_TRANSITIONS.has(record.transition)).map((record) => record.messageId));
+        await this.sagaProgress.onDeliveriesEnded(recorded.filter((record) => record.inSaga && mayMoveSaga(record.transition)).map((record) => record.messageId));
         const laneHeads = recorded.filter((record) => record.headsLane).map((record) => record.deliveryId);
         return { outcome: records.map((record) => attempts.has(record.deliveryId)), heads: laneHeads, promoted: await this.lanes.promoteNext(laneHeads) };
       });
@@ -175,6 +177,7 @@ export class DeliverWebhookService {
       outcome: succeeded ? AttemptOutcome.Succeeded : AttemptOutcome.Failed,
       transition,
       headsLane: delivery.lane !== null,
+      inSaga: delivery.inSaga,
       responseStatusCode: response.statusCode,
       responseBody: response.body,
       responseHeaders: response.headers ?? null,
@@ -271,19 +274,15 @@ export class DeliverWebhookService {
     return decision.kind === 'send' ? 0 : Math.max(1, decision.waitMs);
   }
 
-  /** A 410, or failing without a success for the configured time, disables the endpoint with its reason. */
-  private async updateEndpointHealth(records: readonly ScheduledAttemptRecord[], disableAfterMs: number): Promise<DisabledEndpoint[]> {
-    const disabled = await this.endpoints.recordAttemptOutcomes(
-      records.map((record) => ({
-        endpointId: record.endpointId,
-        succeeded: record.outcome === AttemptOutcome.Succeeded,
-        gone: record.responseStatusCode === 410,
-        attemptedAt: record.attemptedAt,
-      })),
-      disableAfterMs,
-    );
-    for (const endpoint of disabled) this.logger.warn({ endpointId: endpoint.endpointId, reason: endpoint.reason }, 'endpoint disabled');
-    return disabled;
+  /**
+   * A success or stale answer outside sagas and lanes, raising no operational event: recording it moves
+   * its delivery and no more (its endpoint's health, in the same statement, cannot disable an endpoint
+   * on a success).
+   */
+  private movesOnlyItsDelivery(record: ScheduledAttemptRecord): boolean {
+    if (record.transition !== DeliveryTransition.Succeed && record.transition !== DeliveryTransition.ResolveStale) return false;
+    if (record.headsLane || record.inSaga) return false;
+    return this.operationalWebhooks.isOperational(record.appId) || attemptEventOf(record, nextDeliveryStatus(DeliveryStatus.Sending, record.transition)) === null;
   }
 
   /** Svix's failing (after the fourth failed attempt), exhausted and recovered events, and endpoint.disabled. */
@@ -296,16 +295,7 @@ export class DeliverWebhookService {
     for (const record of records) {
       if (this.operationalWebhooks.isOperational(record.appId)) continue;
       const recorded = attempts.get(record.deliveryId)!;
-      // A retry superseded by a newer state is not failing: nothing is left to retry.
-      const retried = record.transition === DeliveryTransition.Retry && recorded.status !== DeliveryStatus.Superseded;
-      const type =
-        record.transition === DeliveryTransition.Exhaust || record.transition === DeliveryTransition.Block
-          ? OperationalEventType.AttemptExhausted
-          : retried && record.attemptNumber === FAILING_AFTER_ATTEMPT
-            ? OperationalEventType.AttemptFailing
-            : record.transition === DeliveryTransition.Succeed && record.attemptNumber > FAILING_AFTER_ATTEMPT
-              ? OperationalEventType.AttemptRecovered
-              : null;
+      const type = attemptEventOf(record, recorded.status);
       if (type === null) continue;
       events.push({
         type,
@@ -331,7 +321,7 @@ export class DeliverWebhookService {
   }
 
   /** Signs the stored payload for this attempt, sends it, and counts the attempt by its outcome. */
-  private async sign(delivery: Omit<ClaimedDelivery, 'lane'> & { payload: string }): Promise<{ attemptedAt: Date; requestHeaders: Record<string, string>; response: WebhookResponse }> {
+  private async sign(delivery: Omit<ClaimedDelivery, 'lane' | 'inSaga'> & { payload: string }): Promise<{ attemptedAt: Date; requestHeaders: Record<string, string>; response: WebhookResponse }> {
     const attemptedAt = new Date();
     const timestamp = Math.floor(attemptedAt.getTime() / 1000);
     const own: Record<string, string> = {
@@ -373,4 +363,14 @@ function isSuccess(response: WebhookResponse): boolean {
 function outcomeOf(response: WebhookResponse): AttemptOutcomeLabel {
   if (response.refused) return 'refused';
   return isSuccess(response) || isStale(response) ? 'succeeded' : 'failed';
+}
+
+/** Svix's attempt events an outcome raises, if any: exhausted, failing (after the fourth failed attempt) and recovered. */
+function attemptEventOf(record: ScheduledAttemptRecord, recordedStatus: DeliveryStatus): AttemptEvent['type'] | null {
+  // A retry superseded by a newer state is not failing: nothing is left to retry.
+  const retried = record.transition === DeliveryTransition.Retry && recordedStatus !== DeliveryStatus.Superseded;
+  if (record.transition === DeliveryTransition.Exhaust || record.transition === DeliveryTransition.Block) return OperationalEventType.AttemptExhausted;
+  if (retried && record.attemptNumber === FAILING_AFTER_ATTEMPT) return OperationalEventType.AttemptFailing;
+  if (record.transition === DeliveryTransition.Succeed && record.attemptNumber > FAILING_AFTER_ATTEMPT) return OperationalEventType.AttemptRecovered;
+  return null;
 }

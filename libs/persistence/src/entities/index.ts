@@ -17,7 +17,7 @@ import { PayloadFingerprintEntity } from './payload-fingerprint.entity';
 import { SagaMessageEntity } from './saga-message.entity';
 import { SagaEntity } from './saga.entity';
 
-export type { SagaStepDefinition } from './saga.entity';
+export type { SagaMessageDefinition, SagaStepDefinition } from './saga.entity';
 export {
   ApiTokenEntity,
   ApplicationEntity,

@@ -3,12 +3,17 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 import { CONSTRAINT } from '../constraint-names';
 import { ApplicationEntity } from './application.entity';
 
-/** One step of a saga as it was created: the message it sends, and the one that undoes it. */
-export interface SagaStepDefinition {
-  name: string;
+/** A message a saga sends: as a message's, its channels (absent: none) route it with the endpoints' channels. */
+export interface SagaMessageDefinition {
   eventType: string;
   payload: Record<string, unknown>;
-  compensation: { eventType: string; payload: Record<string, unknown> };
+  channels?: string[];
+}
+
+/** One step of a saga as it was created: the message it sends, and the one that undoes it. */
+export interface SagaStepDefinition extends SagaMessageDefinition {
+  name: string;
+  compensation: SagaMessageDefinition;
 }
 
 /**

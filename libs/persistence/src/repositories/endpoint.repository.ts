@@ -6,7 +6,6 @@ import { IsNull, LessThanOrEqual } from 'typeorm';
 import { CONSTRAINT, isUniqueViolation } from '../constraint-names';
 import { EndpointSecretCipher } from '../endpoint-secret-cipher';
 import { EndpointEntity, EndpointSecretEntity } from '../entities';
-import { queryPrepared } from '../prepared-query';
 import { fetchPage, Page, PageQuery } from './keyset-page';
 
 export type EndpointFields = Pick<
@@ -103,63 +102,61 @@ export class EndpointRepository {
     await this.secrets.delete({ endpointId, expiresAt: LessThanOrEqual(now) });
     await this.secrets.update({ endpointId, expiresAt: IsNull() }, { expiresAt });
   }
-
-  /**
-   * Feeds attempt outcomes into endpoints' health: a success ends a run of failures; a 410 Gone, or
-   * failures without a single success for `disableAfterMs`, disable the endpoint with the reason. Returns
-   * the endpoints this call disabled.
-   */
-  async recordAttemptOutcomes(outcomes: readonly EndpointAttemptOutcome[], disableAfterMs: number): Promise<DisabledEndpoint[]> {
-    if (outcomes.length === 0) return [];
-    const { rows } = await queryPrepared<{ id: string; app_id: string; disabled_reason: string; failing_since: Date | null; newly_disabled: boolean }>(
-      this.txHost.tx,
-      `WITH outcome AS (
-         SELECT o.endpoint_id, bool_or(o.succeeded) AS any_success, bool_or(o.gone) AS gone,
-                min(o.attempted_at) FILTER (WHERE NOT o.succeeded) AS first_failure
-           FROM unnest($1::varchar[], $2::bool[], $3::bool[], $4::timestamptz[]) AS o(endpoint_id, succeeded, gone, attempted_at)
-          GROUP BY o.endpoint_id
-       ), verdict AS (
-         SELECT e.id, e.disabled AS was_disabled, o.any_success,
-                CASE WHEN o.any_success AND NOT o.gone THEN NULL ELSE COALESCE(e.failing_since, o.first_failure) END AS failing_since,
-                CASE WHEN o.gone THEN 'The endpoint answered 410 Gone'
-                     WHEN NOT o.any_success AND COALESCE(e.failing_since, o.first_failure) < now() - $5 * interval '1 millisecond'
-                       THEN 'Every attempt failed since ' || to_char(COALESCE(e.failing_since, o.first_failure) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-                END AS disable_reason
-           FROM outcome o JOIN endpoints e ON e.id = o.endpoint_id
-          WHERE (o.any_success AND e.failing_since IS NOT NULL) OR NOT o.any_success OR o.gone
-       )
-       UPDATE endpoints e
-          SET failing_since = v.failing_since,
-              disabled = e.disabled OR v.disable_reason IS NOT NULL,
-              disabled_reason = CASE WHEN NOT e.disabled AND v.disable_reason IS NOT NULL THEN v.disable_reason ELSE e.disabled_reason END,
-              updated_at = now()
-         FROM verdict v
-        WHERE e.id = v.id
-       RETURNING e.id, e.app_id, e.disabled_reason, v.failing_since, (NOT v.was_disabled AND v.disable_reason IS NOT NULL) AS newly_disabled`,
-      [
-        outcomes.map((o) => o.endpointId),
-        outcomes.map((o) => o.succeeded),
-        outcomes.map((o) => o.gone),
-        outcomes.map((o) => o.attemptedAt),
-        disableAfterMs,
-      ],
-    );
-    return rows
-      .filter((row) => row.newly_disabled)
-      .map((row) => ({ endpointId: row.id, appId: row.app_id, reason: row.disabled_reason, failingSince: row.failing_since }));
-  }
 }
 
 export function endpointUidTaken(uid: string): IdemError {
   return IdemError.conflict(`An endpoint with uid "${uid}" already exists in this application`);
 }
 
-export interface EndpointAttemptOutcome {
-  endpointId: string;
-  succeeded: boolean;
-  /** The endpoint answered 410 Gone: it asks never to be called again. */
-  gone: boolean;
-  attemptedAt: Date;
+/**
+ * SQL: the CTEs that feed attempt outcomes into endpoints' health, for the statement that records the
+ * attempts: a success ends a run of failures; a 410 Gone, or failures without a single success for
+ * `disableAfterMs` (ms), disable the endpoint with the reason. `outcomes` is a relation of (endpoint_id,
+ * succeeded, gone, attempted_at); the CTE `endpoint_health` returns the endpoints it changed, as
+ * `disabledEndpointsOf` reads them. An endpoint whose attempts all succeeded and that was not failing
+ * is only read.
+ */
+export function endpointHealthSql(outcomes: string, disableAfterMs: string): string {
+  return `health_outcome AS (
+         SELECT o.endpoint_id, bool_or(o.succeeded) AS any_success, bool_or(o.gone) AS gone,
+                min(o.attempted_at) FILTER (WHERE NOT o.succeeded) AS first_failure
+           FROM ${outcomes} AS o
+          GROUP BY o.endpoint_id
+       ), health_verdict AS (
+         SELECT e.id, e.disabled AS was_disabled, o.any_success,
+                CASE WHEN o.any_success AND NOT o.gone THEN NULL ELSE COALESCE(e.failing_since, o.first_failure) END AS failing_since,
+                CASE WHEN o.gone THEN 'The endpoint answered 410 Gone'
+                     WHEN NOT o.any_success AND COALESCE(e.failing_since, o.first_failure) < now() - ${disableAfterMs} * interval '1 millisecond'
+                       THEN 'Every attempt failed since ' || to_char(COALESCE(e.failing_since, o.first_failure) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                END AS disable_reason
+           FROM health_outcome o JOIN endpoints e ON e.id = o.endpoint_id
+          WHERE (o.any_success AND e.failing_since IS NOT NULL) OR NOT o.any_success OR o.gone
+       ), endpoint_health AS (
+         UPDATE endpoints e
+            SET failing_since = v.failing_since,
+                disabled = e.disabled OR v.disable_reason IS NOT NULL,
+                disabled_reason = CASE WHEN NOT e.disabled AND v.disable_reason IS NOT NULL THEN v.disable_reason ELSE e.disabled_reason END,
+                updated_at = now()
+           FROM health_verdict v
+          WHERE e.id = v.id
+         RETURNING e.id, e.app_id, e.disabled_reason, v.failing_since, (NOT v.was_disabled AND v.disable_reason IS NOT NULL) AS newly_disabled
+       )`;
+}
+
+/** A row of `endpoint_health` (see `endpointHealthSql`). */
+export interface EndpointHealthRow {
+  id: string;
+  app_id: string;
+  disabled_reason: string;
+  failing_since: Date | null;
+  newly_disabled: boolean;
+}
+
+/** The endpoints the health update disabled. */
+export function disabledEndpointsOf(rows: readonly EndpointHealthRow[]): DisabledEndpoint[] {
+  return rows
+    .filter((row) => row.newly_disabled)
+    .map((row) => ({ endpointId: row.id, appId: row.app_id, reason: row.disabled_reason, failingSince: row.failing_since }));
 }
 
 export interface DisabledEndpoint {

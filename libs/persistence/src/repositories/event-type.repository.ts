@@ -60,7 +60,13 @@ export class EventTypeRepository {
     return this.repository.findOneBy({ name });
   }
 
-  list(page: PageQuery, includeArchived: boolean): Promise<Page<EventTypeEntity>> {
+  /** Which of `names` are in the catalog: event types that exist and are not archived. */
+  async findListed(names: readonly string[]): Promise<Set<string>> {
+    const rows = await this.txHost.tx.query<{ name: string }[]>(`SELECT name FROM event_types WHERE name = ANY($1::varchar[]) AND NOT archived`, [names]);
+    return new Set(rows.map((row) => row.name));
+  }
+
+    list(page: PageQuery, includeArchived: boolean): Promise<Page<EventTypeEntity>> {
     const query = this.repository.createQueryBuilder('eventType');
     if (!includeArchived) query.where('eventType.archived = false');
     return fetchPage(query, 'eventType.name', page);

@@ -1,4 +1,4 @@
-import { DeliveryStatus, SagaMessageRole, SagaStatus, sqlStatusIn, Subscription, UNFINISHED_DELIVERY_STATUSES, UNFINISHED_SAGA_STATUSES } from '@app/core';
+import { DeliveryStatus, SagaMessageRole, SagaStatus, SETTLED_DELIVERY_STATUSES, sqlStatusIn, Subscription, UNFINISHED_SAGA_STATUSES } from '@app/core';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
@@ -89,14 +89,14 @@ export class SagaRepository {
 
   /**
    * Locks (skipping those another transaction holds) up to `limit` unfinished sagas that should have
-   * moved: the message they wait for is missing, or all its deliveries are final (as after a cancel or
+   * moved: the message they wait for is missing, or all its deliveries are settled (as after a cancel or
    * a resend, which do not pass through the record batch, or an outcome recorded before a crash).
    */
   lockStuck(limit: number): Promise<SagaEntity[]> {
     return this.lockWhere(
       `s.status IN (${UNFINISHED}) AND s.updated_at < now() - interval '1 second' AND NOT EXISTS (
          SELECT 1 FROM saga_messages m JOIN deliveries d ON d.message_id = m.message_id
-          WHERE m.saga_pk = s.id AND m.role = ${CURRENT_ROLE} AND m.step_index = s.step_index AND ${sqlStatusIn(UNFINISHED_DELIVERY_STATUSES, 'd.status')})`,
+          WHERE m.saga_pk = s.id AND m.role = ${CURRENT_ROLE} AND m.step_index = s.step_index AND NOT (${sqlStatusIn(SETTLED_DELIVERY_STATUSES, 'd.status')}))`,
       [limit],
       'LIMIT $1 FOR UPDATE SKIP LOCKED',
     );

@@ -26,7 +26,9 @@ export interface SagaStepIn {
   name: string;
   eventType: string;
   payload: Record<string, unknown>;
-  compensation: { eventType: string; payload: Record<string, unknown> };
+  /** Routed as a message's channels: only endpoints without channels, or with one of these, get it. */
+  channels?: string[];
+  compensation: { eventType: string; payload: Record<string, unknown>; channels?: string[] };
 }
 
 /** A saga to start: the body of Idem's `POST /api/v1/app/{app}/saga`. */
@@ -245,8 +247,8 @@ export class IdemClient {
 
   /**
    * Starts a saga, retrying transient failures as `sendMessage` does. The `sagaId` makes every retry the
-   * same saga: Idem answers a repeat with the saga it has. Throws `IdemIngestError` (a 422 for a step no
-   * endpoint subscribes to, a 409 for a `sagaId` used with other steps).
+   * same saga: Idem answers a repeat with the saga it has. Throws `IdemIngestError` (a 422 for a step whose
+   * event type is not in the catalog or that no endpoint subscribes to, a 409 for a `sagaId` used with other steps).
    *
    * @example
    * const { saga } = await idem.startSaga('app_shop', {

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { lastValueFrom, Observable, of } from 'rxjs';
 import { RawBodyError, readRawBody, RequestWithBody } from '../receiver/raw-body';
-import { DUPLICATE_HEADER, OUTCOME_HEADER, REJECTED_OUTCOME, WebhookDelivery, WebhookReceiver } from '../receiver/webhook-receiver';
+import { DUPLICATE_HEADER, OUTCOME_HEADER, REJECTED_OUTCOME, STALE_OUTCOME, WebhookDelivery, WebhookReceiver } from '../receiver/webhook-receiver';
 
 /** What the interceptor leaves on the request for the route handler. */
 export interface ReceivedWebhook<Tx> {
@@ -37,8 +37,9 @@ function setHeader(response: unknown, name: string, value: string): void {
 
 /**
  * A NestJS interceptor that verifies the raw body, deduplicates, and runs the route handler at most once
- * per message: the handler's return value is sent for a processed delivery; a duplicate gets
- * `{ status: 'duplicate' }` with `Idem-Duplicate: true` and the route's status; a message in flight 409;
+ * per message: the handler's return value is sent for a processed delivery; a version guard's refusal
+ * returned by the handler gets `{ status: 'stale' }` with `webhook-outcome: stale` and the route's status;
+ * a duplicate gets `{ status: 'duplicate' }` with `Idem-Duplicate: true` and the route's status; a message in flight 409;
  * a bad signature 401; a malformed delivery 400. When the handler throws, the message is released and
  * Nest's exception handling answers.
  *
@@ -80,6 +81,11 @@ export class IdemWebhookInterceptor<Tx = undefined> implements NestInterceptor {
     });
     switch (outcome.kind) {
       case 'processed':
+        if (outcome.stale) {
+          setHeader(http.getResponse(), OUTCOME_HEADER, STALE_OUTCOME);
+          // The guard's refusal holds a bigint, which JSON cannot carry.
+          return of({ status: 'stale' });
+        }
         return of(outcome.result);
       case 'duplicate':
         setHeader(http.getResponse(), DUPLICATE_HEADER, 'true');

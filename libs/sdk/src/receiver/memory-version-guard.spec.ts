@@ -1,4 +1,9 @@
 import { MemoryVersionGuard } from './memory-version-guard';
+import { DeliveredEntity, WebhookDelivery } from './webhook-receiver';
+
+function deliveryAbout(entity?: DeliveredEntity): WebhookDelivery {
+  return { id: 'msg_1', timestamp: new Date(), payload: {}, rawBody: Buffer.from('{}'), ...(entity === undefined ? {} : { entity }) };
+}
 
 describe(MemoryVersionGuard.name, () => {
   it('applies a newer version and skips the same or an older one', async () => {
@@ -36,5 +41,25 @@ describe(MemoryVersionGuard.name, () => {
 
     expect(sut.currentVersion('order:1')).toBe(1n);
     expect(await sut.applyIfNewer('order:1', 2, async () => 'ok')).toEqual({ applied: true, result: 'ok' });
+  });
+
+  it("takes the entity key and version from a delivery's idem-entity headers", async () => {
+    const sut = new MemoryVersionGuard();
+    const order = (version: bigint) => deliveryAbout({ key: 'order:1', name: 'order', id: '1', version });
+
+    const outcomes = [await sut.applyIfNewer(order(4n), async () => 'applied'), await sut.applyIfNewer(order(3n), async () => 'applied')];
+
+    expect(outcomes).toEqual([{ applied: true, result: 'applied' }, { applied: false, currentVersion: 4n }]);
+    expect(sut.currentVersion('order:1')).toBe(4n);
+  });
+
+  it('refuses a delivery that names no entity, or no version, without running apply', () => {
+    const sut = new MemoryVersionGuard();
+    let runs = 0;
+    const apply = async () => void runs++;
+
+    expect(() => sut.applyIfNewer(deliveryAbout(), apply)).toThrow(/msg_1 has no valid idem-entity header.*pass the entity key and version/);
+    expect(() => sut.applyIfNewer(deliveryAbout({ key: 'account:1', name: 'account', id: '1' }), apply)).toThrow(/no valid idem-entity-version header/);
+    expect(runs).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
-import { EntityVersion, toVersion, VersionedApply, VersionGuard } from './version-guard';
+import { WebhookDelivery } from './webhook-receiver';
+import { EntityVersion, VersionedApply, VersionGuard, VersionGuardCall, versionGuardCall } from './version-guard';
 
 /**
  * A version guard in this process's memory: for a single process and for tests. Calls for the same
@@ -17,8 +18,11 @@ export class MemoryVersionGuard implements VersionGuard<undefined> {
     return this.versions.get(entityKey);
   }
 
-  applyIfNewer<T>(entityKey: string, version: EntityVersion, apply: (transaction: undefined) => Promise<T>): Promise<VersionedApply<T>> {
-    const candidate = toVersion(version);
+  applyIfNewer<T>(entityKey: string, version: EntityVersion, apply: (transaction: undefined) => Promise<T>): Promise<VersionedApply<T>>;
+  /** The entity key and version from the delivery's `idem-entity` headers (`delivery.entity`). */
+  applyIfNewer<T>(delivery: WebhookDelivery, apply: (transaction: undefined) => Promise<T>): Promise<VersionedApply<T>>;
+  applyIfNewer<T>(...call: VersionGuardCall<undefined, T>): Promise<VersionedApply<T>> {
+    const { entityKey, version: candidate, apply } = versionGuardCall(call);
     const previous = this.queues.get(entityKey) ?? Promise.resolve();
     const run = previous.then(async (): Promise<VersionedApply<T>> => {
       const current = this.versions.get(entityKey);

@@ -1,9 +1,15 @@
 import { assertTableName, inTransaction, PgPoolClientLike, PostgresDatabase, queryRows, SqlQueryable, unqualified } from '../postgres/postgres-database';
-import { EntityVersion, toVersion, VersionedApply, VersionGuard } from './version-guard';
+import { WebhookDelivery } from './webhook-receiver';
+import { EntityVersion, VersionedApply, VersionGuard, VersionGuardCall, versionGuardCall } from './version-guard';
 
 export interface PostgresVersionGuardOptions {
   /** Default `'idem_entity_versions'`. */
   table?: string;
+}
+
+export interface PostgresVersionGuardCallOptions<Tx> {
+  /** A transaction you already hold (a `PostgresInbox` handler's): the version commits with it. */
+  transaction?: Tx;
 }
 
 /**
@@ -18,6 +24,7 @@ export interface PostgresVersionGuardOptions {
  * const guard = new PostgresVersionGuard(pool);
  * await guard.install();
  * await guard.applyIfNewer(`order:${id}`, version, (client) => client.query('UPDATE orders SET ...'));
+ * await guard.applyIfNewer(delivery, (client) => client.query('UPDATE orders SET ...')); // the entity from its idem-entity headers
  */
 export class PostgresVersionGuard<Tx = PgPoolClientLike> implements VersionGuard<Tx> {
   private readonly table: string;
@@ -45,13 +52,11 @@ export class PostgresVersionGuard<Tx = PgPoolClientLike> implements VersionGuard
     await this.database.query(this.tableSql());
   }
 
-  applyIfNewer<T>(
-    entityKey: string,
-    version: EntityVersion,
-    apply: (transaction: Tx) => Promise<T>,
-    options: { transaction?: Tx } = {},
-  ): Promise<VersionedApply<T>> {
-    const candidate = toVersion(version);
+  applyIfNewer<T>(entityKey: string, version: EntityVersion, apply: (transaction: Tx) => Promise<T>, options?: PostgresVersionGuardCallOptions<Tx>): Promise<VersionedApply<T>>;
+  /** The entity key and version from the delivery's `idem-entity` headers (`delivery.entity`). */
+  applyIfNewer<T>(delivery: WebhookDelivery, apply: (transaction: Tx) => Promise<T>, options?: PostgresVersionGuardCallOptions<Tx>): Promise<VersionedApply<T>>;
+  applyIfNewer<T>(...call: VersionGuardCall<Tx, T, PostgresVersionGuardCallOptions<Tx>>): Promise<VersionedApply<T>> {
+    const { entityKey, version: candidate, apply, options = {} } = versionGuardCall(call);
     const guarded = async (transaction: SqlQueryable): Promise<VersionedApply<T>> => {
       const raised = await queryRows(
         transaction,

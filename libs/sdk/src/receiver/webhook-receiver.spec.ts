@@ -122,7 +122,7 @@ describe(WebhookReceiver.name, () => {
     const sut = new WebhookReceiver({ secret, store: new MemoryDedupStore() });
     const guard = new MemoryVersionGuard();
     const applied: bigint[] = [];
-    const handler = (delivery: WebhookDelivery) => guard.applyIfNewer(delivery.entity!.key, delivery.entity!.version!, async () => void applied.push(delivery.entity!.version!));
+    const handler = (delivery: WebhookDelivery) => guard.applyIfNewer(delivery, async () => void applied.push(delivery.entity!.version!));
     const deliveryOf = (version: number) => signed({ headers: { 'idem-entity': 'order:o%3A1', 'idem-entity-version': String(version) } });
 
     const newer = await sut.receive(deliveryOf(2), handler);

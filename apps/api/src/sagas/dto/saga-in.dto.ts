@@ -4,10 +4,10 @@ import { PickType } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsString, Length, Matches, ValidateNested } from 'class-validator';
 import { MessageIn } from '../../messages/dto/message-in.dto';
 
-/** The message that undoes a step that succeeded: an event type and payload, checked as a message's are. */
-export class SagaCompensationIn extends PickType(MessageIn, ['eventType', 'payload'] as const) {}
+/** The message that undoes a step that succeeded: an event type, payload and channels, checked as a message's are. */
+export class SagaCompensationIn extends PickType(MessageIn, ['eventType', 'payload', 'channels'] as const) {}
 
-/** A step: delivered to the endpoints subscribed to its event type, filters and channels as usual; at least one must be. */
+/** A step: delivered to the endpoints subscribed to its event type (one in the catalog), filters and channels as usual; at least one must be. */
 export class SagaStepIn extends SagaCompensationIn {
   /** Unique within the saga: with the saga's id it names the step's message (its eventId). */
   @IsString()

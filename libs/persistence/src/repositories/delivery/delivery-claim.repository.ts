@@ -73,7 +73,7 @@ export class DeliveryClaimRepository extends DeliverySql {
    * Postgres' clock are not the same clock.
    */
   async claim(requests: readonly ClaimRequest[], leaseMs: number, earlyToleranceMs: number): Promise<ClaimResult[]> {
-    const all = await this.query<SendableRow & { status: DeliveryStatus; attempt_number: number; lane: string | null; on_exhausted: LaneExhaustion | null }>(
+    const all = await this.query<SendableRow & { status: DeliveryStatus; attempt_number: number; lane: string | null; on_exhausted: LaneExhaustion | null; in_saga: boolean }>(
       `WITH request AS (
          SELECT * FROM unnest($1::varchar[], $2::int[]) AS r(delivery_id, attempt_number)
        ), newer_state AS (
@@ -114,7 +114,8 @@ export class DeliveryClaimRepository extends DeliverySql {
          RETURNING d.id, d.status, r.attempt_number, d.message_id, d.endpoint_id, d.app_id, l.lane, l.on_exhausted
        )
        SELECT c.id AS delivery_id, c.status, c.attempt_number, c.message_id, c.endpoint_id, c.app_id, c.lane, c.on_exhausted,
-              m.payload, m.entity_name, m.entity_id, m.entity_version, e.url, e.disabled, e.headers, ${THROTTLE_RATE_SQL}, ${LIVE_SECRETS_SQL}
+              m.payload, m.entity_name, m.entity_id, m.entity_version, e.url, e.disabled, e.headers, ${THROTTLE_RATE_SQL}, ${LIVE_SECRETS_SQL},
+              EXISTS (SELECT 1 FROM saga_messages s WHERE s.message_id = c.message_id) AS in_saga
          FROM claimed c
          JOIN messages m ON m.id = c.message_id
          JOIN endpoints e ON e.id = c.endpoint_id
@@ -139,7 +140,7 @@ export class DeliveryClaimRepository extends DeliverySql {
       if (!row) return resolved.get(request.deliveryId) ?? refusals.get(request.deliveryId) ?? { kind: 'stale' };
       try {
         const lane = row.lane === null ? null : { key: row.lane, onExhausted: row.on_exhausted ?? LaneExhaustion.Skip };
-        return { kind: 'claimed', delivery: { ...toSendable(row, this.secretCipher), attemptNumber: row.attempt_number, lane } };
+        return { kind: 'claimed', delivery: { ...toSendable(row, this.secretCipher), attemptNumber: row.attempt_number, lane, inSaga: row.in_saga } };
       } catch (error) {
         if (error instanceof SecretDecryptionError) return { kind: 'unreadable-secret', error };
         throw error;

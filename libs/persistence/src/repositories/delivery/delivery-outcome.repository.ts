@@ -2,6 +2,7 @@ import { AttemptOutcome, AttemptTrigger, DeliveryStatus, DeliveryTransition, EXP
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
+import { DisabledEndpoint, disabledEndpointsOf, EndpointHealthRow, endpointHealthSql } from '../endpoint.repository';
 import { sqlNewerStateFor } from './entity-supersede.sql';
 import { DeliverySql, RESPONSE_BODY_SQL, RESPONSE_HEADERS_SQL } from './sendable-delivery';
 
@@ -17,6 +18,8 @@ export interface ScheduledAttemptRecord {
   transition: DeliveryTransition.Succeed | DeliveryTransition.Retry | DeliveryTransition.Exhaust | DeliveryTransition.Block | DeliveryTransition.ResolveStale;
   /** The delivery heads an ordered lane, whose next delivery may be promoted once this outcome is recorded. */
   headsLane?: boolean;
+  /** Its message is a saga's step or compensation (see `ClaimedDelivery.inSaga`). */
+  inSaga?: boolean;
   responseStatusCode: number;
   responseBody: string;
   responseDurationMs: number;
@@ -34,6 +37,14 @@ const { Retry, SupersedeInFlight, ExpungePending } = DeliveryTransition;
 export interface RecordedAttempt {
   attemptId: string;
   status: DeliveryStatus;
+}
+
+/** What recording a batch of scheduled attempts did. */
+export interface RecordedAttempts {
+  /** By delivery id, for the deliveries recorded. */
+  attempts: Map<string, RecordedAttempt>;
+  /** The endpoints their outcomes disabled. */
+  disabled: DisabledEndpoint[];
 }
 
 /** The transitions a recorded scheduled attempt causes: its outcome's, or SupersedeInFlight instead of a retry. */
@@ -57,15 +68,16 @@ export class DeliveryOutcomeRepository extends DeliverySql {
   }
 
   /**
-   * Records scheduled attempts and moves their deliveries on, all in one statement: the attempt row is
-   * written only when the delivery is still `sending` at the previous attempt number, so an outcome
-   * recorded twice (two workers after a lease expired) is written once. Returns, by delivery id for the
-   * deliveries recorded, the new attempt's id and the status the delivery moved to (`superseded` where
-   * a retry was superseded instead).
+   * Records scheduled attempts, moves their deliveries on and feeds the outcomes into their endpoints'
+   * health (see `endpointHealthSql`), all in one statement: the attempt row is written only when the
+   * delivery is still `sending` at the previous attempt number, so an outcome recorded twice (two
+   * workers after a lease expired) is written once, and counts once toward its endpoint's health.
+   * Returns, by delivery id for the deliveries recorded, the new attempt's id and the status the
+   * delivery moved to (`superseded` where a retry was superseded instead), and the endpoints disabled.
    */
-  async recordScheduledAttempts(records: readonly ScheduledAttemptRecord[]): Promise<Map<string, RecordedAttempt>> {
-    if (records.length === 0) return new Map();
-    const rows = await this.query<{ delivery_id: string; id: string; status: DeliveryStatus }>(
+  async recordScheduledAttempts(records: readonly ScheduledAttemptRecord[], disableAfterMs: number): Promise<RecordedAttempts> {
+    if (records.length === 0) return { attempts: new Map(), disabled: [] };
+    const rows = await this.query<{ delivery_id: string | null; id: string | null; status: DeliveryStatus | null; disabled: EndpointHealthRow | null }>(
       `WITH outcome AS (
          SELECT * FROM unnest($1::varchar[], $2::int[], $3::varchar[], $4::timestamptz[], $5::varchar[], $6::varchar[],
                               $7::varchar[], $8::varchar[], $9::varchar[], $10::text[], $11::varchar[], $12::int[],
@@ -99,9 +111,14 @@ export class DeliveryOutcomeRepository extends DeliverySql {
               o.next_attempt_at, o.attempted_at, ${RESPONSE_HEADERS_SQL('o.response_headers')}
          FROM outcome o JOIN moved ON moved.id = o.delivery_id JOIN messages m ON m.id = o.message_id
        ON CONFLICT DO NOTHING
-       RETURNING delivery_id, id
-       )
-       SELECT inserted.delivery_id, inserted.id, moved.status FROM inserted JOIN moved ON moved.id = inserted.delivery_id`,
+       RETURNING delivery_id, id, endpoint_id, outcome, response_status_code, created_at
+       ), ${endpointHealthSql(
+         `(SELECT endpoint_id, outcome = '${AttemptOutcome.Succeeded}' AS succeeded, response_status_code = 410 AS gone, created_at AS attempted_at FROM inserted)`,
+         '$20',
+       )}
+       SELECT inserted.delivery_id, inserted.id, moved.status, NULL::json AS disabled FROM inserted JOIN moved ON moved.id = inserted.delivery_id
+       UNION ALL
+       SELECT NULL, NULL, NULL, row_to_json(h) FROM endpoint_health h WHERE h.newly_disabled`,
       [
         records.map((r) => r.deliveryId),
         records.map((r) => r.attemptNumber),
@@ -123,9 +140,16 @@ export class DeliveryOutcomeRepository extends DeliverySql {
         records.map((r) => r.attemptedAt),
         EXPUNGED_RESPONSE,
         records.map((r) => (r.responseHeaders === null ? null : JSON.stringify(r.responseHeaders))),
+        disableAfterMs,
       ],
     );
-    return new Map(rows.map((row) => [row.delivery_id, { attemptId: row.id, status: row.status }]));
+    const attempts = new Map<string, RecordedAttempt>();
+    const health: EndpointHealthRow[] = [];
+    for (const row of rows) {
+      if (row.disabled) health.push({ ...row.disabled, failing_since: row.disabled.failing_since === null ? null : new Date(row.disabled.failing_since) });
+      else attempts.set(row.delivery_id!, { attemptId: row.id!, status: row.status! });
+    }
+    return { attempts, disabled: disabledEndpointsOf(health) };
   }
 
   /** The uid of each application and endpoint, and the event id of each message, for reports about them. */

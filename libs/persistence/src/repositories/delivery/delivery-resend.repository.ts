@@ -20,7 +20,7 @@ import { ScheduledAttemptRecord } from './delivery-outcome.repository';
 import { ClaimedDelivery, DeliverySql, LIVE_SECRETS_SQL, RESPONSE_BODY_SQL, RESPONSE_HEADERS_SQL, SendableRow, THROTTLE_RATE_SQL, toSendable } from './sendable-delivery';
 
 /** What a manual resend needs: the delivery as it is now, whatever its status. */
-export interface ResendableDelivery extends Omit<ClaimedDelivery, 'attemptNumber' | 'lane'> {
+export interface ResendableDelivery extends Omit<ClaimedDelivery, 'attemptNumber' | 'lane' | 'inSaga'> {
   scheduledAttempts: number;
   resendRequestedAt: Date | null;
   status: DeliveryStatus;

@@ -25,6 +25,8 @@ export interface ClaimedDelivery {
   entity: { name: string; id: string; version: number | null } | null;
   /** The ordered lane it heads, when its event type says `ordering: "entity"`; null otherwise. */
   lane: { key: string; onExhausted: LaneExhaustion } | null;
+  /** Its message is a step or compensation of a saga, whose progress its outcome may move. */
+  inSaga: boolean;
 }
 
 /** The rate limit of endpoint `e`: its own, else that of its application `a`. */
@@ -62,7 +64,7 @@ export interface SendableRow {
 }
 
 /** A delivery ready to sign and send, as the claim and a resend load it; throws `SecretDecryptionError` when a secret cannot be decrypted. */
-export function toSendable(row: SendableRow, cipher: EndpointSecretCipher): Omit<ClaimedDelivery, 'attemptNumber' | 'lane'> {
+export function toSendable(row: SendableRow, cipher: EndpointSecretCipher): Omit<ClaimedDelivery, 'attemptNumber' | 'lane' | 'inSaga'> {
   return {
     deliveryId: row.delivery_id,
     messageId: row.message_id,
