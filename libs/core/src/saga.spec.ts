@@ -48,6 +48,7 @@ describe('saga transitions', () => {
         DeliveryTransition.ResolveStale,
         DeliveryTransition.Succeed,
         DeliveryTransition.Supersede,
+        DeliveryTransition.SupersedeInFlight,
       ].sort(),
     );
   });

@@ -323,10 +323,10 @@ describe(DeliverWebhookService.name, () => {
     const stale = { 'webhook-outcome': 'stale' };
 
     it('ends the delivery stale on a 409 or a 2xx with the header: resolved, not retried, and the sagas told', async () => {
-      const conflict = claimable(1, { deliveryId: 'dlv_409_stale' });
+      const conflict = claimable(1, { deliveryId: 'dlv_409_stale', inSaga: true });
       sender.response = { statusCode: 409, body: '', durationMs: 5, error: null, headers: stale };
       expect(await sut.deliver({ deliveryId: conflict.deliveryId, attemptNumber: 1 })).toEqual({ kind: 'recorded', transition: DeliveryTransition.ResolveStale });
-      const accepted = claimable(1, { deliveryId: 'dlv_200_stale', messageId: 'msg_2' });
+      const accepted = claimable(1, { deliveryId: 'dlv_200_stale', messageId: 'msg_2', inSaga: true });
       sender.response = { statusCode: 200, body: '', durationMs: 5, error: null, headers: { 'webhook-outcome': ' Stale ' } };
       expect(await sut.deliver({ deliveryId: accepted.deliveryId, attemptNumber: 1 })).toEqual({ kind: 'recorded', transition: DeliveryTransition.ResolveStale });
 
