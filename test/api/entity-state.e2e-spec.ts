@@ -46,6 +46,7 @@ describe('Entity state at ingest: retrySafety contracts, stale versions, coalesc
       [{ ...ORDER_STATE, ordering: 'by-entity' }, ['body', 'retrySafety', 'ordering']],
       [{ ...ORDER_STATE, ordering: 'entity', onExhausted: 'retry-forever' }, ['body', 'retrySafety', 'onExhausted']],
       [{ ...ORDER_STATE, ordering: 'none', onExhausted: 'block' }, ['body', 'retrySafety', 'onExhausted']],
+      [{ semantics: 'command', ordering: 'entity' }, ['body', 'retrySafety', 'ordering']],
     ];
     for (const [retrySafety, loc] of cases) {
       const response = await suite.request('POST', '/api/v1/event-type', { body: { name: 'order.refused', description: '', retrySafety } });
@@ -53,6 +54,18 @@ describe('Entity state at ingest: retrySafety contracts, stale versions, coalesc
       expect(response.body.detail.map((problem: { loc: string[] }) => problem.loc)).toContainEqual(loc);
     }
     expect(await suite.count('event_types', 'name = $1', ['order.refused'])).toBe(0);
+  });
+
+  it('sets a contract by PATCH and returns it in the list', async () => {
+    expect((await suite.request('POST', '/api/v1/event-type', { body: { name: 'order.patched', description: 'plain at first' } })).status).toBe(201);
+    const patched = await suite.request('PATCH', '/api/v1/event-type/order.patched', { body: { retrySafety: ORDER_STATE } });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ description: 'plain at first', retrySafety: { ...ORDER_STATE, ordering: 'none', onExhausted: 'skip' } });
+    const listed = await suite.request('GET', '/api/v1/event-type?limit=250');
+    expect(listed.body.data.find((type: { name: string }) => type.name === 'order.patched')).toMatchObject({ retrySafety: { ...ORDER_STATE, ordering: 'none' } });
+    // A PATCH without the field leaves the contract as it was.
+    await suite.request('PATCH', '/api/v1/event-type/order.patched', { body: { description: 'now a state' } });
+    expect((await suite.request('GET', '/api/v1/event-type/order.patched')).body.retrySafety).toMatchObject(ORDER_STATE);
   });
 
   it('accepts ordered lanes, skipping an exhausted head unless told to block, and refuses a bad value with nothing written', async () => {

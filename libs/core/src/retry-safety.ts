@@ -51,7 +51,11 @@ const POINTER = /^(\/([^~/]|~[01])*)+$/;
 export function retrySafetyProblems(contract: RetrySafety): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const at = (field: string, msg: string) => problems.push({ loc: ['retrySafety', field], msg, type: 'value_error' });
-  if (contract.semantics === EventSemantics.Command) return problems;
+  if (contract.semantics === EventSemantics.Command) {
+    // A command names no entity, so there is no lane to order its messages in.
+    if (contract.ordering === EntityOrdering.Entity) at('ordering', 'ordering "entity" needs the entity its messages are about: semantics "state" or "delta"');
+    return problems;
+  }
   if (!contract.entity) at('entity', `semantics "${contract.semantics}" needs the entity's name`);
   if (!contract.entityIdPath) at('entityIdPath', `semantics "${contract.semantics}" needs entityIdPath`);
   else if (!POINTER.test(contract.entityIdPath)) at('entityIdPath', 'entityIdPath must be a JSON Pointer such as /id');

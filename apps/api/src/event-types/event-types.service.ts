@@ -95,7 +95,7 @@ function fieldsOf(input: EventTypeUpdate): EventTypeFields {
 
 /** The contract as stored, its defaults filled in; null for commands. A contract that cannot be applied is a 422. */
 function retrySafetyOf(input: RetrySafetyIn | null | undefined): RetrySafety | null {
-  if (!input || input.semantics === EventSemantics.Command) return null;
+  if (!input) return null;
   const contract: RetrySafety = {
     semantics: input.semantics,
     entity: input.entity ?? null,
@@ -106,7 +106,7 @@ function retrySafetyOf(input: RetrySafetyIn | null | undefined): RetrySafety | n
   };
   const problems = retrySafetyProblems(contract);
   if (problems.length > 0) throw new RequestValidationError(problems.map((problem) => ({ ...problem, loc: ['body', ...problem.loc] })));
-  return contract;
+  return contract.semantics === EventSemantics.Command ? null : contract;
 }
 
 /**
