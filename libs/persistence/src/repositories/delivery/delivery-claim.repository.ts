@@ -53,28 +53,8 @@ export type ClaimResult = { kind: 'claimed'; delivery: ClaimedDelivery } | Claim
 
 const { Claim, Reclaim, Throttle, Supersede, SupersedeInFlight, Hold } = DeliveryTransition;
 
-/**
- * The start of an attempt: claiming due deliveries for a worker (with what sending them needs), and
- * handing a claimed one back unsent when its endpoint's rate limit has no room.
- */
-@Injectable()
-export class DeliveryClaimRepository extends DeliverySql {
-  constructor(
-    txHost: TransactionHost<TransactionalAdapterTypeOrm>,
-    private readonly secretCipher: EndpointSecretCipher,
-  ) {
-    super(txHost);
-  }
-
-  /**
-   * Claims deliveries for their scheduled attempt (the Claim transition, or Reclaim when the previous
-   * holder's lease ran out) and loads what sending needs, in one statement for the whole batch. A job
-   * that arrives up to `earlyToleranceMs` before its attempt is due may claim it: BullMQ's delays and
-   * Postgres' clock are not the same clock.
-   */
-  async claim(requests: readonly ClaimRequest[], leaseMs: number, earlyToleranceMs: number): Promise<ClaimResult[]> {
-    const all = await this.query<SendableRow & { status: DeliveryStatus; attempt_number: number; lane: string | null; on_exhausted: LaneExhaustion | null; in_saga: boolean }>(
-      `WITH request AS (
+/** The statement of `claim`, built once: its text names its prepared statement, looked up per call. */
+const CLAIM_SQL = `WITH request AS (
          SELECT * FROM unnest($1::varchar[], $2::int[]) AS r(delivery_id, attempt_number)
        ), newer_state AS (
          -- A state due for an attempt while a newer state of its entity goes to the same endpoint (accepted
@@ -119,7 +99,30 @@ export class DeliveryClaimRepository extends DeliverySql {
          FROM claimed c
          JOIN messages m ON m.id = c.message_id
          JOIN endpoints e ON e.id = c.endpoint_id
-         JOIN applications a ON a.id = e.app_id`,
+         JOIN applications a ON a.id = e.app_id`;
+
+/**
+ * The start of an attempt: claiming due deliveries for a worker (with what sending them needs), and
+ * handing a claimed one back unsent when its endpoint's rate limit has no room.
+ */
+@Injectable()
+export class DeliveryClaimRepository extends DeliverySql {
+  constructor(
+    txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly secretCipher: EndpointSecretCipher,
+  ) {
+    super(txHost);
+  }
+
+  /**
+   * Claims deliveries for their scheduled attempt (the Claim transition, or Reclaim when the previous
+   * holder's lease ran out) and loads what sending needs, in one statement for the whole batch. A job
+   * that arrives up to `earlyToleranceMs` before its attempt is due may claim it: BullMQ's delays and
+   * Postgres' clock are not the same clock.
+   */
+  async claim(requests: readonly ClaimRequest[], leaseMs: number, earlyToleranceMs: number): Promise<ClaimResult[]> {
+    const all = await this.query<SendableRow & { status: DeliveryStatus; attempt_number: number; lane: string | null; on_exhausted: LaneExhaustion | null; in_saga: boolean }>(
+      CLAIM_SQL,
       [requests.map((r) => r.deliveryId), requests.map((r) => r.attemptNumber), leaseMs, earlyToleranceMs],
     );
     const rows = all.filter((row) => row.status === DELIVERY_TRANSITIONS[Claim].to);

@@ -57,28 +57,8 @@ const RECORDED_TRANSITIONS: readonly DeliveryTransition[] = [
   SupersedeInFlight,
 ];
 
-/**
- * The end of an attempt: its outcome recorded and its delivery moved on, or a delivery canceled
- * instead of sent.
- */
-@Injectable()
-export class DeliveryOutcomeRepository extends DeliverySql {
-  constructor(txHost: TransactionHost<TransactionalAdapterTypeOrm>) {
-    super(txHost);
-  }
-
-  /**
-   * Records scheduled attempts, moves their deliveries on and feeds the outcomes into their endpoints'
-   * health (see `endpointHealthSql`), all in one statement: the attempt row is written only when the
-   * delivery is still `sending` at the previous attempt number, so an outcome recorded twice (two
-   * workers after a lease expired) is written once, and counts once toward its endpoint's health.
-   * Returns, by delivery id for the deliveries recorded, the new attempt's id and the status the
-   * delivery moved to (`superseded` where a retry was superseded instead), and the endpoints disabled.
-   */
-  async recordScheduledAttempts(records: readonly ScheduledAttemptRecord[], disableAfterMs: number): Promise<RecordedAttempts> {
-    if (records.length === 0) return { attempts: new Map(), disabled: [] };
-    const rows = await this.query<{ delivery_id: string | null; id: string | null; status: DeliveryStatus | null; disabled: EndpointHealthRow | null }>(
-      `WITH outcome AS (
+/** The statement of `recordScheduledAttempts`, built once: its text names its prepared statement, looked up per call. */
+const RECORD_SCHEDULED_ATTEMPTS_SQL = `WITH outcome AS (
          SELECT * FROM unnest($1::varchar[], $2::int[], $3::varchar[], $4::timestamptz[], $5::varchar[], $6::varchar[],
                               $7::varchar[], $8::varchar[], $9::varchar[], $10::text[], $11::varchar[], $12::int[],
                               $13::text[], $14::int[], $15::text[], $16::jsonb[], $17::timestamptz[], $19::jsonb[])
@@ -118,7 +98,30 @@ export class DeliveryOutcomeRepository extends DeliverySql {
        )}
        SELECT inserted.delivery_id, inserted.id, moved.status, NULL::json AS disabled FROM inserted JOIN moved ON moved.id = inserted.delivery_id
        UNION ALL
-       SELECT NULL, NULL, NULL, row_to_json(h) FROM endpoint_health h WHERE h.newly_disabled`,
+       SELECT NULL, NULL, NULL, row_to_json(h) FROM endpoint_health h WHERE h.newly_disabled`;
+
+/**
+ * The end of an attempt: its outcome recorded and its delivery moved on, or a delivery canceled
+ * instead of sent.
+ */
+@Injectable()
+export class DeliveryOutcomeRepository extends DeliverySql {
+  constructor(txHost: TransactionHost<TransactionalAdapterTypeOrm>) {
+    super(txHost);
+  }
+
+  /**
+   * Records scheduled attempts, moves their deliveries on and feeds the outcomes into their endpoints'
+   * health (see `endpointHealthSql`), all in one statement: the attempt row is written only when the
+   * delivery is still `sending` at the previous attempt number, so an outcome recorded twice (two
+   * workers after a lease expired) is written once, and counts once toward its endpoint's health.
+   * Returns, by delivery id for the deliveries recorded, the new attempt's id and the status the
+   * delivery moved to (`superseded` where a retry was superseded instead), and the endpoints disabled.
+   */
+  async recordScheduledAttempts(records: readonly ScheduledAttemptRecord[], disableAfterMs: number): Promise<RecordedAttempts> {
+    if (records.length === 0) return { attempts: new Map(), disabled: [] };
+    const rows = await this.query<{ delivery_id: string | null; id: string | null; status: DeliveryStatus | null; disabled: EndpointHealthRow | null }>(
+      RECORD_SCHEDULED_ATTEMPTS_SQL,
       [
         records.map((r) => r.deliveryId),
         records.map((r) => r.attemptNumber),
